@@ -1,0 +1,97 @@
+// The few types passed between pipeline stages:
+//   Model (src/model) -> Derived (src/symbolic) -> DmftSystem (src/dmft)
+//   -> Result (src/solvers, src/simulate) -> Comparison (src/validate) -> report.
+// Data flows one way; no stage reaches back into an earlier one's internals.
+
+/** A model file after parsing and validation (src/model). Expressions are still plain text. */
+export interface Model {
+  name: string;
+  description: string;
+  /** Number of hidden units (width of r). 1 for GLMs; k > 1 comes later (issue 7). */
+  k: number;
+  /** Number of teacher units (width of wstar). */
+  kTeacher: number;
+  /** Prediction yhat as a function of r (or r1..rk); "r" when omitted. */
+  activation: string;
+  /** Per-sample loss in yhat (or r) and y. */
+  loss: string;
+  /** Label y = phi(wstar, eps). */
+  label: string;
+  /** Per-coordinate penalty pen(theta). */
+  penalty: string;
+  /** theta^0 ~ N(0, initStd^2) per coordinate. */
+  initStd: number;
+  /** theta* ~ N(0, teacherVariance) per coordinate (rho* in the theory note). */
+  teacherVariance: number;
+  /** Declared parameters after --set overrides; always contains delta and tau. All finite. */
+  parameters: Record<string, number>;
+  /** Default time grid for solvers and simulators. */
+  time: { T: number; dt: number };
+  /** Where it came from (file path), for messages and report metadata. */
+  source: string;
+  /** 1-based line of each top-level key in the file, for error messages. */
+  lines: Record<string, number>;
+}
+
+/** Names of the compiled scalar functions (k = 1). */
+export type FnName = "loss" | "l" | "dl" | "d2l" | "label" | "pen" | "h" | "dh";
+
+/** Compiled numerical functions with parameters bound (k = 1). Built by src/symbolic/compile. */
+export interface CompiledFns {
+  /** L(r; y) */
+  loss(r: number, y: number): number;
+  /** l = dL/dr */
+  l(r: number, y: number): number;
+  /** dl = d2L/dr2 */
+  dl(r: number, y: number): number;
+  /** d2l = d3L/dr3 (NaN-free; throws at compile time when it is a Dirac delta) */
+  d2l(r: number, y: number): number;
+  /** y = phi(wstar, eps) */
+  label(wstar: number, eps: number): number;
+  /** pen(theta) */
+  pen(theta: number): number;
+  /** h = pen'(theta) */
+  h(theta: number): number;
+  /** dh = pen''(theta) */
+  dh(theta: number): number;
+}
+
+/**
+ * Everything the symbolic stage produces for a model (src/symbolic).
+ * `sources` are JS function-expression texts generated from the checked AST with the parameters
+ * inlined as numeric literals, e.g. "(r, y) => { ... }"; workers rebuild `fns` from them with
+ * `rebuildFns` in src/symbolic/compile.ts. They never contain raw user text.
+ */
+export interface Derived {
+  model: Model;
+  /** mathjs text of L (composed through the activation), l, dl, d2l, label, pen, h, dh. */
+  text: Record<FnName, string>;
+  /** LaTeX of each, checked to parse with KaTeX. */
+  latex: Record<FnName, string>;
+  sources: Record<FnName, string>;
+  fns: CompiledFns;
+  /** Labels take values in {-1, +1} (test error is reported). */
+  binaryLabels: boolean;
+  /** d2L/dr2 does not depend on r and the penalty is quadratic: closed exact equations apply. */
+  linear: boolean;
+  /** Names of the checks that ran and passed (cross-checks of derivatives, stability checks). */
+  checks: string[];
+}
+
+/** Dynamics a solver or simulator integrates. */
+export type Dynamics = "sgf" | "gd" | "sgd" | "sgd-limit" | "online";
+
+/** Scalar observables on the recording grid. */
+export type ObservableName = "train_loss" | "test_loss" | "test_error" | "q" | "m";
+
+/**
+ * Output of `solve` and `simulate` (the JSON they write). Observable arrays are aligned with `t`;
+ * `stderr` holds one standard error per entry. Two-time kernels are row-major N x N.
+ */
+export interface Result {
+  t: number[];
+  observables: Partial<Record<ObservableName, number[]>>;
+  stderr: Partial<Record<ObservableName, number[]>>;
+  kernels?: Record<string, { shape: number[]; data: number[]; stderr?: number[] }>;
+  meta: Record<string, unknown>;
+}
