@@ -34,7 +34,8 @@ export function parseSets(items: string[]): Record<string, number> {
     if (eq <= 0) throw new UsageError(`--set expects name=value, got '${item}'`);
     const name = item.slice(0, eq).trim();
     const text = item.slice(eq + 1).trim();
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--set: '${name}' is not a parameter name`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new UsageError(`--set: '${name}' is not a parameter name`);
     const value = Number(text);
     if (text === "" || !Number.isFinite(value)) {
       throw new UsageError(`--set ${name}: '${text}' is not a finite number`);
@@ -48,12 +49,17 @@ export function parseSets(items: string[]): Record<string, number> {
 export function parseIntOption(name: string, text: string | undefined, fallback: number, min = 1): number {
   if (text === undefined) return fallback;
   const v = Number(text);
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${text}'`);
+  if (!Number.isInteger(v) || v < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got '${text}'`);
   return v;
 }
 
 /** Parses a finite number option (e.g. --dt, --T); `positive` rejects values <= 0. */
-export function parseNumberOption(name: string, text: string | undefined, positive = true): number | undefined {
+export function parseNumberOption(
+  name: string,
+  text: string | undefined,
+  positive = true,
+): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
   if (!Number.isFinite(v) || (positive && v <= 0)) {

@@ -14,10 +14,10 @@ const STUBS: Array<[string, string]> = [
 export function registerStubs(program: Command, skip: string[] = []): void {
   for (const [name, description] of STUBS) {
     if (skip.includes(name)) continue;
-    addCommonOptions(program.command(name).argument("<model>", "model file (YAML)").description(description)).action(
-      () => {
-        throw new UsageError(`'${name}' is not implemented yet`);
-      },
-    );
+    addCommonOptions(
+      program.command(name).argument("<model>", "model file (YAML)").description(description),
+    ).action(() => {
+      throw new UsageError(`'${name}' is not implemented yet`);
+    });
   }
 }

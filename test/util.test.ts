@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../src/util/rng.js";
+import { mapInWorkers } from "../src/util/workers.js";
+
+describe("Rng", () => {
+  it("is reproducible per (seed, stream) and streams differ", () => {
+    const a = new Rng(7, 3);
+    const b = new Rng(7, 3);
+    const c = new Rng(7, 4);
+    const xa = Array.from({ length: 5 }, () => a.normal());
+    expect(Array.from({ length: 5 }, () => b.normal())).toEqual(xa);
+    expect(Array.from({ length: 5 }, () => c.normal())).not.toEqual(xa);
+  });
+
+  it("normal draws have mean 0, variance 1, kurtosis 3 and the right tail (within 4 SE)", () => {
+    const r = new Rng(1, 0);
+    const n = 400_000;
+    let s1 = 0;
+    let s2 = 0;
+    let s4 = 0;
+    let tail = 0;
+    for (let i = 0; i < n; i++) {
+      const x = r.normal();
+      s1 += x;
+      s2 += x * x;
+      s4 += x ** 4;
+      if (x > 2.5) tail++;
+    }
+    expect(Math.abs(s1 / n)).toBeLessThan(4 / Math.sqrt(n));
+    expect(Math.abs(s2 / n - 1)).toBeLessThan(4 * Math.sqrt(2 / n));
+    expect(Math.abs(s4 / n - 3)).toBeLessThan(4 * Math.sqrt(96 / n));
+    const p = 0.006209665325776132; // P(Z > 2.5)
+    expect(Math.abs(tail / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n));
+  });
+
+  it("poisson has mean and variance lambda (small and large rates)", () => {
+    const r = new Rng(2);
+    for (const lam of [0.05, 4, 120]) {
+      const n = 100_000;
+      let s = 0;
+      let s2 = 0;
+      for (let i = 0; i < n; i++) {
+        const k = r.poisson(lam);
+        s += k;
+        s2 += k * k;
+      }
+      const mean = s / n;
+      expect(Math.abs(mean - lam)).toBeLessThan(4 * Math.sqrt(lam / n));
+      expect(Math.abs(s2 / n - mean * mean - lam)).toBeLessThan(4 * Math.sqrt((2 * lam * lam + lam) / n));
+    }
+  });
+
+  it("int(n) is uniform on [0, n)", () => {
+    const r = new Rng(3);
+    const counts = new Array(5).fill(0);
+    const n = 50_000;
+    for (let i = 0; i < n; i++) counts[r.int(5)]++;
+    for (const c of counts) expect(Math.abs(c / n - 0.2)).toBeLessThan(4 * Math.sqrt(0.16 / n));
+  });
+});
+
+describe("mapInWorkers", () => {
+  it("gives the same results on 1 and 2 threads, in task order", async () => {
+    const url = new URL("./fixtures/square-worker.ts", import.meta.url);
+    const tasks = [1, 2, 3, 4, 5];
+    const one = await mapInWorkers<number, number>(url, tasks, { threads: 1 });
+    const two = await mapInWorkers<number, number>(url, tasks, { threads: 2 });
+    expect(one).toEqual([1, 4, 9, 16, 25]);
+    expect(two).toEqual(one);
+  });
+
+  it("turns a task's error into a rejected promise", async () => {
+    const url = new URL("./fixtures/square-worker.ts", import.meta.url);
+    await expect(mapInWorkers<number, number>(url, [1, -1], { threads: 2 })).rejects.toThrow(/negative/);
+  });
+});
