@@ -3,7 +3,11 @@
 // the stack trace only with --debug.
 import { Command, CommanderError } from "commander";
 import { exitCodeOf } from "../util/errors.js";
+import { registerDerive } from "./derive.js";
+import { registerSimulate } from "./simulate.js";
+import { registerSolve } from "./solve.js";
 import { registerStubs } from "./stubs.js";
+import { registerValidate } from "./validate.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -16,7 +20,11 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? "0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  registerStubs(program);
+  registerDerive(program);
+  registerValidate(program);
+  registerSimulate(program);
+  registerSolve(program);
+  registerStubs(program, ["derive", "validate", "simulate", "solve"]);
   return program;
 }
 

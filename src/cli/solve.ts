@@ -1,0 +1,110 @@
+// `dmftkit solve MODEL`: solve the model's DMFT (Monte-Carlo solver, or an exact one when the lead wires
+// it into src/solvers/index.ts) and write the Result JSON; progress bar on a TTY, summary on stderr.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import { type SolverChoice, solve } from "../solvers/index.js";
+import { planMc } from "../solvers/mc/index.js";
+import type { SolveOptions } from "../solvers/options.js";
+import { loadDerived } from "../symbolic/index.js";
+import type { Result } from "../types.js";
+import { UsageError } from "../util/errors.js";
+import { addCommonOptions, commonOf, parseIntOption, parseNumberOption } from "./common.js";
+
+const DYNAMICS = ["sgf", "gd", "sgd-limit"] as const;
+const SOLVERS = ["auto", "mc", "exact"] as const;
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, got '${value}'`);
+  }
+  return value as T;
+}
+
+function summary(result: Result): string {
+  const k = result.t.length - 1;
+  const lines = [`t = ${result.t[k]}:`];
+  for (const [name, values] of Object.entries(result.observables)) {
+    const se = result.stderr[name as keyof Result["stderr"]]?.[k] ?? Number.NaN;
+    lines.push(`  ${name.padEnd(11)} ${values![k].toPrecision(6)} ± ${se.toPrecision(2)}`);
+  }
+  return lines.join("\n");
+}
+
+export function registerSolve(program: Command): void {
+  addCommonOptions(
+    program
+      .command("solve")
+      .argument("<model>", "model file (YAML)")
+      .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables"),
+    "output JSON file (default: stdout)",
+  )
+    .option("--dynamics <name>", "sgf | gd | sgd-limit", "sgf")
+    .option("--dt <D>", "time step (default: the model's time.dt)")
+    .option("--T <T>", "horizon (default: the model's time.T)")
+    .option("--samples <M>", "Monte-Carlo population size", "20000")
+    .option("--groups <G>", "independent sample groups for the standard errors", "8")
+    .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
+    .option("--solver <name>", "auto | mc | exact", "auto")
+    .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
+    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false)
+    .action(async (modelPath: string, opts: Record<string, unknown>) => {
+      const common = commonOf(opts);
+      const solveOpts: SolveOptions & { solver: SolverChoice } = {
+        solver: oneOf("solver", String(opts.solver), SOLVERS),
+        dynamics: oneOf("dynamics", String(opts.dynamics), DYNAMICS),
+        dt: parseNumberOption("dt", opts.dt as string | undefined),
+        T: parseNumberOption("T", opts.T as string | undefined),
+        samples: parseIntOption("samples", opts.samples as string, 20000),
+        groups: parseIntOption("groups", opts.groups as string, 8, 2),
+        threads:
+          opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
+        seed: common.seed,
+        extrapolate: Boolean(opts.extrapolate),
+        kernels: Boolean(opts.kernels),
+      };
+      const derived = loadDerived(modelPath, common.sets);
+      if (!common.quiet) {
+        const plan = planMc(derived, solveOpts);
+        const lv = plan.levels[plan.levels.length - 1];
+        process.stderr.write(
+          `solve: ${lv.N} steps, ${solveOpts.samples} samples in ${plan.sizes.length} groups, ` +
+            `~${(plan.multiplyAdds / 1e9).toPrecision(2)} G multiply-adds, ~${(plan.bytes / 2 ** 20).toPrecision(2)} MiB\n`,
+        );
+      }
+      const bar =
+        process.stderr.isTTY && !common.quiet
+          ? new cliProgress.SingleBar(
+              {
+                format: "solve [{bar}] {value}/{total} groups | {duration_formatted}",
+                stream: process.stderr,
+              },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
+      let started = false;
+      solveOpts.onProgress = (done, total) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      };
+      let result: Result;
+      try {
+        result = await solve(derived, solveOpts);
+      } finally {
+        bar?.stop();
+      }
+      const json = `${JSON.stringify(result)}\n`;
+      if (common.out) {
+        mkdirSync(dirname(common.out), { recursive: true });
+        writeFileSync(common.out, json);
+      } else {
+        process.stdout.write(json);
+      }
+      if (!common.quiet) process.stderr.write(`${summary(result)}\n`);
+    });
+}

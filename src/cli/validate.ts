@@ -1,0 +1,132 @@
+// `dmftkit validate MODEL`: derive -> DMFT solve -> SGF and SGD simulations -> comparison, and the report
+// directory (index.html, equations.tex, results.json, CSVs). Exit 0 when every gating observable passes,
+// 1 otherwise (RunError after the report is written). Progress bar per stage on a TTY; --quiet for scripts.
+import { join } from "node:path";
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import { writeReport } from "../report/index.js";
+import { fmt } from "../report/tables.js";
+import { RunError } from "../util/errors.js";
+import {
+  FULL,
+  QUICK,
+  STAGE_LABEL,
+  type StageName,
+  type ValidateOptions,
+  type Verdict,
+  validate,
+} from "../validate/index.js";
+import { addCommonOptions, commonOf, parseIntOption, parseNumberOption } from "./common.js";
+
+/** Reports stage progress: a bar per stage on a TTY, one line per finished stage otherwise. */
+function progressReporter(quiet: boolean): { onProgress: ValidateOptions["onProgress"]; stop: () => void } {
+  if (quiet) return { onProgress: undefined, stop: () => {} };
+  const tty = Boolean(process.stderr.isTTY);
+  let current: { stage: StageName; started: number; bar?: cliProgress.SingleBar } | undefined;
+  const finish = () => {
+    if (!current) return;
+    current.bar?.stop();
+    if (!tty) {
+      const s = (performance.now() - current.started) / 1000;
+      process.stderr.write(`validate: ${STAGE_LABEL[current.stage]} done in ${s.toFixed(1)} s\n`);
+    }
+    current = undefined;
+  };
+  const onProgress = (stage: StageName, done: number, total: number) => {
+    if (current?.stage !== stage) {
+      finish();
+      current = { stage, started: performance.now() };
+      if (tty) {
+        current.bar = new cliProgress.SingleBar(
+          {
+            format: `${STAGE_LABEL[stage].padEnd(28)} [{bar}] {value}/{total} | {duration_formatted}`,
+            stream: process.stderr,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        current.bar.start(total, done);
+      }
+    }
+    current.bar?.setTotal(total);
+    current.bar?.update(done);
+  };
+  return { onProgress, stop: finish };
+}
+
+function summary(v: Verdict, out: string, seconds: number): string {
+  const s = v.settings;
+  const gating = v.tables[0];
+  const lines = [
+    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${s.samples} samples) vs SGF simulation (d = ${s.d}, ${s.seeds} seeds)`,
+    `  rule: |sim - theory| <= ${gating.rule.nSigma} SE + ${gating.rule.relative * 100}% |theory| at every recorded time`,
+  ];
+  for (const r of gating.rows) {
+    const detail = r.problem ?? `max ${fmt(r.maxZ, 3)} SE, ${(100 * r.worst).toFixed(0)}% of the allowance`;
+    lines.push(`  ${r.name.padEnd(11)} ${detail.padEnd(40)} ${r.pass ? "pass" : "FAIL"}`);
+  }
+  for (const t of v.tables.slice(1)) {
+    const ok = t.rows.filter((r) => r.pass).length;
+    lines.push(`  (not gating) ${t.theoryLabel} vs SGD: ${ok}/${t.rows.length} observables within the rule`);
+  }
+  for (const note of v.notes) lines.push(`  note: ${note}`);
+  lines.push(`report: ${join(out, "index.html")}`, `total time ${seconds.toFixed(1)} s`);
+  return lines.join("\n");
+}
+
+export function registerValidate(program: Command): void {
+  addCommonOptions(
+    program
+      .command("validate")
+      .argument("<model>", "model file (YAML)")
+      .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
+    "output directory (default: out/<model-name>)",
+  )
+    .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
+    .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
+    .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
+    .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
+    .option("--dt <D>", "time step (default: the model's time.dt)")
+    .option("--T <T>", "horizon (default: the model's time.T)")
+    .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
+    .option("--quick", "smaller sizes: finishes in under 2 minutes on 2 cores", false)
+    .action(async (modelPath: string, opts: Record<string, unknown>) => {
+      const started = performance.now();
+      const common = commonOf(opts);
+      const num = (name: string) =>
+        opts[name] === undefined ? undefined : parseIntOption(name, opts[name] as string, 1);
+      const seeds =
+        opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
+      const progress = progressReporter(common.quiet);
+      let verdict: Verdict;
+      try {
+        verdict = await validate(modelPath, {
+          sets: common.sets,
+          d: num("d"),
+          seeds,
+          samples: num("samples"),
+          batch: parseIntOption("batch", opts.batch as string, 1),
+          dt: parseNumberOption("dt", opts.dt as string | undefined),
+          T: parseNumberOption("T", opts.T as string | undefined),
+          threads: num("threads"),
+          quick: Boolean(opts.quick),
+          seed: common.seed,
+          onProgress: progress.onProgress,
+        });
+      } finally {
+        progress.stop();
+      }
+      const out = common.out ?? join("out", verdict.model.name);
+      const command = ["dmftkit validate", ...process.argv.slice(process.argv.indexOf("validate") + 1)];
+      writeReport(verdict, out, {
+        command: process.argv.includes("validate") ? command.join(" ") : undefined,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      if (!common.quiet) process.stderr.write(`${summary(verdict, out, seconds)}\n`);
+      if (!verdict.pass) {
+        const failed = verdict.tables[0].rows.filter((r) => !r.pass).map((r) => r.name);
+        throw new RunError(
+          `validation failed: DMFT and SGF simulation disagree on ${failed.join(", ")} (${join(out, "index.html")})`,
+        );
+      }
+    });
+}

@@ -1,0 +1,169 @@
+// Model files: read the YAML, validate the schema, apply --set overrides -> Model (src/types.ts).
+// Every problem is a one-line UsageError naming the file and line. Expressions stay text here; the
+// symbolic stage (src/symbolic) parses and checks them.
+import { readFileSync, statSync } from "node:fs";
+import { isMap, isScalar, LineCounter, type Pair, parseDocument, type YAMLMap } from "yaml";
+import type { Model } from "../types.js";
+import { UsageError } from "../util/errors.js";
+
+const MAX_BYTES = 256 * 1024;
+const EXPRESSION_KEYS = ["activation", "loss", "label", "penalty"] as const;
+const KEYS = [
+  "name",
+  "description",
+  ...EXPRESSION_KEYS,
+  "init_std",
+  "teacher_variance",
+  "k",
+  "k_teacher",
+  "parameters",
+  "time",
+] as const;
+const REQUIRED = ["name", "description", "loss", "label", "parameters"];
+/** Names a parameter may not take: variables, constants, functions, and the k > 1 variable families. */
+const RESERVED = /^(r|y|yhat|wstar|eps|theta|pi|e|r\d+|yhat\d+|wstar\d+)$/;
+const FUNCTION_NAMES =
+  "exp log log1p sqrt abs sign tanh cosh sinh erf sigmoid softplus min max constructor prototype".split(" ");
+export const DEFAULT_TIME = { T: 4, dt: 0.1 };
+
+export function loadModel(path: string, sets: Record<string, number> = {}): Model {
+  let text: string;
+  try {
+    if (statSync(path).size > MAX_BYTES) throw new UsageError(`${path}: model file larger than 256 KiB`);
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read model file '${path}': ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return parseModel(text, path, sets);
+}
+
+/** Validates model-file text (exported for tests and for models built in memory). */
+export function parseModel(text: string, source: string, sets: Record<string, number> = {}): Model {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (offset: number | undefined) => (offset === undefined ? 0 : counter.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const msg = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new UsageError(`${source}:${lineOf(e.pos[0])}: malformed YAML: ${msg}`);
+  }
+  const root = doc.contents;
+  if (!isMap(root))
+    throw new UsageError(`${source}:1: a model file must be a YAML mapping of keys to values`);
+  const fail = (line: number, msg: string): never => {
+    throw new UsageError(`${source}:${line}: ${msg}`);
+  };
+  const lines: Record<string, number> = {};
+  let values: Record<string, unknown>;
+  try {
+    values = doc.toJS({ maxAliasCount: 50 }) as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`${source}: malformed YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  for (const pair of (root as YAMLMap).items as Pair[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    const line = lineOf(isScalar(pair.key) ? pair.key.range?.[0] : undefined);
+    if (!(KEYS as readonly string[]).includes(key))
+      fail(line, `unknown key '${key}' (allowed: ${KEYS.join(", ")})`);
+    lines[key] = line;
+  }
+  for (const key of REQUIRED) if (!Object.hasOwn(values, key)) fail(1, `missing required key '${key}'`);
+  const at = (key: string) => lines[key] ?? 1;
+  const str = (key: string, fallback?: string): string => {
+    const v = values[key];
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v === "number" && EXPRESSION_KEYS.includes(key as never)) return String(v);
+    if (typeof v !== "string" || v.trim() === "") return fail(at(key), `'${key}' must be a non-empty string`);
+    return v.trim();
+  };
+  const number = (key: string, fallback: number, ok: (v: number) => boolean, what: string): number => {
+    const v = values[key] ?? fallback;
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v))
+      return fail(at(key), `'${key}' must be ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+    return v;
+  };
+  const name = str("name");
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
+    fail(at("name"), `'name' must be letters, digits, '-', '_' or '.', got '${name}'`);
+  const k = number("k", 1, (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
+  const kTeacher = number("k_teacher", 1, (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
+  if (k > 1 || kTeacher > 1)
+    fail(
+      at(k > 1 ? "k" : "k_teacher"),
+      `k = ${k}, k_teacher = ${kTeacher}: k > 1 is not supported yet (issue 7)`,
+    );
+  const parameters = readParameters(values.parameters, at("parameters"), fail);
+  for (const [key, v] of Object.entries(sets)) {
+    if (!Object.hasOwn(parameters, key))
+      throw new UsageError(
+        `--set ${key}: '${key}' is not a parameter of ${source} (declared: ${Object.keys(parameters).join(", ")})`,
+      );
+    if (!Number.isFinite(v)) throw new UsageError(`--set ${key}: value must be a finite number`);
+    parameters[key] = v;
+  }
+  const where = (key: string) =>
+    Object.hasOwn(sets, key) ? `--set ${key}` : `${source}:${at("parameters")}`;
+  if (!(parameters.delta > 0))
+    throw new UsageError(`${where("delta")}: delta (= n/d) must be > 0, got ${parameters.delta}`);
+  if (!(parameters.tau >= 0))
+    throw new UsageError(`${where("tau")}: tau (SGF noise level) must be >= 0, got ${parameters.tau}`);
+  return {
+    name,
+    description: str("description"),
+    k,
+    kTeacher,
+    activation: str("activation", "r"),
+    loss: str("loss"),
+    label: str("label"),
+    penalty: str("penalty", "0"),
+    initStd: number("init_std", 0, (v) => v >= 0, "a finite number >= 0"),
+    teacherVariance: number("teacher_variance", 1, (v) => v > 0, "a finite number > 0"),
+    parameters,
+    time: readTime(values.time, at("time"), fail),
+    source,
+    lines,
+  };
+}
+
+function readParameters(
+  raw: unknown,
+  line: number,
+  fail: (line: number, msg: string) => never,
+): Record<string, number> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    return fail(line, "'parameters' must be a mapping of names to numbers, e.g. { delta: 2, tau: 1 }");
+  const out: Record<string, number> = {};
+  for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) fail(line, `parameter name '${key}' is not an identifier`);
+    if (RESERVED.test(key) || FUNCTION_NAMES.includes(key))
+      fail(line, `parameter name '${key}' is reserved (a variable, constant or function name)`);
+    if (typeof v !== "number") fail(line, `parameter '${key}' must be a number, got ${JSON.stringify(v)}`);
+    if (!Number.isFinite(v)) fail(line, `parameter '${key}' must be finite, got ${v}`);
+    out[key] = v as number;
+  }
+  for (const key of ["delta", "tau"])
+    if (!Object.hasOwn(out, key))
+      fail(
+        line,
+        `parameters must declare '${key}' (delta = n/d, tau = SGF noise level; tau: 0 is gradient flow)`,
+      );
+  return out;
+}
+
+function readTime(raw: unknown, line: number, fail: (line: number, msg: string) => never): Model["time"] {
+  if (raw === undefined) return { ...DEFAULT_TIME };
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    return fail(line, "'time' must be a mapping { T: <end time>, dt: <step> }");
+  const t = raw as Record<string, unknown>;
+  for (const key of Object.keys(t))
+    if (key !== "T" && key !== "dt") fail(line, `unknown key 'time.${key}' (allowed: T, dt)`);
+  const T = t.T ?? DEFAULT_TIME.T;
+  const dt = t.dt ?? DEFAULT_TIME.dt;
+  if (typeof T !== "number" || !Number.isFinite(T) || T <= 0)
+    fail(line, `time.T must be a number > 0, got ${T}`);
+  if (typeof dt !== "number" || !Number.isFinite(dt) || dt <= 0)
+    fail(line, `time.dt must be a number > 0, got ${dt}`);
+  if ((dt as number) > (T as number)) fail(line, `time.dt = ${dt} must not exceed time.T = ${T}`);
+  return { T: T as number, dt: dt as number };
+}

@@ -1,0 +1,158 @@
+// solveMc: the Monte-Carlo DMFT solver (issue 9). Checks the options, estimates memory, runs G fully
+// independent group solves (src/solvers/mc/group.ts) on worker threads, and combines them: the reported
+// value is the mean over groups and its standard error the spread over groups / sqrt(G). Each group
+// needs population averages of its own samples at every step, so a group is one task: no per-step
+// messages between threads, and results never depend on the thread count.
+import { totalmem } from "node:os";
+import type { Derived, Result } from "../../types.js";
+import { checkMemory, UsageError } from "../../util/errors.js";
+import { defaultThreads, mapInWorkers } from "../../util/workers.js";
+import type { SolveOptions } from "../options.js";
+import { combineGroups } from "./combine.js";
+import { type GroupOut, type SchemeParams, solveGroup } from "./group.js";
+import type { GroupTask } from "./worker.js";
+
+/** Internal switches, used by tests and measurements only. */
+export interface McInternals {
+  /** Moment-matched (orthonormalised) Gaussian inputs; default true. */
+  orthogonal?: boolean;
+  /** Drop the noise cross term of Cov(nu) (the wrong scheme the theory note warns about). */
+  dropCrossTerm?: boolean;
+}
+
+const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+
+/** Bytes held by one group solve of `samples` samples over N steps. */
+export function groupBytes(p: SchemeParams, samples: number): number {
+  const N1 = p.N + 1;
+  const predCols = 3 + N1 + (p.dynamics === "sgf" ? p.N : 0);
+  const parCols = 3 + p.N;
+  const perSample = predCols + parCols + N1 * (p.dropCrossTerm ? 4 : 3) + 8;
+  return 8 * (samples * perSample + 7 * N1 * N1);
+}
+
+/** A checked Monte-Carlo run: one scheme per time step (dt, and dt/2 with --extrapolate), group sizes, cost. */
+export interface McPlan {
+  levels: SchemeParams[];
+  sizes: number[];
+  threads: number;
+  /** Peak memory of the concurrently running group solves. */
+  bytes: number;
+  /** Multiply-adds of the tangent loop and the Gram–Schmidt moment matching (the dominant terms). */
+  multiplyAdds: number;
+}
+
+/** Checks the options and estimates memory and work; refuses (UsageError) before anything is allocated. */
+export function planMc(derived: Derived, opts: SolveOptions, internals: McInternals = {}): McPlan {
+  const model = derived.model;
+  if (model.k !== 1) throw new UsageError("solve: models with k > 1 are not supported yet (issue 7)");
+  const dt = opts.dt ?? model.time.dt;
+  const T = opts.T ?? model.time.T;
+  if (!(dt > 0) || !(T > 0)) throw new UsageError(`solve: dt and T must be positive (dt = ${dt}, T = ${T})`);
+  const N = Math.round(T / dt);
+  if (N < 1) throw new UsageError(`solve: T = ${T} is shorter than one step dt = ${dt}`);
+  const M = opts.samples ?? 20000;
+  const G = opts.groups ?? 8;
+  if (!Number.isInteger(G) || G < 2)
+    throw new UsageError(`solve: --groups must be an integer >= 2, got ${G}`);
+  if (!Number.isInteger(M) || M < G) throw new UsageError("solve: --samples must be an integer >= groups");
+  const { delta, tau } = model.parameters;
+  if (opts.dynamics === "sgd-limit" && !(tau > 0)) {
+    throw new UsageError("solve: --dynamics sgd-limit needs tau > 0 (jump rate 1/(tau delta))");
+  }
+  const orthogonal = internals.orthogonal ?? true;
+  const params: SchemeParams = {
+    dynamics: opts.dynamics,
+    dt,
+    N,
+    delta,
+    tau: opts.dynamics === "gd" ? 0 : tau,
+    rhoStar: model.teacherVariance,
+    initStd: model.initStd,
+    kernels: opts.kernels ?? false,
+    orthogonal,
+    dropCrossTerm: internals.dropCrossTerm ?? false,
+  };
+  const levels: SchemeParams[] = [params];
+  if (opts.extrapolate) levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
+
+  const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
+  const finest = levels[levels.length - 1];
+  const minSamples = 2 * (4 + 2 * finest.N); // twice the number of Gaussian input columns
+  if (orthogonal && sizes[G - 1] <= minSamples) {
+    throw new UsageError(
+      `solve: ${sizes[G - 1]} samples per group are too few for ${finest.N} steps (need > ${minSamples}); ` +
+        "raise --samples or lower --groups",
+    );
+  }
+  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
+  const bytes = Math.min(threads, G) * levels.reduce((b, lv) => Math.max(b, groupBytes(lv, sizes[0])), 0);
+  checkMemory("solve (Monte-Carlo DMFT)", bytes, Math.min(16 * 2 ** 30, 0.8 * totalmem()));
+  const multiplyAdds = levels.reduce(
+    (a, lv) => a + M * (lv.N ** 3 / 6 + (orthogonal ? 5 * lv.N ** 2 : 0)),
+    0,
+  );
+  return { levels, sizes, threads, bytes, multiplyAdds };
+}
+
+export async function solveMc(
+  derived: Derived,
+  opts: SolveOptions,
+  internals: McInternals = {},
+): Promise<Result> {
+  const started = performance.now();
+  const { levels, sizes, threads, bytes, multiplyAdds } = planMc(derived, opts, internals);
+  const G = sizes.length;
+  const { dt, N, orthogonal } = levels[0];
+  const model = derived.model;
+  const tasks: GroupTask[] = [];
+  levels.forEach((lv, tag) => {
+    for (let g = 0; g < G; g++) {
+      tasks.push({
+        sources: derived.sources,
+        params: lv,
+        spec: { seed: opts.seed, tag, group: g, samples: sizes[g] },
+      });
+    }
+  });
+  const t0 = performance.now();
+  let outs: GroupOut[];
+  if (threads === 1) {
+    outs = [];
+    for (const task of tasks) {
+      outs.push(solveGroup(derived.fns, task.params, task.spec));
+      opts.onProgress?.(outs.length, tasks.length);
+    }
+  } else {
+    outs = await mapInWorkers<GroupTask, GroupOut>(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
+  }
+  const solveSeconds = (performance.now() - t0) / 1000;
+
+  const result = combineGroups(derived, levels, outs, G);
+  result.meta = {
+    solver: "mc",
+    model: model.name,
+    source: model.source,
+    parameters: model.parameters,
+    init_std: model.initStd,
+    teacher_variance: model.teacherVariance,
+    dynamics: opts.dynamics,
+    dt,
+    T: N * dt,
+    steps: N,
+    seed: opts.seed,
+    samples: opts.samples ?? 20000,
+    groups: G,
+    stderr: "standard deviation over independent sample groups / sqrt(groups)",
+    varianceReduction: orthogonal ? "moment-matched (orthonormalised) Gaussian inputs" : "none",
+    extrapolate: opts.extrapolate
+      ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
+      : false,
+    clampedPivots: outs.reduce((a, o) => a + o.clamped, 0),
+    zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
+    memoryBytes: bytes,
+    multiplyAdds,
+    timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000 },
+  };
+  return result;
+}

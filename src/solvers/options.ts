@@ -1,0 +1,22 @@
+// Options shared by every DMFT solver (Monte-Carlo in src/solvers/mc, exact ones in src/solvers/exact).
+
+export interface SolveOptions {
+  /** sgf: stochastic gradient flow; gd: gradient flow (tau = 0); sgd-limit: Poisson small-batch SGD limit. */
+  dynamics: "sgf" | "gd" | "sgd-limit";
+  /** Time step (default: the model's time.dt). */
+  dt?: number;
+  /** Horizon (default: the model's time.T); N = round(T / dt) steps. */
+  T?: number;
+  /** Monte-Carlo population size M (default 20000), split into `groups` independent solves. */
+  samples?: number;
+  seed: number;
+  /** Also solve at dt/2 and report the Richardson combination 2 f(dt/2) - f(dt) on the dt grid. */
+  extrapolate?: boolean;
+  /** Put C_theta, R_theta, rho, Gamma into Result.kernels (row-major). */
+  kernels?: boolean;
+  /** Worker threads (default: one per core). Results never depend on it. */
+  threads?: number;
+  /** Independent sample groups for the standard errors (default 8). */
+  groups?: number;
+  onProgress?: (done: number, total: number) => void;
+}

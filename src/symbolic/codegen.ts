@@ -1,0 +1,106 @@
+// Expr -> JavaScript source of an arrow function, generated from the checked tree only (never from the
+// user's text). Parameters are inlined as numeric literals, repeated subexpressions are computed once,
+// small integer powers are unrolled into products, sigmoid/softplus/erf call the stable helpers of
+// compile.ts. Example: "(r, y) => {\n  const t0 = sigmoid((-(y * r)));\n  return (-(y * t0));\n}".
+import { type Expr, toText } from "./ast.js";
+
+const MATH_FNS = new Set([
+  "exp",
+  "log",
+  "log1p",
+  "sqrt",
+  "abs",
+  "sign",
+  "tanh",
+  "cosh",
+  "sinh",
+  "min",
+  "max",
+]);
+const HELPERS = new Set(["erf", "sigmoid", "softplus"]);
+const CONSTS: Record<string, string> = { pi: "Math.PI", e: "Math.E" };
+const MAX_UNROLL = 16;
+
+export function literal(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`cannot inline non-finite number ${v}`);
+  return v < 0 ? `(${v})` : String(Object.is(v, -0) ? 0 : v);
+}
+
+export function genSource(e: Expr, args: string[], params: Record<string, number>): string {
+  const counts = new Map<string, number>();
+  const count = (x: Expr): void => {
+    if (x.k === "num" || x.k === "sym") return;
+    const key = toText(x);
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    if (n > 1) return; // children already counted
+    if (x.k === "neg") count(x.a);
+    else if (x.k === "fn") x.args.forEach(count);
+    else {
+      count(x.a);
+      count(x.b);
+    }
+  };
+  count(e);
+  const lines: string[] = [];
+  const names = new Map<string, string>();
+  const hoist = (key: string, code: string): string => {
+    const name = `t${lines.length}`;
+    lines.push(`  const ${name} = ${code};`);
+    names.set(key, name);
+    return name;
+  };
+  const gen = (x: Expr, forceName = false): string => {
+    if (x.k === "num") return literal(x.v);
+    if (x.k === "sym") {
+      if (args.includes(x.name)) return x.name;
+      if (Object.hasOwn(CONSTS, x.name)) return CONSTS[x.name];
+      if (Object.hasOwn(params, x.name)) return literal(params[x.name]);
+      throw new Error(`codegen: unbound symbol '${x.name}'`);
+    }
+    const key = toText(x);
+    const known = names.get(key);
+    if (known) return known;
+    const code = genNode(x);
+    return forceName || (counts.get(key) ?? 0) > 1 ? hoist(key, code) : code;
+  };
+  const genNode = (x: Expr): string => {
+    switch (x.k) {
+      case "neg":
+        return `(-${gen(x.a)})`;
+      case "add":
+        return `(${gen(x.a)} + ${gen(x.b)})`;
+      case "sub":
+        return `(${gen(x.a)} - ${gen(x.b)})`;
+      case "mul":
+        return `(${gen(x.a)} * ${gen(x.b)})`;
+      case "div":
+        return `(${gen(x.a)} / ${gen(x.b)})`;
+      case "pow": {
+        const n = x.b.k === "num" ? x.b.v : Number.NaN;
+        if (Number.isInteger(n) && Math.abs(n) <= MAX_UNROLL) {
+          if (n === 0) return "1";
+          const base = gen(x.a, x.a.k !== "num" && x.a.k !== "sym");
+          const prod = `(${Array(Math.abs(n)).fill(base).join(" * ")})`;
+          return n > 0 ? prod : `(1 / ${prod})`;
+        }
+        if (n === 0.5) return `Math.sqrt(${gen(x.a)})`;
+        return `Math.pow(${gen(x.a)}, ${gen(x.b)})`;
+      }
+      case "fn": {
+        const callee = MATH_FNS.has(x.name) ? `Math.${x.name}` : HELPERS.has(x.name) ? x.name : undefined;
+        if (!callee) throw new Error(`codegen: no code for function '${x.name}'`);
+        return `${callee}(${x.args.map((a) => gen(a)).join(", ")})`;
+      }
+      default:
+        throw new Error("codegen: unexpected leaf");
+    }
+  };
+  const body = gen(e);
+  return `(${args.join(", ")}) => {\n${lines.join("\n")}${lines.length ? "\n" : ""}  return ${body};\n}`;
+}
+
+/** Source of a function that throws when called (a derivative that is a Dirac delta). */
+export function unsupportedSource(fnName: string, args: string[]): string {
+  return `(${args.join(", ")}) => unsupported("${fnName}")`;
+}

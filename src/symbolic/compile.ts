@@ -1,0 +1,95 @@
+// Turns generated sources (Derived.sources) into functions, also inside worker threads.
+// Sources come only from codegen.ts; as a second line of defence every token is checked against the
+// small vocabulary codegen emits before anything reaches `Function`. Also the stable numeric helpers.
+import type { CompiledFns, FnName } from "../types.js";
+import { RunError } from "../util/errors.js";
+
+/** Argument names of each compiled function. */
+export const FN_ARGS: Record<FnName, string[]> = {
+  loss: ["r", "y"],
+  l: ["r", "y"],
+  dl: ["r", "y"],
+  d2l: ["r", "y"],
+  label: ["wstar", "eps"],
+  pen: ["theta"],
+  h: ["theta"],
+  dh: ["theta"],
+};
+export const FN_NAMES = Object.keys(FN_ARGS) as FnName[];
+
+/** 1 / (1 + exp(-x)) without overflow. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const z = Math.exp(x);
+  return z / (1 + z);
+}
+
+/** log(1 + exp(x)) without overflow or cancellation. */
+export function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+/** erf to ~1e-15: power series (no cancellation) below 2.5, continued fraction for erfc above. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (Number.isNaN(x)) return x;
+  if (ax < 2.5) {
+    const x2 = 2 * x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= x2 / (2 * n + 1);
+      sum += term;
+    }
+    return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+  }
+  if (ax > 6) return Math.sign(x);
+  // erfc(a) = exp(-a^2)/sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/(a + ...)))), evaluated backwards.
+  let f = ax;
+  for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
+function unsupported(name: string): never {
+  throw new RunError(
+    `${name} of this model is unsupported (a Dirac delta or too large; 'dmftkit derive' says which), see docs/models.md`,
+  );
+}
+
+const WORDS = new Set([
+  ...Object.values(FN_ARGS).flat(),
+  ..."const return Math PI E exp log log1p sqrt abs sign tanh cosh sinh min max pow".split(" "),
+  ..."erf sigmoid softplus unsupported".split(" "),
+]);
+const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.]|"[a-z0-9]+"/y;
+
+/** Throws unless `src` uses only the tokens codegen emits. */
+export function checkSource(src: string): void {
+  TOKEN.lastIndex = 0;
+  let prev = "";
+  while (TOKEN.lastIndex < src.length) {
+    const at = TOKEN.lastIndex;
+    const m = TOKEN.exec(src);
+    if (!m) throw new Error(`generated source rejected at offset ${at}`);
+    const tok = m[0];
+    if (/^[A-Za-z_$]/.test(tok) && !WORDS.has(tok) && !/^t\d+$/.test(tok))
+      throw new Error(`generated source rejected: identifier '${tok}'`);
+    if (tok === "." && prev !== "Math") throw new Error("generated source rejected: property access");
+    if (!/^\s+$/.test(tok)) prev = tok;
+  }
+}
+
+/** Compiles one generated source. */
+export function compileSource(src: string): (...args: number[]) => number {
+  checkSource(src);
+  const make = new Function("erf", "sigmoid", "softplus", "unsupported", `"use strict"; return (${src});`);
+  return make(erf, sigmoid, softplus, unsupported);
+}
+
+/** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread). */
+export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
+  const out: Record<string, (...args: number[]) => number> = {};
+  for (const name of FN_NAMES) out[name] = compileSource(sources[name]);
+  return out as unknown as CompiledFns;
+}

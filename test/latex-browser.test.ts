@@ -1,0 +1,79 @@
+// Opens the derivation HTML of every shipped model in headless Debian Chromium (playwright-core) and checks
+// that KaTeX rendered (no .katex-error, many .katex), that the KaTeX fonts load from the inlined data: URLs,
+// and that the page makes no network request. Skipped, with a message, only when /usr/bin/chromium is absent.
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDmftSystem } from "../src/dmft/index.js";
+import { renderHtml } from "../src/latex/index.js";
+import { loadDerived } from "../src/symbolic/index.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const HAVE = existsSync(CHROMIUM);
+const MODELS = [
+  "linear-regression",
+  "logistic-regression",
+  "phase-retrieval",
+  "pseudo-huber-regression",
+  "tanh-regression",
+];
+if (!HAVE)
+  console.warn(`latex-browser.test: SKIPPED — ${CHROMIUM} not found (install Debian's chromium package)`);
+
+describe.skipIf(!HAVE)(`derivation HTML in headless Chromium (${CHROMIUM})`, () => {
+  let browser: Browser;
+  const dir = mkdtempSync(join(tmpdir(), "dmftkit-browser-"));
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it.each(MODELS)(
+    "%s: KaTeX rendered, fonts loaded from data: URLs, no network",
+    async (m) => {
+      const file = join(dir, `${m}.html`);
+      writeFileSync(file, renderHtml(buildDmftSystem(loadDerived(`models/${m}.yaml`))));
+      const page = await browser.newPage();
+      const external: string[] = [];
+      page.on("request", (r) => {
+        if (!/^(file|data):/.test(r.url())) external.push(r.url());
+      });
+      await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+      const res = await page.evaluate(async () => {
+        await document.fonts.ready;
+        const loaded = Array.from(document.fonts as unknown as Iterable<FontFace>)
+          .filter((f) => f.status === "loaded")
+          .map((f) => f.family);
+        return {
+          errors: document.querySelectorAll(".katex-error").length,
+          katex: document.querySelectorAll(".katex").length,
+          display: document.querySelectorAll(".katex-display").length,
+          loaded,
+        };
+      });
+      await page.close();
+      expect(res.errors).toBe(0);
+      expect(res.katex).toBeGreaterThan(100);
+      expect(res.display).toBeGreaterThan(20);
+      expect(res.loaded.map((f) => f.replaceAll('"', ""))).toContain("KaTeX_Main");
+      expect(external).toEqual([]);
+    },
+    60_000,
+  );
+});
