@@ -72,6 +72,8 @@ export function registerDerive(program: Command): void {
       .description("derive the model's derivatives, check them, print them (text and LaTeX), write JSON"),
   )
     .option("--json <file>", "write the model, derivatives, LaTeX and checks as JSON")
+    .option("--latex <file>", "write the DMFT system as a standalone LaTeX document")
+    .option("--html <file>", "write the DMFT system as a self-contained KaTeX HTML page")
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
       // Loaded here, not at start-up: mathjs and KaTeX cost ~0.2 s that `--help` should not pay.
@@ -80,5 +82,12 @@ export function registerDerive(program: Command): void {
       process.stdout.write(formatDerived(derived));
       if (typeof opts.json === "string")
         writeOut(opts.json, `${JSON.stringify(derivedJson(derived), null, 2)}\n`);
+      if (typeof opts.latex === "string" || typeof opts.html === "string") {
+        const { writeDerivationDocs } = await import("../latex/index.js");
+        writeDerivationDocs(derived, {
+          latex: opts.latex as string | undefined,
+          html: opts.html as string | undefined,
+        });
+      }
     });
 }

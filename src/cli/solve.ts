@@ -1,10 +1,10 @@
-// `dmftkit solve MODEL`: solve the model's DMFT (Monte-Carlo solver, or an exact one when the lead wires
-// it into src/solvers/index.ts) and write the Result JSON; progress bar on a TTY, summary on stderr.
+// `dmftkit solve MODEL`: solve the model's DMFT (Monte-Carlo, exact closed equations for linear models, or
+// the online ODEs) and write the Result JSON; progress bar on a TTY, summary on stderr.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { type SolverChoice, solve } from "../solvers/index.js";
+import { chooseSolver, type SolveDynamics, type SolverChoice, solve } from "../solvers/index.js";
 import { planMc } from "../solvers/mc/index.js";
 import type { SolveOptions } from "../solvers/options.js";
 import { loadDerived } from "../symbolic/index.js";
@@ -12,7 +12,7 @@ import type { Result } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { addCommonOptions, commonOf, parseIntOption, parseNumberOption } from "./common.js";
 
-const DYNAMICS = ["sgf", "gd", "sgd-limit"] as const;
+const DYNAMICS = ["sgf", "gd", "sgd-limit", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -40,18 +40,18 @@ export function registerSolve(program: Command): void {
       .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables"),
     "output JSON file (default: stdout)",
   )
-    .option("--dynamics <name>", "sgf | gd | sgd-limit", "sgf")
+    .option("--dynamics <name>", "sgf | gd | sgd-limit | online (delta -> infinity ODEs)", "sgf")
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--samples <M>", "Monte-Carlo population size", "20000")
     .option("--groups <G>", "independent sample groups for the standard errors", "8")
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
-    .option("--solver <name>", "auto | mc | exact", "auto")
+    .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
     .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false)
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
-      const solveOpts: SolveOptions & { solver: SolverChoice } = {
+      const solveOpts: Omit<SolveOptions, "dynamics"> & { dynamics: SolveDynamics; solver: SolverChoice } = {
         solver: oneOf("solver", String(opts.solver), SOLVERS),
         dynamics: oneOf("dynamics", String(opts.dynamics), DYNAMICS),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
@@ -65,8 +65,10 @@ export function registerSolve(program: Command): void {
         kernels: Boolean(opts.kernels),
       };
       const derived = loadDerived(modelPath, common.sets);
-      if (!common.quiet) {
-        const plan = planMc(derived, solveOpts);
+      const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver);
+      if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);
+      if (!common.quiet && which === "mc" && solveOpts.dynamics !== "online") {
+        const plan = planMc(derived, { ...solveOpts, dynamics: solveOpts.dynamics });
         const lv = plan.levels[plan.levels.length - 1];
         process.stderr.write(
           `solve: ${lv.N} steps, ${solveOpts.samples} samples in ${plan.sizes.length} groups, ` +

@@ -4,6 +4,7 @@
 import { totalmem } from "node:os";
 import type { Derived, ObservableName, Result } from "../types.js";
 import { checkMemory, UsageError } from "../util/errors.js";
+import { meanAndStderr } from "../util/stats.js";
 import { defaultThreads, mapInWorkers } from "../util/workers.js";
 import { planGrid } from "./grid.js";
 import { runSeed, type SeedResult, type SeedTask } from "./seed.js";
@@ -35,24 +36,6 @@ function memoryEstimate(n: number, d: number, K: number, twoTime: boolean, seeds
   const perSeed = 8 * (n * d + 4 * n + 6 * d) + (twoTime ? 8 * ((K + 1) * d + (K + 1) ** 2) : 0);
   const kept = seeds * 8 * (6 * (K + 1) + (twoTime ? (K + 1) ** 2 : 0));
   return Math.min(threads, seeds) * perSeed + kept;
-}
-
-/** Mean and standard error over seeds of equally long arrays (NaN standard errors for one seed). */
-function meanSe(rows: Float64Array[]): { mean: number[]; se: number[] } {
-  const S = rows.length;
-  const len = rows[0].length;
-  const mean = new Array<number>(len).fill(0);
-  const se = new Array<number>(len).fill(0);
-  for (let k = 0; k < len; k++) {
-    let s = 0;
-    for (const r of rows) s += r[k];
-    const mu = s / S;
-    let v = 0;
-    for (const r of rows) v += (r[k] - mu) ** 2;
-    mean[k] = mu;
-    se[k] = S > 1 ? Math.sqrt(v / (S - 1) / S) : Number.NaN;
-  }
-  return { mean, se };
 }
 
 /** Simulates `opts.seeds` independent problems of dimension d and returns mean curves with standard errors. */
@@ -109,7 +92,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   const observables: Result["observables"] = {};
   const stderr: Result["stderr"] = {};
   for (const name of names) {
-    const { mean, se } = meanSe(results.map((r) => r[name] as Float64Array));
+    const { mean, stderr: se } = meanAndStderr(results.map((r) => r[name] as Float64Array));
     observables[name] = mean;
     stderr[name] = se;
   }
@@ -142,7 +125,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     },
   };
   if (twoTime) {
-    const { mean, se } = meanSe(results.map((r) => r.C_theta as Float64Array));
+    const { mean, stderr: se } = meanAndStderr(results.map((r) => r.C_theta as Float64Array));
     result.kernels = { C_theta: { shape: [K + 1, K + 1], data: mean, stderr: se } };
   }
   return result;

@@ -1,17 +1,39 @@
-// solve(): the DMFT solver dispatcher. For now every request goes to the Monte-Carlo solver; the exact
-// solvers of src/solvers/exact (linear models, spectral oracle, online ODEs) are wired in by the lead.
+// solve(): the DMFT solver dispatcher. `online` dynamics go to the delta -> infinity ODEs; linear models
+// (derived.linear: constant d2L/dr2, ridge penalty) go to the exact closed equations unless the Monte-Carlo
+// solver is forced; everything else goes to the Monte-Carlo solver (src/solvers/mc).
 import type { Derived, Result } from "../types.js";
+import { UsageError } from "../util/errors.js";
+import { solveExactLinear, solveOnline } from "./exact/index.js";
 import { solveMc } from "./mc/index.js";
 import type { SolveOptions } from "./options.js";
 
 export type { SolveOptions } from "./options.js";
 
 export type SolverChoice = "auto" | "mc" | "exact";
+export type SolveDynamics = SolveOptions["dynamics"] | "online";
+
+/** Which solver `solve` will run for these options ("mc", "exact-linear" or "online"). */
+export function chooseSolver(derived: Derived, dynamics: SolveDynamics, solver: SolverChoice = "auto") {
+  if (dynamics === "online") {
+    if (solver === "mc") throw new UsageError("--dynamics online is solved by its ODEs; drop --solver mc");
+    return "online" as const;
+  }
+  if (solver === "mc") return "mc" as const;
+  if (solver === "exact" || derived.linear) return "exact-linear" as const;
+  return "mc" as const;
+}
 
 export async function solve(
   derived: Derived,
-  opts: SolveOptions & { solver?: SolverChoice },
+  opts: Omit<SolveOptions, "dynamics"> & { dynamics: SolveDynamics; solver?: SolverChoice },
 ): Promise<Result> {
-  const { solver: _solver, ...rest } = opts;
-  return solveMc(derived, rest);
+  const { solver, dynamics, ...rest } = opts;
+  const which = chooseSolver(derived, dynamics, solver);
+  if (which === "online") return solveOnline(derived, { dt: rest.dt, T: rest.T });
+  if (dynamics === "online") throw new Error("unreachable");
+  if (which === "exact-linear") {
+    const { dt, T, seed, kernels, extrapolate } = rest;
+    return solveExactLinear(derived, { dynamics, dt, T, seed, kernels, extrapolate });
+  }
+  return solveMc(derived, { ...rest, dynamics });
 }

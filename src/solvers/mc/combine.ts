@@ -2,6 +2,7 @@
 // group's own q, m), optional Richardson extrapolation per group, then mean and standard error over groups.
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
 import type { Derived, ObservableName, Result } from "../../types.js";
+import { meanAndStderr } from "../../util/stats.js";
 import type { GroupOut, SchemeParams } from "./group.js";
 
 type Series = Partial<Record<ObservableName, Float64Array | number[]>>;
@@ -11,24 +12,6 @@ function groupSeries(derived: Derived, out: GroupOut, rhoStar: number): Series {
   const s: Series = { train_loss: out.train_loss, test_loss: gauss.test_loss, q: out.q, m: out.m };
   if (gauss.test_error) s.test_error = gauss.test_error;
   return s;
-}
-
-/** Mean and standard error (sd / sqrt(G)) over groups of equally long arrays. */
-export function meanAndStderr(rows: ArrayLike<number>[]): { mean: number[]; stderr: number[] } {
-  const G = rows.length;
-  const n = rows[0].length;
-  const mean: number[] = [];
-  const stderr: number[] = [];
-  for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (const r of rows) s += r[j];
-    const mu = s / G;
-    let v = 0;
-    for (const r of rows) v += (r[j] - mu) ** 2;
-    mean.push(mu);
-    stderr.push(Math.sqrt(v / (G - 1) / G));
-  }
-  return { mean, stderr };
 }
 
 export function combineGroups(derived: Derived, levels: SchemeParams[], outs: GroupOut[], G: number): Result {
