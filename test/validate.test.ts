@@ -88,9 +88,12 @@ describe("compare", () => {
 describe("validate (linear regression, small sizes)", () => {
   it("runs every stage, passes the gating check, and a 30% error in q is caught", async () => {
     const stages: StageName[] = [];
+    // Linear models are solved exactly (zero theory SE), so the whole allowance rests on the simulation's
+    // SE; from 8 seeds it is t-distributed with 7 degrees of freedom and at d = 200 one of 6 seeds measured
+    // failed (max 4.8 SE, at t = 0.1); with 16 seeds 6 of 6 passed. 16 seeds keeps the check meaningful.
     const v = await validate("models/linear-regression.yaml", {
       d: 200,
-      seeds: 8,
+      seeds: 16,
       samples: 3000,
       T: 2,
       seed: 3,

@@ -2,22 +2,14 @@
 // built from the symbolic stage's checked expression text and printer; plus the numeric shape tests
 // (h(theta) = lambda theta, l = a r + b(y)) that decide which special cases are written out.
 import { type Expr, num, substitute, sym } from "../symbolic/ast.js";
+import { FN_ARGS } from "../symbolic/compile.js";
 import { toLatex } from "../symbolic/latex.js";
 import { parseExpr } from "../symbolic/parse.js";
 import { simplify } from "../symbolic/simplify.js";
 import type { Derived, FnName } from "../types.js";
 
 const SLOT = "zzdmftslot";
-const VARS: Record<FnName, string[]> = {
-  loss: ["r", "y"],
-  l: ["r", "y"],
-  dl: ["r", "y"],
-  d2l: ["r", "y"],
-  label: ["wstar", "eps"],
-  pen: ["theta"],
-  h: ["theta"],
-  dh: ["theta"],
-};
+const VARS = FN_ARGS;
 const TH_PROBES = [-2.7, -0.3, 0.6, 1.9];
 
 function close(u: number, v: number): boolean {
