@@ -31,6 +31,18 @@ export function timeGrid(derived: Derived, opts: { dt?: number; T?: number }, wh
   return { dt, N };
 }
 
+/** A deterministic Result on the grid t_k = k dt, k = 0..N: every standard error is 0. */
+export function deterministicResult(
+  observables: Partial<Record<ObservableName, number[]>>,
+  N: number,
+  dt: number,
+  meta: Record<string, unknown>,
+): Result {
+  const stderr: Result["stderr"] = {};
+  for (const key of Object.keys(observables) as ObservableName[]) stderr[key] = new Array(N + 1).fill(0);
+  return { t: Array.from({ length: N + 1 }, (_, k) => k * dt), observables, stderr, meta };
+}
+
 function series(derived: Derived, out: LinearSchemeOut): Partial<Record<ObservableName, number[]>> {
   const rhoStar = derived.model.teacherVariance;
   const g = gaussianObservablesSeries(derived.fns, derived.binaryLabels, out.q, out.m, rhoStar);
@@ -65,14 +77,7 @@ export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}
       observables[key] = observables[key]!.map((v, k) => 2 * f[2 * k] - v);
     }
   }
-  const stderr: Result["stderr"] = {};
-  for (const key of Object.keys(observables) as ObservableName[]) stderr[key] = new Array(N + 1).fill(0);
-  const result: Result = {
-    t: Array.from({ length: N + 1 }, (_, k) => k * dt),
-    observables,
-    stderr,
-    meta: {},
-  };
+  const result = deterministicResult(observables, N, dt, {});
   if (opts.kernels) {
     const sq = [N + 1, N + 1];
     result.kernels = {

@@ -14,7 +14,7 @@ import { expectFreshPair, testError } from "../../observables/gaussian.js";
 import type { Derived, ObservableName, Result } from "../../types.js";
 import { RunError, UsageError } from "../../util/errors.js";
 import { ridgeOf } from "./coefficients.js";
-import { timeGrid } from "./linear.js";
+import { deterministicResult, timeGrid } from "./linear.js";
 
 export interface OnlineOptions {
   dt?: number;
@@ -145,24 +145,17 @@ export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result 
   }
   observables.q = Array.from(q);
   observables.m = Array.from(m);
-  const stderr: Result["stderr"] = {};
-  for (const key of Object.keys(observables) as ObservableName[]) stderr[key] = new Array(N + 1).fill(0);
-  return {
-    t: Array.from({ length: N + 1 }, (_, k) => k * dt),
-    observables,
-    stderr,
-    meta: {
-      solver: "online-ode",
-      model: model.name,
-      parameters: model.parameters,
-      dynamics: "online",
-      dt,
-      T: N * dt,
-      steps: N,
-      scheme: discrete ? "delta -> infinity limit of the Euler scheme with step dt" : "ODE, RK4",
-      ...(discrete ? {} : { rk4Step: dt / sub, stepHalvingError: halvingError }),
-      stderr: "0: deterministic; stepHalvingError = max |(q, m)(h) - (q, m)(h/2)| of the RK4 integration",
-      timings: { totalSeconds: (performance.now() - started) / 1000 },
-    },
-  };
+  return deterministicResult(observables, N, dt, {
+    solver: "online-ode",
+    model: model.name,
+    parameters: model.parameters,
+    dynamics: "online",
+    dt,
+    T: N * dt,
+    steps: N,
+    scheme: discrete ? "delta -> infinity limit of the Euler scheme with step dt" : "ODE, RK4",
+    ...(discrete ? {} : { rk4Step: dt / sub, stepHalvingError: halvingError }),
+    stderr: "0: deterministic; stepHalvingError = max |(q, m)(h) - (q, m)(h/2)| of the RK4 integration",
+    timings: { totalSeconds: (performance.now() - started) / 1000 },
+  });
 }

@@ -11,7 +11,7 @@ import { gaussianObservablesSeries } from "../../observables/gaussian.js";
 import type { Derived, ObservableName, Result } from "../../types.js";
 import { UsageError } from "../../util/errors.js";
 import { linearCoefficients } from "./coefficients.js";
-import { timeGrid } from "./linear.js";
+import { deterministicResult, timeGrid } from "./linear.js";
 
 export interface SpectralOptions {
   dt?: number;
@@ -119,23 +119,16 @@ export function spectralOracle(derived: Derived, opts: SpectralOptions = {}): Re
   if (g.test_error) observables.test_error = g.test_error;
   observables.q = q;
   observables.m = m;
-  const stderr: Result["stderr"] = {};
-  for (const key of Object.keys(observables) as ObservableName[]) stderr[key] = new Array(N + 1).fill(0);
-  return {
-    t: Array.from({ length: N + 1 }, (_, k) => k * dt),
-    observables,
-    stderr,
-    meta: {
-      solver: "spectral",
-      model: model.name,
-      parameters: model.parameters,
-      dynamics: "gd",
-      filter: discrete ? "discrete Euler (1 - (1 - dt z)^k) / z" : "continuous (1 - exp(-z t)) / z",
-      dt,
-      T: N * dt,
-      steps: N,
-      quadrature: `Marchenko-Pastur, trapezoid in phi with ${nodes} panels${delta < 1 ? " + atom at 0" : ""}`,
-      timings: { totalSeconds: (performance.now() - started) / 1000 },
-    },
-  };
+  return deterministicResult(observables, N, dt, {
+    solver: "spectral",
+    model: model.name,
+    parameters: model.parameters,
+    dynamics: "gd",
+    filter: discrete ? "discrete Euler (1 - (1 - dt z)^k) / z" : "continuous (1 - exp(-z t)) / z",
+    dt,
+    T: N * dt,
+    steps: N,
+    quadrature: `Marchenko-Pastur, trapezoid in phi with ${nodes} panels${delta < 1 ? " + atom at 0" : ""}`,
+    timings: { totalSeconds: (performance.now() - started) / 1000 },
+  });
 }
