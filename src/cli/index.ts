@@ -6,7 +6,6 @@ import { exitCodeOf } from "../util/errors.js";
 import { registerDerive } from "./derive.js";
 import { registerSimulate } from "./simulate.js";
 import { registerSolve } from "./solve.js";
-import { registerStubs } from "./stubs.js";
 import { registerValidate } from "./validate.js";
 
 export function buildProgram(): Command {
@@ -24,7 +23,6 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerSimulate(program);
   registerSolve(program);
-  registerStubs(program, ["derive", "validate", "simulate", "solve"]);
   return program;
 }
 
