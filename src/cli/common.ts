@@ -1,7 +1,10 @@
 // Options shared by every subcommand (--set, --seed, --out, --quiet, --debug) and their parsing.
-// Subcommand modules (src/cli/<name>.ts) call addCommonOptions and commonOf; they own nothing else here.
+// Also the small output helpers every subcommand shares: option checks, writing files/JSON, progress bars.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { UsageError } from "../util/errors.js";
+import { RunError, UsageError } from "../util/errors.js";
 
 export interface CommonOptions {
   /** --set name=value overrides, in order given. */
@@ -76,5 +79,59 @@ export function commonOf(opts: Record<string, unknown>): CommonOptions {
     out: opts.out as string | undefined,
     quiet: Boolean(opts.quiet),
     debug: Boolean(opts.debug),
+  };
+}
+
+/** Checks that an option's value is one of `allowed`; anything else is a UsageError. */
+export function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, got '${value}'`);
+  }
+  return value as T;
+}
+
+/** Writes text to `path` (creating its directory); a failure is a RunError naming the path. */
+export function writeText(path: string, text: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (err) {
+    throw new RunError(`cannot write '${path}': ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+}
+
+/** Writes a Result (or any value) as one JSON line to `out`, or to stdout when no --out was given. */
+export function writeJsonOut(out: string | undefined, value: unknown): void {
+  const json = `${JSON.stringify(value)}\n`;
+  if (out) writeText(out, json);
+  else process.stdout.write(json);
+}
+
+/**
+ * A progress bar on stderr (only on a TTY and without --quiet), started on the first report:
+ * `onProgress(done, total)`; `stop()` in a finally block.
+ */
+export function progressBar(
+  label: string,
+  unit: string,
+  quiet: boolean,
+): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  if (quiet || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total} ${unit} | {duration_formatted}`, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress: (done, total) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
   };
 }

@@ -1,12 +1,10 @@
 // `dmftkit derive MODEL [--set k=v] [--json FILE]`: load and derive a model, print its expressions,
 // derivatives (text and LaTeX) and the checks that ran; optionally write them as JSON.
 // Output formats are separate functions so further writers (--latex, --html) are one option + one call.
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { LATEX_LHS } from "../symbolic/latex.js";
 import type { Derived, FnName } from "../types.js";
-import { RunError } from "../util/errors.js";
-import { addCommonOptions, commonOf } from "./common.js";
+import { addCommonOptions, commonOf, writeText } from "./common.js";
 
 const LABELS: Record<FnName, string> = {
   loss: "L(r; y)",
@@ -56,14 +54,6 @@ export function derivedJson(d: Derived): Record<string, unknown> {
   };
 }
 
-function writeOut(path: string, text: string): void {
-  try {
-    writeFileSync(path, text);
-  } catch (err) {
-    throw new RunError(`cannot write '${path}': ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-}
-
 export function registerDerive(program: Command): void {
   addCommonOptions(
     program
@@ -81,7 +71,7 @@ export function registerDerive(program: Command): void {
       const derived = loadDerived(modelPath, common.sets);
       process.stdout.write(formatDerived(derived));
       if (typeof opts.json === "string")
-        writeOut(opts.json, `${JSON.stringify(derivedJson(derived), null, 2)}\n`);
+        writeText(opts.json, `${JSON.stringify(derivedJson(derived), null, 2)}\n`);
       if (typeof opts.latex === "string" || typeof opts.html === "string") {
         const { writeDerivationDocs } = await import("../latex/index.js");
         writeDerivationDocs(derived, {

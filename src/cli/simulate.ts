@@ -1,14 +1,18 @@
 // `dmftkit simulate MODEL`: finite-d SGF / gradient flow / minibatch SGD simulation over several seeds;
 // writes the Result JSON (mean and standard error per observable), progress bar on a TTY, summary on stderr.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { type SimulateOptions, simulate } from "../simulate/index.js";
 import { loadDerived } from "../symbolic/index.js";
 import type { Result } from "../types.js";
-import { RunError, UsageError } from "../util/errors.js";
-import { addCommonOptions, commonOf, parseIntOption, parseNumberOption } from "./common.js";
+import {
+  addCommonOptions,
+  commonOf,
+  oneOf,
+  parseIntOption,
+  parseNumberOption,
+  progressBar,
+  writeJsonOut,
+} from "./common.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd"] as const;
 
@@ -54,14 +58,11 @@ export function registerSimulate(program: Command): void {
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
-      const dynamics = String(opts.dynamics);
-      if (!(DYNAMICS as readonly string[]).includes(dynamics)) {
-        throw new UsageError(`--dynamics must be one of ${DYNAMICS.join(", ")}, got '${dynamics}'`);
-      }
+      const dynamics = oneOf("dynamics", String(opts.dynamics), DYNAMICS);
       const simOpts: SimulateOptions = {
         d: parseIntOption("d", opts.d as string, 2000),
         seeds: parseIntOption("seeds", opts.seeds as string, 8),
-        dynamics: dynamics as SimulateOptions["dynamics"],
+        dynamics,
         batch: opts.batch === undefined ? undefined : parseIntOption("batch", opts.batch as string, 1),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),
@@ -72,35 +73,15 @@ export function registerSimulate(program: Command): void {
           opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
       };
       const derived = loadDerived(modelPath, common.sets);
-      const bar =
-        process.stderr.isTTY && !common.quiet
-          ? new cliProgress.SingleBar(
-              {
-                format: "simulate [{bar}] {value}/{total} seeds | {duration_formatted}",
-                stream: process.stderr,
-              },
-              cliProgress.Presets.shades_classic,
-            )
-          : null;
-      bar?.start(simOpts.seeds, 0);
-      simOpts.onProgress = (done) => bar?.update(done);
+      const bar = progressBar("simulate", "seeds", common.quiet);
+      simOpts.onProgress = bar.onProgress;
       let result: Result;
       try {
         result = await simulate(derived, simOpts);
       } finally {
-        bar?.stop();
+        bar.stop();
       }
-      const json = `${JSON.stringify(result)}\n`;
-      if (common.out) {
-        try {
-          mkdirSync(dirname(common.out), { recursive: true });
-          writeFileSync(common.out, json);
-        } catch (err) {
-          throw new RunError(`cannot write '${common.out}': ${(err as NodeJS.ErrnoException).code ?? err}`);
-        }
-      } else {
-        process.stdout.write(json);
-      }
+      writeJsonOut(common.out, result);
       if (!common.quiet) process.stderr.write(`${summaryTable(result)}\n`);
     });
 }

@@ -1,26 +1,23 @@
 // `dmftkit solve MODEL`: solve the model's DMFT (Monte-Carlo, exact closed equations for linear models, or
 // the online ODEs) and write the Result JSON; progress bar on a TTY, summary on stderr.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { chooseSolver, type SolveDynamics, type SolverChoice, solve } from "../solvers/index.js";
 import { planMc } from "../solvers/mc/index.js";
 import type { SolveOptions } from "../solvers/options.js";
 import { loadDerived } from "../symbolic/index.js";
 import type { Result } from "../types.js";
-import { UsageError } from "../util/errors.js";
-import { addCommonOptions, commonOf, parseIntOption, parseNumberOption } from "./common.js";
+import {
+  addCommonOptions,
+  commonOf,
+  oneOf,
+  parseIntOption,
+  parseNumberOption,
+  progressBar,
+  writeJsonOut,
+} from "./common.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd-limit", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
-
-function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, got '${value}'`);
-  }
-  return value as T;
-}
 
 function summary(result: Result): string {
   const k = result.t.length - 1;
@@ -75,38 +72,15 @@ export function registerSolve(program: Command): void {
             `~${(plan.multiplyAdds / 1e9).toPrecision(2)} G multiply-adds, ~${(plan.bytes / 2 ** 20).toPrecision(2)} MiB\n`,
         );
       }
-      const bar =
-        process.stderr.isTTY && !common.quiet
-          ? new cliProgress.SingleBar(
-              {
-                format: "solve [{bar}] {value}/{total} groups | {duration_formatted}",
-                stream: process.stderr,
-              },
-              cliProgress.Presets.shades_classic,
-            )
-          : null;
-      let started = false;
-      solveOpts.onProgress = (done, total) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(done);
-      };
+      const bar = progressBar("solve", "groups", common.quiet);
+      solveOpts.onProgress = bar.onProgress;
       let result: Result;
       try {
         result = await solve(derived, solveOpts);
       } finally {
-        bar?.stop();
+        bar.stop();
       }
-      const json = `${JSON.stringify(result)}\n`;
-      if (common.out) {
-        mkdirSync(dirname(common.out), { recursive: true });
-        writeFileSync(common.out, json);
-      } else {
-        process.stdout.write(json);
-      }
+      writeJsonOut(common.out, result);
       if (!common.quiet) process.stderr.write(`${summary(result)}\n`);
     });
 }
