@@ -6,14 +6,9 @@ import { buildDmftSystem, type DmftSystem } from "../src/dmft/index.js";
 import { parseModel } from "../src/model/load.js";
 import { derive, loadDerived } from "../src/symbolic/index.js";
 import { UsageError } from "../src/util/errors.js";
+import { SHIPPED_MODELS } from "./helpers/shared.js";
 
-const MODELS = [
-  "linear-regression",
-  "logistic-regression",
-  "phase-retrieval",
-  "pseudo-huber-regression",
-  "tanh-regression",
-];
+const MODELS = SHIPPED_MODELS;
 const systems = new Map<string, DmftSystem>(
   MODELS.map((m) => [m, buildDmftSystem(loadDerived(`models/${m}.yaml`))]),
 );

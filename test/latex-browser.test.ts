@@ -1,25 +1,19 @@
 // Opens the derivation HTML of every shipped model in headless Debian Chromium (playwright-core) and checks
 // that KaTeX rendered (no .katex-error, many .katex), that the KaTeX fonts load from the inlined data: URLs,
 // and that the page makes no network request. Skipped, with a message, only when /usr/bin/chromium is absent.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDmftSystem } from "../src/dmft/index.js";
 import { renderHtml } from "../src/latex/index.js";
 import { loadDerived } from "../src/symbolic/index.js";
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium, SHIPPED_MODELS } from "./helpers/shared.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE = existsSync(CHROMIUM);
-const MODELS = [
-  "linear-regression",
-  "logistic-regression",
-  "phase-retrieval",
-  "pseudo-huber-regression",
-  "tanh-regression",
-];
+const MODELS = SHIPPED_MODELS;
+const HAVE = HAVE_CHROMIUM;
 if (!HAVE)
   console.warn(`latex-browser.test: SKIPPED — ${CHROMIUM} not found (install Debian's chromium package)`);
 
@@ -28,17 +22,7 @@ describe.skipIf(!HAVE)(`derivation HTML in headless Chromium (${CHROMIUM})`, () 
   const dir = mkdtempSync(join(tmpdir(), "dmftkit-browser-"));
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,0 +1,31 @@
+// Test helpers shared by several suites: the shipped model names and headless Debian Chromium.
+import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+
+/** The models shipped under models/ (the symbolic suite checks this list against the folder). */
+export const SHIPPED_MODELS = [
+  "linear-regression",
+  "logistic-regression",
+  "phase-retrieval",
+  "pseudo-huber-regression",
+  "tanh-regression",
+];
+
+/** Debian's chromium; browser suites skip, with a message, only when it is absent. */
+export const CHROMIUM = "/usr/bin/chromium";
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+
+/** Headless Chromium with the flags this closed network needs (no background connections). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
