@@ -12,6 +12,7 @@ import {
   QUICK,
   STAGE_LABEL,
   type StageName,
+  solverLabel,
   type ValidateOptions,
   type Verdict,
   validate,
@@ -57,7 +58,7 @@ function summary(v: Verdict, out: string, seconds: number): string {
   const s = v.settings;
   const gating = v.tables[0];
   const lines = [
-    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${s.samples} samples) vs SGF simulation (d = ${s.d}, ${s.seeds} seeds)`,
+    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${solverLabel(v)}) vs SGF simulation (d = ${s.d}, ${s.seeds} seeds)`,
     `  rule: |sim - theory| <= ${gating.rule.nSigma} SE + ${gating.rule.relative * 100}% |theory| at every recorded time`,
   ];
   for (const r of gating.rows) {

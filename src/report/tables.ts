@@ -3,7 +3,7 @@
 
 import { renderMath } from "../latex/katex.js";
 import type { ComparisonTable, Verdict } from "../validate/index.js";
-import { STAGE_LABEL, type StageName } from "../validate/index.js";
+import { STAGE_LABEL, type StageName, solverLabel } from "../validate/index.js";
 import { OBSERVABLES } from "./series.js";
 
 const ESCAPES: Record<string, string> = {
@@ -78,7 +78,7 @@ export function metadataHtml(v: Verdict, versions: Record<string, string>, comma
     ["time grid", `dt = ${s.dt}, T = ${s.T}, N = ${Math.round(s.T / s.dt)} steps`],
     ["simulations", `d = ${s.d}, n = round(δ d), ${s.seeds} independent seeds`],
     ["SGD", `batch B = ${s.batch}, learning rate η = τ B = ${v.model.parameters.tau * s.batch}`],
-    ["DMFT solver", `Monte Carlo, ${s.samples} samples`],
+    ["DMFT solver", solverLabel(v)],
     ["seed", `${s.seed} (every stage; streams are keyed by stage, seed index and purpose)`],
     ["preset", s.quick ? "--quick" : "full"],
   ]);

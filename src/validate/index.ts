@@ -198,3 +198,11 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   timings.total = (performance.now() - started) / 1000;
   return { pass: tables[0].pass, model, derived, settings: s, runs, tables, notes, timings };
 }
+
+/** How the DMFT curve of a verdict was solved, for summaries ("Monte Carlo, M samples" or the exact solver). */
+export function solverLabel(v: Verdict): string {
+  const solver = v.runs.dmft.meta.solver;
+  return solver === "mc"
+    ? `Monte Carlo, ${v.settings.samples} samples`
+    : `${solver} (deterministic, no Monte Carlo)`;
+}
