@@ -7,7 +7,7 @@
 export interface Model {
   name: string;
   description: string;
-  /** Number of hidden units (width of r). 1 for GLMs; k > 1 comes later (issue 7). */
+  /** Number of hidden units (width of r): 1 for GLMs, k > 1 for two-layer nets with fixed read-out. */
   k: number;
   /** Number of teacher units (width of wstar). */
   kTeacher: number;
@@ -57,6 +57,50 @@ export interface CompiledFns {
 }
 
 /**
+ * The per-sample functions in vector form, for every k >= 1 (the code path shared by all k: a k = 1 model
+ * uses 1 x 1 blocks). Arrays are read at an offset so that callers can keep sample-major buffers:
+ * r = r[ro .. ro + k), wstar = w[wo .. wo + kTeacher). Built by rebuildVectorFns in src/symbolic/compile.
+ */
+export interface VectorFns {
+  k: number;
+  kTeacher: number;
+  /** L(r; y) */
+  loss(r: Float64Array, ro: number, y: number): number;
+  /** out[oo + a] = dL/dr_a, a < k (the gradient l) */
+  grad(r: Float64Array, ro: number, y: number, out: Float64Array, oo: number): void;
+  /** out[oo + a k + b] = d2L/dr_a dr_b (the Hessian H, row-major k x k) */
+  hess(r: Float64Array, ro: number, y: number, out: Float64Array, oo: number): void;
+  /** y = phi(wstar, eps) */
+  label(wstar: Float64Array, wo: number, eps: number): number;
+  /** The prediction yhat(r) whose sign is compared with +-1 labels for the test error (k = 1: r itself). */
+  predict(r: Float64Array, ro: number): number;
+}
+
+/** Extra generated sources for vector models (k > 1 or kTeacher > 1); absent for scalar models. */
+export type VecFnName = "vloss" | "vgrad" | "vhess" | "vlabel" | "vpredict";
+
+/** k > 1 or kTeacher > 1: the vector forms as mathjs text and LaTeX (what derive/LaTeX/report display). */
+export interface VectorForms {
+  /** Prediction-side variable names r1..rk (k = 1: "r") and teacher names wstar1..wstark* ("wstar"). */
+  rNames: string[];
+  wstarNames: string[];
+  text: VectorFormTexts;
+  latex: VectorFormTexts;
+}
+export interface VectorFormTexts {
+  /** L(r; y) composed through the activation */
+  loss: string;
+  /** yhat(r) */
+  predict: string;
+  /** l_a = dL/dr_a, a = 1..k */
+  grad: string[];
+  /** H_ab = d2L/dr_a dr_b, row-major k x k */
+  hess: string[];
+  /** phi(wstar, eps) */
+  label: string;
+}
+
+/**
  * Everything the symbolic stage produces for a model (src/symbolic).
  * `sources` are JS function-expression texts generated from the checked AST with the parameters
  * inlined as numeric literals, e.g. "(r, y) => { ... }"; workers rebuild `fns` from them with
@@ -68,8 +112,14 @@ export interface Derived {
   text: Record<FnName, string>;
   /** LaTeX of each, checked to parse with KaTeX. */
   latex: Record<FnName, string>;
-  sources: Record<FnName, string>;
+  sources: Record<FnName, string> & Partial<Record<VecFnName, string>>;
+  /** Scalar functions (k = kTeacher = 1). For vector models loss/l/dl/d2l/label throw; pen/h/dh are real
+   *  (the penalty acts on every entry of theta). */
   fns: CompiledFns;
+  /** Vector functions for every model (k = 1: wrappers of fns). Workers: rebuildVectorFns(sources, k, kTeacher). */
+  vec: VectorFns;
+  /** Present iff the model is a vector model (k > 1 or kTeacher > 1). */
+  vector?: VectorForms;
   /** Labels take values in {-1, +1} (test error is reported). */
   binaryLabels: boolean;
   /** d2L/dr2 does not depend on r and the penalty is quadratic: closed exact equations apply. */
@@ -81,8 +131,19 @@ export interface Derived {
 /** Dynamics a solver or simulator integrates. */
 export type Dynamics = "sgf" | "gd" | "sgd" | "sgd-limit" | "online";
 
-/** Scalar observables on the recording grid. */
-export type ObservableName = "train_loss" | "test_loss" | "test_error" | "q" | "m";
+/**
+ * Scalar observables on the recording grid. k = kTeacher = 1: q, m. Vector models report the overlap
+ * matrices entry by entry, 1-based: Q_a_b = (theta^T theta / d)_ab for a <= b, M_a_c = (theta^T theta* / d)_ac
+ * (names from overlapNames in src/observables/names.ts).
+ */
+export type ObservableName =
+  | "train_loss"
+  | "test_loss"
+  | "test_error"
+  | "q"
+  | "m"
+  | `Q_${number}_${number}`
+  | `M_${number}_${number}`;
 
 /**
  * Output of `solve` and `simulate` (the JSON they write). Observable arrays are aligned with `t`;

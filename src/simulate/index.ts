@@ -87,11 +87,10 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     const wtasks: WorkerTask[] = tasks.map((task) => ({ task, sources: derived.sources }));
     results = await mapInWorkers<WorkerTask, SeedResult>(url, wtasks, { threads, onDone: opts.onProgress });
   }
-  const names: ObservableName[] = ["train_loss", "test_loss", "q", "m"];
-  if (derived.binaryLabels) names.splice(2, 0, "test_error");
+  const names = ["train_loss", "test_loss", "q", "m"] as const satisfies ObservableName[];
   const observables: Result["observables"] = {};
   const stderr: Result["stderr"] = {};
-  for (const name of names) {
+  for (const name of derived.binaryLabels ? [...names, "test_error" as const] : names) {
     const { mean, stderr: se } = meanAndStderr(results.map((r) => r[name] as Float64Array));
     observables[name] = mean;
     stderr[name] = se;

@@ -1,7 +1,7 @@
 // Turns generated sources (Derived.sources) into functions, also inside worker threads.
 // Sources come only from codegen.ts; as a second line of defence every token is checked against the
 // small vocabulary codegen emits before anything reaches `Function`. Also the stable numeric helpers.
-import type { CompiledFns, FnName } from "../types.js";
+import type { CompiledFns, FnName, VecFnName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 
 /** Argument names of each compiled function. */
@@ -92,4 +92,33 @@ export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
   const out: Record<string, (...args: number[]) => number> = {};
   for (const name of FN_NAMES) out[name] = compileSource(sources[name]);
   return out as unknown as CompiledFns;
+}
+
+/**
+ * The vector functions of a model (Derived.vec) from its sources. Scalar models (no v* sources) get
+ * 1 x 1 wrappers of the scalar functions, so every k runs the same code path.
+ */
+export function rebuildVectorFns(
+  sources: Record<FnName, string> & Partial<Record<VecFnName, string>>,
+  k: number,
+  kTeacher: number,
+): VectorFns {
+  if (sources.vloss === undefined) {
+    if (k !== 1 || kTeacher !== 1) throw new Error(`internal: vector sources missing for k = ${k}`);
+    const f = rebuildFns(sources);
+    return {
+      k,
+      kTeacher,
+      loss: (r, ro, y) => f.loss(r[ro], y),
+      grad: (r, ro, y, out, oo) => {
+        out[oo] = f.l(r[ro], y);
+      },
+      hess: (r, ro, y, out, oo) => {
+        out[oo] = f.dl(r[ro], y);
+      },
+      label: (w, wo, eps) => f.label(w[wo], eps),
+      predict: (r, ro) => r[ro],
+    };
+  }
+  throw new Error("internal: vector models are not compiled yet (issue 7)");
 }

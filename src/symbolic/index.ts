@@ -8,7 +8,7 @@ import { UsageError } from "../util/errors.js";
 import { type Expr, isNum, size, substitute, toText } from "./ast.js";
 import { labelsAreBinary, runChecks } from "./checks.js";
 import { genSource, unsupportedSource } from "./codegen.js";
-import { compileSource, FN_ARGS, FN_NAMES, rebuildFns } from "./compile.js";
+import { compileSource, FN_ARGS, FN_NAMES, rebuildFns, rebuildVectorFns } from "./compile.js";
 import { DeltaError, derivative } from "./derivative.js";
 import { LATEX_LHS, toLatex } from "./latex.js";
 import { parseExpr } from "./parse.js";
@@ -18,7 +18,7 @@ import { simplify } from "./simplify.js";
 const MAX_SIZE = 20_000;
 const MAX_LATEX = 10_000;
 
-export { rebuildFns };
+export { rebuildFns, rebuildVectorFns };
 
 export function loadDerived(path: string, sets: Record<string, number> = {}): Derived {
   return derive(loadModel(path, sets));
@@ -120,7 +120,8 @@ export function derive(model: Model): Derived {
   const linear = forms.d2l !== undefined && isNum(forms.d2l, 0) && isConstant(forms.dh, "theta");
   if (linear) checks.push("linear: d3L/dr3 = 0 and pen'' constant (symbolic)");
   checks.push(`LaTeX of all ${FN_NAMES.length} functions parses with KaTeX`);
-  return { model, text, latex, sources, fns, binaryLabels, linear, checks };
+  const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
+  return { model, text, latex, sources, fns, vec, binaryLabels, linear, checks };
 }
 
 function isConstant(e: Expr, x: string): boolean {
