@@ -1,6 +1,9 @@
 // Turns G independent group solves into a Result: per-group observables (test loss / error from the
-// group's own q, m), optional Richardson extrapolation per group, then mean and standard error over groups.
+// group's own Q, M; overlap entries named by overlapNames), optional Richardson extrapolation per group,
+// then mean and standard error over groups.
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
+import { isVector, overlapNames } from "../../observables/names.js";
+import { vectorTestObservables } from "../../observables/vector.js";
 import type { Derived, ObservableName, Result } from "../../types.js";
 import { meanAndStderr } from "../../util/stats.js";
 import type { GroupOut, SchemeParams } from "./group.js";
@@ -8,9 +11,31 @@ import type { GroupOut, SchemeParams } from "./group.js";
 type Series = Partial<Record<ObservableName, Float64Array | number[]>>;
 
 function groupSeries(derived: Derived, out: GroupOut, rhoStar: number): Series {
-  const gauss = gaussianObservablesSeries(derived.fns, derived.binaryLabels, out.q, out.m, rhoStar);
-  const s: Series = { train_loss: out.train_loss, test_loss: gauss.test_loss, q: out.q, m: out.m };
-  if (gauss.test_error) s.test_error = gauss.test_error;
+  const { k: U, kTeacher: V } = derived.model;
+  const N1 = out.train_loss.length;
+  const s: Series = { train_loss: out.train_loss };
+  if (!isVector(U, V)) {
+    const gauss = gaussianObservablesSeries(derived.fns, derived.binaryLabels, out.Q, out.M, rhoStar);
+    s.test_loss = gauss.test_loss;
+    if (gauss.test_error) s.test_error = gauss.test_error;
+  } else {
+    const test = Array.from({ length: N1 }, (_, k) =>
+      vectorTestObservables(
+        derived.vec,
+        out.Q.subarray(k * U * U, (k + 1) * U * U),
+        out.M.subarray(k * U * V, (k + 1) * U * V),
+        rhoStar,
+        derived.binaryLabels,
+      ),
+    );
+    s.test_loss = test.map((o) => o.test_loss);
+    if (derived.binaryLabels) s.test_error = test.map((o) => o.test_error ?? Number.NaN);
+  }
+  for (const e of overlapNames(U, V)) {
+    const [src, cols] = e.matrix === "Q" ? [out.Q, U] : [out.M, V];
+    const stride = U * cols;
+    s[e.name] = Array.from({ length: N1 }, (_, k) => src[k * stride + e.a * cols + e.b]);
+  }
   return s;
 }
 
@@ -43,10 +68,14 @@ export function combineGroups(derived: Derived, levels: SchemeParams[], outs: Gr
   }
   if (coarse.kernels) {
     const N1 = coarse.N + 1;
+    const { k: U, kTeacher: V } = derived.model;
+    const vector = isVector(U, V);
     result.kernels = {};
     for (const name of ["C_theta", "R_theta", "rho", "Gamma"] as const) {
       const { mean, stderr } = meanAndStderr(outs.slice(0, G).map((o) => o.kernels![name]));
-      result.kernels[name] = { shape: name === "Gamma" ? [N1] : [N1, N1], data: mean, stderr };
+      const shape = name === "Gamma" ? [N1] : [N1, N1];
+      if (vector) shape.push(U, name === "Gamma" ? V : U);
+      result.kernels[name] = { shape, data: mean, stderr };
     }
   }
   return result;

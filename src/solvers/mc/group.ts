@@ -1,15 +1,19 @@
-// One independent Monte-Carlo solve ("group") of the discrete-time DMFT of theory note §5: M prediction-
-// side and M parameter-side samples marched forward once over t_k = k D. At step k: parameter-side
-// moments C_theta[k,.], m_k; w_k drawn conditionally on the past (Cholesky extended by one row); r_k, l_k;
+// One independent Monte-Carlo solve ("group") of the discrete-time DMFT of theory note §5-§6: M prediction-
+// side and M parameter-side samples marched forward once over t_k = k D, for any k >= 1 (U = k units,
+// V = kTeacher; a scalar model is the same code with 1 x 1 blocks). At step k: parameter-side moments
+// C_theta[k,.], m_k; w_k drawn conditionally on the past (Cholesky extended by U rows); r_k, l_k, H_k;
 // rho[k,.] by the exact discrete tangent (row k of (I - K)^-1, computed backwards per sample so that only
-// O(M N) history is stored); Gamma_k by Stein; nu_k with Cov = delta E[l dxi l dxi]; theta_{k+1};
-// R_theta[k+1,.]. Groups share nothing, so their spread gives honest standard errors.
-import type { CompiledFns } from "../../types.js";
+// O(M N) history is stored); Gamma_k by Stein; nu_k with Cov = delta E[(l dxi)(l dxi)^T]; theta_{k+1};
+// R_theta[k+1,.]. Blocks are row-major; kernel block (t, s) starts at (t N1 + s) UU. Groups share nothing,
+// so their spread gives honest standard errors.
+import type { CompiledFns, VectorFns } from "../../types.js";
 import { RunError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import { paramResponseRow, predictionResponseRow } from "./responses.js";
+import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
+import { invertSmall } from "./small.js";
 
 export interface SchemeParams {
   dynamics: "sgf" | "gd" | "sgd-limit";
@@ -36,11 +40,18 @@ export interface GroupSpec {
 
 export interface GroupOut {
   train_loss: Float64Array;
-  q: Float64Array;
-  m: Float64Array;
+  /** Q_k = C_theta[k,k] (U x U per step) and M_k = m_k (U x V per step). */
+  Q: Float64Array;
+  M: Float64Array;
   kernels?: { C_theta: Float64Array; R_theta: Float64Array; rho: Float64Array; Gamma: Float64Array };
   clamped: number;
   zeroPivots: number;
+}
+
+/** Gaussian input columns of each side: [prediction, parameter]. */
+export function inputColumns(p: SchemeParams, U: number, V: number): [number, number] {
+  const noise = p.dynamics === "sgf" && p.tau > 0;
+  return [2 + V + U * (p.N + 1) + (noise ? p.N : 0), 1 + V + U + U * p.N];
 }
 
 /** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
@@ -50,66 +61,77 @@ function guard(k: number, dt: number, what: string, value: number, limit = Numbe
   }
 }
 
-export function solveGroup(fns: CompiledFns, p: SchemeParams, g: GroupSpec): GroupOut {
+export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupSpec): GroupOut {
   const { N, dt: D, delta, tau } = p;
+  const U = vec.k;
+  const V = vec.kTeacher;
+  const UU = U * U;
+  const UV = U * V;
   const N1 = N + 1;
   const M = g.samples;
   const noise = p.dynamics === "sgf" && tau > 0;
   const jumps = p.dynamics === "sgd-limit" ? new Rng(g.seed, g.tag, g.group, 2) : null;
-  const pred = new GaussianColumns(
-    M,
-    3 + N1 + (noise ? N : 0),
-    new Rng(g.seed, g.tag, g.group, 0),
-    p.orthogonal,
-  );
-  const par = new GaussianColumns(M, 3 + N, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal);
+  const [predCols, parCols] = inputColumns(p, U, V);
+  const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal);
+  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
-  // Parameter side: theta* and theta_0, then the history theta_0..theta_N (sample-major).
-  const thStar = new Float64Array(M);
-  const Th = new Float64Array(M * N1);
-  const cStar = par.append();
-  const c0 = par.append();
-  let gss = 0;
+  // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).
+  const thStar = new Float64Array(M * V);
+  const SW = N1 * U;
+  const Th = new Float64Array(M * SW);
+  const cStar = Array.from({ length: V }, () => par.append());
+  const c0 = Array.from({ length: U }, () => par.append());
+  const nuCol0 = par.n;
+  const Gss = new Float64Array(V * V);
   for (let i = 0; i < M; i++) {
-    thStar[i] = Math.sqrt(p.rhoStar) * par.at(i, cStar);
-    Th[i * N1] = p.initStd * par.at(i, c0);
-    gss += thStar[i] * thStar[i];
+    for (let c = 0; c < V; c++) thStar[i * V + c] = Math.sqrt(p.rhoStar) * par.at(i, cStar[c]);
+    for (let a = 0; a < U; a++) Th[i * SW + a] = p.initStd * par.at(i, c0[a]);
+    for (let c = 0; c < V; c++)
+      for (let e = 0; e < V; e++) Gss[c * V + e] += thStar[i * V + c] * thStar[i * V + e];
   }
-  gss /= M;
+  for (let e = 0; e < V * V; e++) Gss[e] /= M;
+  const GssInv = invertSmall(Gss, V);
 
-  // Prediction side: teacher field, label; histories a_s = l dxi, c_s = dl dxi (and l_s if needed).
-  const Lw = new GrowingCholesky(N1 + 1);
-  const sw = Lw.addRow([gss])[0];
-  const wcStar = pred.append();
+  // Prediction side: teacher fields w* (covariance Gss), label; histories A_s = l dxi (U), Cc_s = H dxi (UU).
+  const Lw = new GrowingCholesky(V + U * N1);
+  const varCols: number[] = [];
+  const wstar = new Float64Array(M * V);
+  for (let c = 0; c < V; c++) {
+    const row = Lw.addRow(Gss.subarray(c * V, c * V + c + 1));
+    varCols.push(pred.append());
+    for (let i = 0; i < M; i++) {
+      let w = 0;
+      for (let j = 0; j <= c; j++) w += row[j] * pred.at(i, varCols[j]);
+      wstar[i * V + c] = w;
+    }
+  }
   const wcEps = pred.append();
-  const wstar = new Float64Array(M);
   const y = new Float64Array(M);
-  for (let i = 0; i < M; i++) {
-    wstar[i] = sw * pred.at(i, wcStar);
-    y[i] = fns.label(wstar[i], pred.at(i, wcEps));
-  }
-  const A = new Float64Array(M * N1);
-  const Cc = new Float64Array(M * N1);
-  const Lh = p.dropCrossTerm ? new Float64Array(M * N1) : null;
-  const wCol = new Int32Array(N1);
-  const lk = new Float64Array(M);
-  const dlk = new Float64Array(M);
-  const Lnu = new GrowingCholesky(N1);
+  for (let i = 0; i < M; i++) y[i] = vec.label(wstar, i * V, pred.at(i, wcEps));
+  const A = new Float64Array(M * SW);
+  const Cc = new Float64Array(M * N1 * UU);
+  const Lh = p.dropCrossTerm ? new Float64Array(M * SW) : null;
+  const lk = new Float64Array(M * U);
+  const Hk = new Float64Array(M * UU);
+  const Lnu = new GrowingCholesky(U * N1);
 
-  // Kernels (row-major N1 x N1) and transposes used by the inner loops.
-  const C = new Float64Array(N1 * N1);
-  const R = new Float64Array(N1 * N1);
-  const Rt = new Float64Array(N1 * N1);
-  const rho = new Float64Array(N1 * N1);
-  const rhoT = new Float64Array(N1 * N1);
-  const Gamma = new Float64Array(N1);
+  // Kernels (block row-major) and block transposes used by the inner loops.
+  const C = new Float64Array(N1 * N1 * UU);
+  const R = new Float64Array(N1 * N1 * UU);
+  const Rt = new Float64Array(N1 * N1 * UU);
+  const rho = new Float64Array(N1 * N1 * UU);
+  const rhoT = new Float64Array(N1 * N1 * UU);
+  const Gamma = new Float64Array(N1 * UV);
   const train_loss = new Float64Array(N1);
-  const q = new Float64Array(N1);
-  const m = new Float64Array(N1);
-  const cov = new Float64Array(N1 + 1);
-  const acc = new Float64Array(N1);
-  const P = new Float64Array(4 * (N1 + 1));
+  const Qo = new Float64Array(N1 * UU);
+  const Mo = new Float64Array(N1 * UV);
+  const cov = new Float64Array(V + U * N1);
+  const acc = new Float64Array(N1 * UU * Math.max(U, 1));
+  const wl = new Float64Array(UV);
+  const P = new Float64Array(Math.max(4 * (N1 + 1), (N1 + 3) * UU));
+  const rbuf = new Float64Array(U);
+  const rows: Float64Array[] = new Array(U);
 
   const eDxi = -D / delta;
   const sdB = Math.sqrt((tau * D) / delta);
@@ -117,129 +139,203 @@ export function solveGroup(fns: CompiledFns, p: SchemeParams, g: GroupSpec): Gro
 
   for (let k = 0; k <= N; k++) {
     // Parameter-side moments C_theta[k, 0..k], m_k.
-    acc.fill(0, 0, k + 1);
-    let mk = 0;
+    acc.fill(0, 0, (k + 1) * UU);
+    wl.fill(0);
     for (let i = 0; i < M; i++) {
-      const base = i * N1;
-      const tk = Th[base + k];
-      mk += tk * thStar[i];
-      for (let s = 0; s <= k; s++) acc[s] += tk * Th[base + s];
+      const base = i * SW;
+      const tk = base + k * U;
+      for (let a = 0; a < U; a++) {
+        const ta = Th[tk + a];
+        for (let c = 0; c < V; c++) wl[a * V + c] += ta * thStar[i * V + c];
+        for (let s = 0; s <= k; s++) {
+          const so = base + s * U;
+          const ao = s * UU + a * U;
+          for (let b = 0; b < U; b++) acc[ao + b] += ta * Th[so + b];
+        }
+      }
     }
     for (let s = 0; s <= k; s++) {
-      C[k * N1 + s] = acc[s] / M;
-      C[s * N1 + k] = acc[s] / M;
+      for (let a = 0; a < U; a++) {
+        for (let b = 0; b < U; b++) {
+          const v = acc[s * UU + a * U + b] / M;
+          C[(k * N1 + s) * UU + a * U + b] = v;
+          C[(s * N1 + k) * UU + b * U + a] = v;
+        }
+      }
     }
-    m[k] = mk / M;
-    q[k] = C[k * N1 + k];
-    guard(k, D, "q (parameter-side second moment)", q[k], limit);
+    for (let e = 0; e < UV; e++) Mo[k * UV + e] = wl[e] / M;
+    let trace = 0;
+    for (let e = 0; e < UU; e++) Qo[k * UU + e] = C[(k * N1 + k) * UU + e];
+    for (let a = 0; a < U; a++) trace += Qo[k * UU + a * U + a];
+    guard(
+      k,
+      D,
+      U === 1 ? "q (parameter-side second moment)" : "tr Q (parameter-side second moment)",
+      trace,
+      limit,
+    );
 
-    // w_k conditionally on (w*, w_0..w_{k-1}); r_k, loss, l, dl.
-    cov[0] = m[k];
-    for (let s = 0; s <= k; s++) cov[s + 1] = C[k * N1 + s];
-    const row = Lw.addRow(cov.subarray(0, k + 2));
-    wCol[k] = pred.append();
+    // w_k conditionally on (w*, w_0..w_{k-1}) one unit at a time; r_k, loss, l, H.
+    for (let a = 0; a < U; a++) {
+      let n = 0;
+      for (let c = 0; c < V; c++) cov[n++] = Mo[k * UV + a * V + c];
+      for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) cov[n++] = C[(k * N1 + s) * UU + a * U + b];
+      for (let b = 0; b <= a; b++) cov[n++] = C[(k * N1 + k) * UU + a * U + b];
+      rows[a] = Lw.addRow(cov.subarray(0, n));
+      varCols.push(pred.append());
+    }
     const Z = pred.Z;
     const zs = pred.stride;
-    const Rk = k * N1;
+    const Rk = k * N1 * UU;
     let lossSum = 0;
-    let wl = 0;
+    wl.fill(0);
     for (let i = 0; i < M; i++) {
       const zb = i * zs;
-      const base = i * N1;
-      let w = row[0] * Z[zb + wcStar];
-      for (let j = 0; j <= k; j++) w += row[j + 1] * Z[zb + wCol[j]];
-      let r = w;
-      for (let s = 0; s < k; s++) r += R[Rk + s] * A[base + s];
+      const base = i * SW;
+      for (let a = 0; a < U; a++) {
+        const row = rows[a];
+        let w = 0;
+        for (let j = 0; j < row.length; j++) w += row[j] * Z[zb + varCols[j]];
+        for (let s = 0; s < k; s++) {
+          const ro = Rk + s * UU + a * U;
+          const so = base + s * U;
+          for (let b = 0; b < U; b++) w += R[ro + b] * A[so + b];
+        }
+        rbuf[a] = w;
+      }
       const yi = y[i];
-      const l = fns.l(r, yi);
-      lossSum += fns.loss(r, yi);
-      wl += wstar[i] * l;
-      lk[i] = l;
-      dlk[i] = fns.dl(r, yi);
-      if (Lh) Lh[base + k] = l;
+      lossSum += vec.loss(rbuf, 0, yi);
+      vec.grad(rbuf, 0, yi, lk, i * U);
+      vec.hess(rbuf, 0, yi, Hk, i * UU);
+      for (let a = 0; a < U; a++) {
+        const la = lk[i * U + a];
+        for (let c = 0; c < V; c++) wl[a * V + c] += la * wstar[i * V + c];
+        if (Lh) Lh[base + k * U + a] = la;
+      }
     }
     train_loss[k] = lossSum / M;
     guard(k, D, "train loss", train_loss[k]);
-    guard(k, D, "E[w* l]", wl);
+    for (let e = 0; e < UV; e++) guard(k, D, "E[w* l]", wl[e]);
 
-    // dxi_k, and the histories a_k = l_k dxi_k, c_k = dl_k dxi_k.
+    // dxi_k (one scalar per sample), and the histories A_k = l_k dxi_k, Cc_k = H_k dxi_k.
     if (k < N) {
       const dbCol = noise ? pred.append() : -1;
       for (let i = 0; i < M; i++) {
         let dxi = eDxi;
         if (jumps) dxi = -tau * jumps.poisson(D / (tau * delta));
         else if (noise) dxi += sdB * Z[i * zs + dbCol];
-        A[i * N1 + k] = lk[i] * dxi;
-        Cc[i * N1 + k] = dlk[i] * dxi;
+        for (let a = 0; a < U; a++) A[i * SW + k * U + a] = lk[i * U + a] * dxi;
+        const co = (i * N1 + k) * UU;
+        for (let e = 0; e < UU; e++) Cc[co + e] = Hk[i * UU + e] * dxi;
       }
     }
 
     // rho[k, 0..k] by the exact discrete tangent; Gamma_k by Stein's identity.
-    predictionResponseRow(k, M, N1, Cc, dlk, Rt, P, acc);
-    let stein = wl / M;
+    if (U === 1) predictionResponseRow(k, M, N1, Cc, Hk, Rt, P, acc);
+    else predictionResponseRowBlock(U, k, M, N1, Cc, Hk, Rt, P, acc);
     for (let s = 0; s <= k; s++) {
-      rho[k * N1 + s] = acc[s] / M;
-      rhoT[s * N1 + k] = acc[s] / M;
-      stein -= rho[k * N1 + s] * m[s];
+      for (let e = 0; e < UU; e++) {
+        rho[Rk + s * UU + e] = acc[s * UU + e] / M;
+        rhoT[(s * N1 + k) * UU + e] = acc[s * UU + e] / M;
+      }
     }
-    Gamma[k] = stein / gss;
-    guard(k, D, "Gamma", Gamma[k]);
+    // Stein: E[l_k w*^T] = Gamma_k Gss + sum_s rho[k,s] m_s.
+    for (let a = 0; a < U; a++) {
+      for (let c = 0; c < V; c++) {
+        let v = wl[a * V + c] / M;
+        for (let s = 0; s <= k; s++)
+          for (let b = 0; b < U; b++) v -= rho[Rk + s * UU + a * U + b] * Mo[s * UV + b * V + c];
+        cov[c] = v;
+      }
+      for (let c = 0; c < V; c++) {
+        let v = 0;
+        for (let e = 0; e < V; e++) v += cov[e] * GssInv[e * V + c];
+        Gamma[k * UV + a * V + c] = v;
+        guard(k, D, "Gamma", v);
+      }
+    }
     if (k === N) break;
 
-    // nu_k: Cov(nu_k, nu_j) = delta E[a_k a_j], drawn conditionally on nu_0..nu_{k-1}.
-    acc.fill(0, 0, k + 1);
+    // nu_k: Cov(nu_k, nu_j) = delta E[A_k A_j^T], drawn conditionally on nu_0..nu_{k-1}, one unit at a time.
+    const width = (k + 1) * U;
+    acc.fill(0, 0, U * width);
     const src = Lh ?? A;
     for (let i = 0; i < M; i++) {
-      const base = i * N1;
-      const ak = src[base + k];
-      for (let j = 0; j <= k; j++) acc[j] += ak * src[base + j];
+      const base = i * SW;
+      for (let a = 0; a < U; a++) {
+        const ak = src[base + k * U + a];
+        const ao = a * width;
+        for (let j = 0; j < width; j++) acc[ao + j] += ak * src[base + j];
+      }
     }
-    for (let j = 0; j <= k; j++) {
-      cov[j] = Lh ? delta * (eDxi * eDxi + (j === k ? vDxi : 0)) * (acc[j] / M) : (delta * acc[j]) / M;
+    for (let a = 0; a < U; a++) {
+      const n = k * U + a + 1;
+      for (let j = 0; j < n; j++) {
+        const e = acc[a * width + j] / M;
+        const same = Math.floor(j / U) === k;
+        cov[j] = Lh ? delta * (eDxi * eDxi + (same ? vDxi : 0)) * e : delta * e;
+      }
+      guard(k, D, "Var(nu)", cov[n - 1]);
+      rows[a] = Lnu.addRow(cov.subarray(0, n));
+      par.append();
     }
-    guard(k, D, "Var(nu)", cov[k]);
-    const nuRow = Lnu.addRow(cov.subarray(0, k + 1));
-    par.append();
 
     // theta_{k+1} = theta_k - D [h(theta_k) + sum_s rho[k,s] theta_s + Gamma_k theta*] + nu_k.
     const PZ = par.Z;
     const ps = par.stride;
-    const rk = k * N1;
     let dhMin = Number.POSITIVE_INFINITY;
     let dhMax = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < M; i++) {
-      const base = i * N1;
-      const zb = i * ps + 3;
-      const tk = Th[base + k];
-      let nu = 0;
-      for (let j = 0; j <= k; j++) nu += nuRow[j] * PZ[zb + j];
-      let mem = 0;
-      for (let s = 0; s <= k; s++) mem += rho[rk + s] * Th[base + s];
-      Th[base + k + 1] = tk - D * (fns.h(tk) + mem + Gamma[k] * thStar[i]) + nu;
-      const dh = fns.dh(tk);
-      if (dh < dhMin) dhMin = dh;
-      if (dh > dhMax) dhMax = dh;
+      const base = i * SW;
+      const zb = i * ps + nuCol0;
+      for (let a = 0; a < U; a++) {
+        const row = rows[a];
+        const ta = Th[base + k * U + a];
+        let nu = 0;
+        for (let j = 0; j < row.length; j++) nu += row[j] * PZ[zb + j];
+        let mem = 0;
+        for (let s = 0; s <= k; s++) {
+          const ro = Rk + s * UU + a * U;
+          const so = base + s * U;
+          for (let b = 0; b < U; b++) mem += rho[ro + b] * Th[so + b];
+        }
+        let gam = 0;
+        for (let c = 0; c < V; c++) gam += Gamma[k * UV + a * V + c] * thStar[i * V + c];
+        Th[base + (k + 1) * U + a] = ta - D * (fns.h(ta) + mem + gam) + nu;
+        const dh = fns.dh(ta);
+        if (dh < dhMin) dhMin = dh;
+        if (dh > dhMax) dhMax = dh;
+      }
     }
 
     // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
-    const r1 = (k + 1) * N1;
+    const R1 = (k + 1) * N1 * UU;
     if (dhMin === dhMax) {
       for (let s = 0; s <= k; s++) {
-        let v = (1 - D * dhMin) * R[k * N1 + s] + (s === k ? 1 : 0);
-        for (let a = s + 1; a <= k; a++) v -= D * rho[rk + a] * R[a * N1 + s];
-        R[r1 + s] = v;
+        for (let a = 0; a < U; a++) {
+          for (let b = 0; b < U; b++) {
+            let v = (1 - D * dhMin) * R[Rk + s * UU + a * U + b] + (s === k && a === b ? 1 : 0);
+            for (let t = s + 1; t <= k; t++) {
+              for (let c = 0; c < U; c++)
+                v -= D * rho[Rk + t * UU + a * U + c] * R[(t * N1 + s) * UU + c * U + b];
+            }
+            R[R1 + s * UU + a * U + b] = v;
+          }
+        }
       }
     } else {
-      paramResponseRow(k, M, N1, D, Th, fns.dh, rhoT, P, acc);
-      for (let s = 0; s <= k; s++) R[r1 + s] = acc[s] / M;
+      if (U === 1) paramResponseRow(k, M, N1, D, Th, fns.dh, rhoT, P, acc);
+      else paramResponseRowBlock(U, k, M, N1, D, Th, fns.dh, rhoT, P, acc);
+      for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) R[R1 + s * UU + e] = acc[s * UU + e] / M;
     }
-    for (let s = 0; s <= k; s++) Rt[s * N1 + k + 1] = R[r1 + s];
+    for (let s = 0; s <= k; s++)
+      for (let e = 0; e < UU; e++) Rt[(s * N1 + k + 1) * UU + e] = R[R1 + s * UU + e];
   }
 
   const out: GroupOut = {
     train_loss,
-    q,
-    m,
+    Q: Qo,
+    M: Mo,
     clamped: Lw.clamped + Lnu.clamped,
     zeroPivots: Lw.zeroPivots + Lnu.zeroPivots,
   };

@@ -9,7 +9,7 @@ import { checkMemory, UsageError } from "../../util/errors.js";
 import { defaultThreads, mapInWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { combineGroups } from "./combine.js";
-import { type GroupOut, type SchemeParams, solveGroup } from "./group.js";
+import { type GroupOut, inputColumns, type SchemeParams, solveGroup } from "./group.js";
 import type { GroupTask } from "./worker.js";
 
 /** Internal switches, used by tests and measurements only. */
@@ -22,13 +22,13 @@ export interface McInternals {
 
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
 
-/** Bytes held by one group solve of `samples` samples over N steps. */
-export function groupBytes(p: SchemeParams, samples: number): number {
+/** Bytes held by one group solve of `samples` samples over N steps with U units and V teacher units. */
+export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): number {
   const N1 = p.N + 1;
-  const predCols = 3 + N1 + (p.dynamics === "sgf" ? p.N : 0);
-  const parCols = 3 + p.N;
-  const perSample = predCols + parCols + N1 * (p.dropCrossTerm ? 4 : 3) + 8;
-  return 8 * (samples * perSample + 7 * N1 * N1);
+  const [predCols, parCols] = inputColumns(p, U, V);
+  // Histories per sample: theta and A (U per step), Cc (U^2 per step), l (U per step, dropCrossTerm only).
+  const perSample = predCols + parCols + N1 * (U * (p.dropCrossTerm ? 3 : 2) + U * U) + 4 * V + 8 * U * U;
+  return 8 * (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2);
 }
 
 /** A checked Monte-Carlo run: one scheme per time step (dt, and dt/2 with --extrapolate), group sizes, cost. */
@@ -45,7 +45,6 @@ export interface McPlan {
 /** Checks the options and estimates memory and work; refuses (UsageError) before anything is allocated. */
 export function planMc(derived: Derived, opts: SolveOptions, internals: McInternals = {}): McPlan {
   const model = derived.model;
-  if (model.k !== 1) throw new UsageError("solve: models with k > 1 are not supported yet (issue 7)");
   const dt = opts.dt ?? model.time.dt;
   const T = opts.T ?? model.time.T;
   if (!(dt > 0) || !(T > 0)) throw new UsageError(`solve: dt and T must be positive (dt = ${dt}, T = ${T})`);
@@ -78,7 +77,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
 
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
   const finest = levels[levels.length - 1];
-  const minSamples = 2 * (4 + 2 * finest.N); // twice the number of Gaussian input columns
+  const minSamples = 2 * Math.max(...inputColumns(finest, model.k, model.kTeacher)); // twice the input columns
   if (orthogonal && sizes[G - 1] <= minSamples) {
     throw new UsageError(
       `solve: ${sizes[G - 1]} samples per group are too few for ${finest.N} steps (need > ${minSamples}); ` +
@@ -86,10 +85,12 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     );
   }
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
-  const bytes = Math.min(threads, G) * levels.reduce((b, lv) => Math.max(b, groupBytes(lv, sizes[0])), 0);
+  const bytes =
+    Math.min(threads, G) *
+    levels.reduce((b, lv) => Math.max(b, groupBytes(lv, sizes[0], model.k, model.kTeacher)), 0);
   checkMemory("solve (Monte-Carlo DMFT)", bytes, Math.min(16 * 2 ** 30, 0.8 * totalmem()));
   const multiplyAdds = levels.reduce(
-    (a, lv) => a + M * (lv.N ** 3 / 6 + (orthogonal ? 5 * lv.N ** 2 : 0)),
+    (a, lv) => a + M * (model.k ** 3 * (lv.N ** 3 / 6) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
     0,
   );
   return { levels, sizes, threads, bytes, multiplyAdds };
@@ -110,6 +111,8 @@ export async function solveMc(
     for (let g = 0; g < G; g++) {
       tasks.push({
         sources: derived.sources,
+        k: model.k,
+        kTeacher: model.kTeacher,
         params: lv,
         spec: { seed: opts.seed, tag, group: g, samples: sizes[g] },
       });
@@ -120,7 +123,7 @@ export async function solveMc(
   if (threads === 1) {
     outs = [];
     for (const task of tasks) {
-      outs.push(solveGroup(derived.fns, task.params, task.spec));
+      outs.push(solveGroup(derived.fns, derived.vec, task.params, task.spec));
       opts.onProgress?.(outs.length, tasks.length);
     }
   } else {

@@ -1,0 +1,122 @@
+// Response rows for vector models (k > 1): the block (k x k) versions of the backward per-sample tangent
+// recursions of responses.ts (theory note §6). Same layouts as there with every scalar replaced by a
+// row-major U x U block: Cc[(i N1 + s) UU], H[i UU], Rt[(s N1 + a) UU] = R[a,s], out[s UU].
+// Scalar models (U = 1) use the specialised kernels of responses.ts; tests check that both agree.
+
+/** C = A B for U x U blocks (row-major) at the given offsets; C must not alias A or B. */
+function mulInto(
+  U: number,
+  A: Float64Array,
+  ao: number,
+  B: Float64Array,
+  bo: number,
+  C: Float64Array,
+  co: number,
+) {
+  for (let a = 0; a < U; a++) {
+    for (let b = 0; b < U; b++) {
+      let s = 0;
+      for (let c = 0; c < U; c++) s += A[ao + a * U + c] * B[bo + c * U + b];
+      C[co + a * U + b] = s;
+    }
+  }
+}
+
+/** C += A B for U x U blocks. */
+function mulAdd(
+  U: number,
+  A: Float64Array,
+  ao: number,
+  B: Float64Array,
+  bo: number,
+  C: Float64Array,
+  co: number,
+) {
+  for (let a = 0; a < U; a++) {
+    for (let b = 0; b < U; b++) {
+      let s = 0;
+      for (let c = 0; c < U; c++) s += A[ao + a * U + c] * B[bo + c * U + b];
+      C[co + a * U + b] += s;
+    }
+  }
+}
+
+function setIdentity(U: number, A: Float64Array, o: number): void {
+  A.fill(0, o, o + U * U);
+  for (let a = 0; a < U; a++) A[o + a * U + a] = 1;
+}
+
+/**
+ * Prediction side: out[s] = sum_i H_i(r_k) P_i[s], s <= k, with P[k] = I and
+ * P[s] = (sum_{a=s+1..k} P[a] R[a,s]) Cc_s (row k of (I - K)^-1, K[a,s] = R[a,s] H(r_s) dxi_s).
+ * `P` is scratch of length >= (k + 2) UU.
+ */
+export function predictionResponseRowBlock(
+  U: number,
+  k: number,
+  M: number,
+  N1: number,
+  Cc: Float64Array,
+  H: Float64Array,
+  Rt: Float64Array,
+  P: Float64Array,
+  out: Float64Array,
+): void {
+  const UU = U * U;
+  const S = (k + 1) * UU; // scratch block after P[0..k]
+  out.fill(0, 0, (k + 1) * UU);
+  for (let i = 0; i < M; i++) {
+    const base = i * N1 * UU;
+    setIdentity(U, P, k * UU);
+    for (let s = k - 1; s >= 0; s--) {
+      const co = base + s * UU;
+      let zero = true;
+      for (let e = 0; e < UU; e++) if (Cc[co + e] !== 0) zero = false;
+      if (zero) {
+        P.fill(0, s * UU, (s + 1) * UU);
+        continue;
+      }
+      P.fill(0, S, S + UU);
+      for (let a = s + 1; a <= k; a++) mulAdd(U, P, a * UU, Rt, (s * N1 + a) * UU, P, S);
+      mulInto(U, P, S, Cc, co, P, s * UU);
+    }
+    for (let s = 0; s <= k; s++) mulAdd(U, H, i * UU, P, s * UU, out, s * UU);
+  }
+}
+
+/**
+ * Parameter side with a non-quadratic penalty (acting entry-wise): out[s] = sum_i d theta^i_{k+1} / d nu_s.
+ * Q[k+1] = I, Q[j] = Q[j+1] diag(1 - D h'(theta_j)) - D sum_{a=j..k} Q[a+1] rho[a,j]; d theta_{k+1}/d nu_s = Q[s+1].
+ * `Th[(i N1 + j) U + b]` is the theta history; `rhoT[(j N1 + a) UU] = rho[a,j]`; `Q` scratch >= (k + 3) UU.
+ */
+export function paramResponseRowBlock(
+  U: number,
+  k: number,
+  M: number,
+  N1: number,
+  D: number,
+  Th: Float64Array,
+  dh: (theta: number) => number,
+  rhoT: Float64Array,
+  Q: Float64Array,
+  out: Float64Array,
+): void {
+  const UU = U * U;
+  const S = (k + 2) * UU;
+  out.fill(0, 0, (k + 1) * UU);
+  for (let i = 0; i < M; i++) {
+    setIdentity(U, Q, (k + 1) * UU);
+    for (let j = k; j >= 1; j--) {
+      Q.fill(0, S, S + UU);
+      for (let a = j; a <= k; a++) mulAdd(U, Q, (a + 1) * UU, rhoT, (j * N1 + a) * UU, Q, S);
+      const tb = (i * N1 + j) * U;
+      for (let a = 0; a < U; a++) {
+        for (let b = 0; b < U; b++) {
+          Q[j * UU + a * U + b] =
+            Q[(j + 1) * UU + a * U + b] * (1 - D * dh(Th[tb + b])) - D * Q[S + a * U + b];
+        }
+      }
+    }
+    for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) out[s * UU + e] += Q[(s + 1) * UU + e];
+  }
+}
