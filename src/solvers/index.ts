@@ -19,6 +19,11 @@ export function chooseSolver(derived: Derived, dynamics: SolveDynamics, solver: 
     return "online" as const;
   }
   if (solver === "mc") return "mc" as const;
+  const { k, kTeacher } = derived.model;
+  if (solver === "exact" && (k > 1 || kTeacher > 1))
+    throw new UsageError(
+      `--solver exact: the closed equations are for k = 1 models (this one has k = ${k}, k_teacher = ${kTeacher})`,
+    );
   if (solver === "exact" || derived.linear) return "exact-linear" as const;
   return "mc" as const;
 }

@@ -147,10 +147,11 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
       for (let a = 0; a < U; a++) {
         const ta = Th[tk + a];
         for (let c = 0; c < V; c++) wl[a * V + c] += ta * thStar[i * V + c];
-        for (let s = 0; s <= k; s++) {
-          const so = base + s * U;
-          const ao = s * UU + a * U;
-          for (let b = 0; b < U; b++) acc[ao + b] += ta * Th[so + b];
+        // Innermost loop over time (stride U): for U = 1 this is the plain contiguous dot.
+        for (let b = 0; b < U; b++) {
+          const ao = a * U + b;
+          const so = base + b;
+          for (let s = 0; s <= k; s++) acc[s * UU + ao] += ta * Th[so + s * U];
         }
       }
     }
@@ -196,10 +197,10 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
         const row = rows[a];
         let w = 0;
         for (let j = 0; j < row.length; j++) w += row[j] * Z[zb + varCols[j]];
-        for (let s = 0; s < k; s++) {
-          const ro = Rk + s * UU + a * U;
-          const so = base + s * U;
-          for (let b = 0; b < U; b++) w += R[ro + b] * A[so + b];
+        for (let b = 0; b < U; b++) {
+          const ro = Rk + a * U + b;
+          const so = base + b;
+          for (let s = 0; s < k; s++) w += R[ro + s * UU] * A[so + s * U];
         }
         rbuf[a] = w;
       }
@@ -294,10 +295,10 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
         let nu = 0;
         for (let j = 0; j < row.length; j++) nu += row[j] * PZ[zb + j];
         let mem = 0;
-        for (let s = 0; s <= k; s++) {
-          const ro = Rk + s * UU + a * U;
-          const so = base + s * U;
-          for (let b = 0; b < U; b++) mem += rho[ro + b] * Th[so + b];
+        for (let b = 0; b < U; b++) {
+          const ro = Rk + a * U + b;
+          const so = base + b;
+          for (let s = 0; s <= k; s++) mem += rho[ro + s * UU] * Th[so + s * U];
         }
         let gam = 0;
         for (let c = 0; c < V; c++) gam += Gamma[k * UV + a * V + c] * thStar[i * V + c];
