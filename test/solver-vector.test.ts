@@ -7,7 +7,11 @@ import { loadModel } from "../src/model/load.js";
 import { solve } from "../src/solvers/index.js";
 import { solveMc } from "../src/solvers/mc/index.js";
 import { paramResponseRow, predictionResponseRow } from "../src/solvers/mc/responses.js";
-import { paramResponseRowBlock, predictionResponseRowBlock } from "../src/solvers/mc/responses-block.js";
+import {
+  paramResponseRowBlock,
+  predictionResponseRowBlock,
+  predictionResponseRowGeneric,
+} from "../src/solvers/mc/responses-block.js";
 import { derive } from "../src/symbolic/index.js";
 import type { Derived, Result, VectorFns } from "../src/types.js";
 import { Rng } from "../src/util/rng.js";
@@ -38,6 +42,18 @@ describe("block tangent kernels", () => {
     paramResponseRow(k, M, N1, D, Th, dh, rhoT, new Float64Array(N1 + 1), a);
     paramResponseRowBlock(1, k, M, N1, D, Th, dh, rhoT, new Float64Array(N1 + 3), b);
     expect(maxDiff(a, b, k + 1)).toBeLessThan(1e-13);
+  });
+
+  it("the unrolled U = 2 kernel equals the generic block kernel on full random blocks", () => {
+    const Cc = random(M * N1 * 4, rng, 0.3);
+    const H = random(M * 4, rng);
+    const Rt = random(N1 * N1 * 4, rng, 0.5);
+    const a = new Float64Array(N1 * 4);
+    const b = new Float64Array(N1 * 4);
+    predictionResponseRowBlock(2, k, M, N1, Cc, H, Rt, new Float64Array((N1 + 3) * 4), a);
+    predictionResponseRowGeneric(2, k, M, N1, Cc, H, Rt, new Float64Array((N1 + 3) * 4), b);
+    expect(maxDiff(a, b, (k + 1) * 4)).toBeLessThan(1e-12);
+    expect(maxDiff(a, new Float64Array(a.length), (k + 1) * 4)).toBeGreaterThan(0.1);
   });
 
   it("U = 2 block-diagonal inputs decouple into two scalar problems", () => {

@@ -62,6 +62,22 @@ export function predictionResponseRowBlock(
   P: Float64Array,
   out: Float64Array,
 ): void {
+  if (U === 2) predictionResponseRow2(k, M, N1, Cc, H, Rt, P, out);
+  else predictionResponseRowGeneric(U, k, M, N1, Cc, H, Rt, P, out);
+}
+
+/** predictionResponseRowBlock for any U (exported for the test against the unrolled U = 2 kernel). */
+export function predictionResponseRowGeneric(
+  U: number,
+  k: number,
+  M: number,
+  N1: number,
+  Cc: Float64Array,
+  H: Float64Array,
+  Rt: Float64Array,
+  P: Float64Array,
+  out: Float64Array,
+): void {
   const UU = U * U;
   const S = (k + 1) * UU; // scratch block after P[0..k]
   out.fill(0, 0, (k + 1) * UU);
@@ -81,6 +97,80 @@ export function predictionResponseRowBlock(
       mulInto(U, P, S, Cc, co, P, s * UU);
     }
     for (let s = 0; s <= k; s++) mulAdd(U, H, i * UU, P, s * UU, out, s * UU);
+  }
+}
+
+/** predictionResponseRowBlock for U = 2 with the 2 x 2 products unrolled (the common committee case). */
+function predictionResponseRow2(
+  k: number,
+  M: number,
+  N1: number,
+  Cc: Float64Array,
+  H: Float64Array,
+  Rt: Float64Array,
+  P: Float64Array,
+  out: Float64Array,
+): void {
+  out.fill(0, 0, (k + 1) * 4);
+  for (let i = 0; i < M; i++) {
+    const base = i * N1 * 4;
+    const pk = k * 4;
+    P[pk] = 1;
+    P[pk + 1] = 0;
+    P[pk + 2] = 0;
+    P[pk + 3] = 1;
+    for (let s = k - 1; s >= 0; s--) {
+      const co = base + s * 4;
+      const c00 = Cc[co];
+      const c01 = Cc[co + 1];
+      const c10 = Cc[co + 2];
+      const c11 = Cc[co + 3];
+      const ps = s * 4;
+      if (c00 === 0 && c01 === 0 && c10 === 0 && c11 === 0) {
+        P[ps] = 0;
+        P[ps + 1] = 0;
+        P[ps + 2] = 0;
+        P[ps + 3] = 0;
+        continue;
+      }
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      const rb = s * N1 * 4;
+      for (let a = s + 1; a <= k; a++) {
+        const pa = a * 4;
+        const ra = rb + pa;
+        const p00 = P[pa];
+        const p01 = P[pa + 1];
+        const p10 = P[pa + 2];
+        const p11 = P[pa + 3];
+        const r00 = Rt[ra];
+        const r01 = Rt[ra + 1];
+        const r10 = Rt[ra + 2];
+        const r11 = Rt[ra + 3];
+        s00 += p00 * r00 + p01 * r10;
+        s01 += p00 * r01 + p01 * r11;
+        s10 += p10 * r00 + p11 * r10;
+        s11 += p10 * r01 + p11 * r11;
+      }
+      P[ps] = s00 * c00 + s01 * c10;
+      P[ps + 1] = s00 * c01 + s01 * c11;
+      P[ps + 2] = s10 * c00 + s11 * c10;
+      P[ps + 3] = s10 * c01 + s11 * c11;
+    }
+    const ho = i * 4;
+    const h00 = H[ho];
+    const h01 = H[ho + 1];
+    const h10 = H[ho + 2];
+    const h11 = H[ho + 3];
+    for (let s = 0; s <= k; s++) {
+      const ps = s * 4;
+      out[ps] += h00 * P[ps] + h01 * P[ps + 2];
+      out[ps + 1] += h00 * P[ps + 1] + h01 * P[ps + 3];
+      out[ps + 2] += h10 * P[ps] + h11 * P[ps + 2];
+      out[ps + 3] += h10 * P[ps + 1] + h11 * P[ps + 3];
+    }
   }
 }
 
