@@ -2,6 +2,7 @@
 // Marchenko–Pastur spectral oracle (an independent derivation) at tau = 0, against the MC solver and
 // finite-d simulation at tau > 0; exact structural properties; the online map as the delta -> infinity
 // limit of the linear equations; the online ODE against simulation at large delta; refusals.
+
 import { describe, expect, it } from "vitest";
 import { simulate } from "../src/simulate/index.js";
 import {
@@ -11,6 +12,7 @@ import {
   spectralOracle,
 } from "../src/solvers/exact/index.js";
 import { solveMc } from "../src/solvers/mc/index.js";
+import { rebuildVectorFns } from "../src/symbolic/compile.js";
 import type { Derived, ObservableName, Result } from "../src/types.js";
 import { UsageError } from "../src/util/errors.js";
 import { handDerived } from "./fixtures/hand-models.js";
@@ -165,6 +167,7 @@ describe("exact linear solver", () => {
     const d = linear({ delta: 2, tau: 0.5, lambda: 0.05, sigma: 0.3 });
     d.fns = { ...d.fns, label: (w, e) => Math.sign(w + 0.3 * e) };
     d.sources = { ...d.sources, label: "(wstar, eps) => Math.sign(wstar + 0.3 * eps)" };
+    d.vec = rebuildVectorFns(d.sources, 1, 1);
     d.binaryLabels = true;
     const c = linearCoefficients(d, "test");
     expect(c.Eb2).toBeCloseTo(1, 12);

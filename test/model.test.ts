@@ -78,10 +78,17 @@ describe("loadModel", () => {
     );
   });
 
-  it("keeps k / k_teacher in the schema but rejects k > 1 for now (issue 7)", () => {
+  it("accepts k, k_teacher from 1 to 8 and names the line of a bad width", () => {
     expect(parseModel(`${BASE}k: 1\nk_teacher: 1\n`, "m.yaml").k).toBe(1);
-    expect(err(`${BASE}k: 2\n`)).toMatch(/^m\.yaml:6: .*k > 1 is not supported yet \(issue 7\)/);
-    expect(err(`${BASE}k: 1.5\n`)).toMatch(/'k' must be an integer >= 1/);
+    const m = parseModel(`${BASE}k: 8\nk_teacher: 3\nactivation: sum(r_a, a)\n`, "m.yaml");
+    expect([m.k, m.kTeacher]).toEqual([8, 3]);
+    expect(err(`${BASE}k: 9\n`)).toMatch(/^m\.yaml:6: 'k' must be an integer from 1 to 8, got 9/);
+    expect(err(`${BASE}k: 2\nk_teacher: 0\n`)).toMatch(
+      /^m\.yaml:7: 'k_teacher' must be an integer from 1 to 8/,
+    );
+    expect(err(`${BASE}k: 1.5\n`)).toMatch(/'k' must be an integer from 1 to 8/);
+    expect(err(BASE.replace("sigma: 0.3", "sigma: 0.3, r_a: 1"))).toMatch(/parameter name 'r_a' is reserved/);
+    expect(err(BASE.replace("sigma: 0.3", "sigma: 0.3, sum: 1"))).toMatch(/parameter name 'sum' is reserved/);
   });
 
   it("rejects --set of undeclared parameters and invalid overrides", () => {

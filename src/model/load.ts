@@ -7,6 +7,8 @@ import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 
 const MAX_BYTES = 256 * 1024;
+/** Largest k and k_teacher: the symbolic Hessian has k^2 entries and every kernel k^2 blocks. */
+export const MAX_K = 8;
 const EXPRESSION_KEYS = ["activation", "loss", "label", "penalty"] as const;
 const KEYS = [
   "name",
@@ -21,9 +23,11 @@ const KEYS = [
 ] as const;
 const REQUIRED = ["name", "description", "loss", "label", "parameters"];
 /** Names a parameter may not take: variables, constants, functions, and the k > 1 variable families. */
-const RESERVED = /^(r|y|yhat|wstar|eps|theta|pi|e|r\d+|yhat\d+|wstar\d+)$/;
+const RESERVED = /^(r|y|yhat|wstar|eps|theta|pi|e|r\d+|yhat\d+|wstar\d+|r_\w*|wstar_\w*)$/;
 const FUNCTION_NAMES =
-  "exp log log1p sqrt abs sign tanh cosh sinh erf sigmoid softplus min max constructor prototype".split(" ");
+  "exp log log1p sqrt abs sign tanh cosh sinh erf sigmoid softplus min max sum constructor prototype".split(
+    " ",
+  );
 export const DEFAULT_TIME = { T: 4, dt: 0.1 };
 
 export function loadModel(path: string, sets: Record<string, number> = {}): Model {
@@ -86,12 +90,13 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
   const name = str("name");
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
     fail(at("name"), `'name' must be letters, digits, '-', '_' or '.', got '${name}'`);
-  const k = number("k", 1, (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
-  const kTeacher = number("k_teacher", 1, (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
-  if (k > 1 || kTeacher > 1)
+  const width = (v: number) => Number.isInteger(v) && v >= 1 && v <= MAX_K;
+  const k = number("k", 1, width, `an integer from 1 to ${MAX_K}`);
+  const kTeacher = number("k_teacher", 1, width, `an integer from 1 to ${MAX_K}`);
+  if (k > 1 && !Object.hasOwn(values, "activation"))
     fail(
-      at(k > 1 ? "k" : "k_teacher"),
-      `k = ${k}, k_teacher = ${kTeacher}: k > 1 is not supported yet (issue 7)`,
+      at("k"),
+      `k = ${k}: 'activation' is required when k > 1 (the prediction yhat(r1..r${k}), e.g. sum(erf(r_a / sqrt(2)), a) / ${k})`,
     );
   const parameters = readParameters(values.parameters, at("parameters"), fail);
   for (const [key, v] of Object.entries(sets)) {

@@ -34,9 +34,71 @@ export interface CheckInput {
 
 const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol * (1 + Math.abs(a) + Math.abs(b));
 
-function fd(f: (x: number) => number, x: number, step: number): number {
+/** 4th-order central finite difference of f at x with relative step `step`. */
+export function fd(f: (x: number) => number, x: number, step: number): number {
   const h = step * Math.max(1, Math.abs(x));
   return (f(x - 2 * h) - 8 * f(x - h) + 8 * f(x + h) - f(x + 2 * h)) / (12 * h);
+}
+
+/** Compares functions of a point at a fixed set of points; records passed checks, throws on a mismatch. */
+export class Checker<P> {
+  readonly checks: string[] = [];
+  constructor(
+    private readonly pts: P[],
+    private readonly describe: (p: P) => string,
+  ) {}
+
+  /**
+   * `wants` are alternative references (finite differences with shrinking steps, so that a point that
+   * happens to lie within a step of a kink still checks); the check passes if one of them agrees.
+   */
+  compare(what: string, got: (p: P) => number, want: ((p: P) => number) | ((p: P) => number)[], tol: number) {
+    const wants = Array.isArray(want) ? want : [want];
+    let used = 0;
+    let worst = 0;
+    for (const p of this.pts) {
+      const a = got(p);
+      let b = Number.NaN;
+      for (const w of wants) {
+        b = w(p);
+        if (!Number.isFinite(b) || close(a, b, tol)) break;
+      }
+      if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+      if (!close(a, b, tol))
+        throw new RunError(`symbolic check failed: ${what} at ${this.describe(p)}: ${a} vs ${b}`);
+      worst = Math.max(worst, Math.abs(a - b) / (1 + Math.abs(a) + Math.abs(b)));
+      used++;
+    }
+    if (used >= this.pts.length / 2)
+      this.checks.push(`${what} at ${used} points (max rel. diff ${worst.toExponential(1)})`);
+  }
+}
+
+/** mathjs's derivatives of `text` (nested: first, second, ...), as functions of a scope; stops where mathjs cannot. */
+export function mathjsDerivatives(
+  text: string,
+  variables: string[],
+): Array<(scope: Record<string, number>) => number> {
+  const out: Array<(scope: Record<string, number>) => number> = [];
+  let node: MathNode;
+  try {
+    node = math.parse(text);
+  } catch {
+    return out;
+  }
+  for (const variable of variables) {
+    try {
+      node = math.derivative(node, variable, { simplify: false });
+    } catch {
+      return out;
+    }
+    // mathjs's unsimplified derivatives of deep compositions grow fast; past this size the check
+    // would cost seconds and adds little to the finite-difference one.
+    if (node.filter(() => true).length > MATHJS_MAX_NODES) return out;
+    const code = node.compile();
+    out.push((scope) => Number(code.evaluate(scope)));
+  }
+  return out;
 }
 
 interface Point {
@@ -49,124 +111,103 @@ export function runChecks(input: CheckInput): string[] {
   const rng = new Rng(20240601, 3);
   const sd = Math.sqrt(input.teacherVariance);
   const lossPts: Point[] = [];
-  const penPts: Point[] = [];
-  for (let i = 0; i < N_POINTS; i++) {
+  for (let i = 0; i < N_POINTS; i++)
     lossPts.push({ x: 3 * (2 * rng.uniform() - 1), y: fns.label(sd * rng.normal(), rng.normal()) });
-    penPts.push({ x: 2 * rng.normal(), y: 0 });
-  }
-  const checks: string[] = [];
-  // The model must be defined where the dynamics will evaluate it.
-  const defined = (name: FnName, pts: Point[], twoArgs: boolean) => {
-    for (const p of pts) {
-      const v = twoArgs ? (fns[name] as F)(p.x, p.y) : (fns[name] as F)(p.x);
-      if (!Number.isFinite(v))
-        throw new UsageError(
-          `${input.source}: ${name} is ${v} at ${twoArgs ? `r = ${p.x.toPrecision(3)}, y = ${p.y.toPrecision(3)}` : `theta = ${p.x.toPrecision(3)}`}; the model must be finite for every r, label and theta`,
-        );
-    }
-  };
   for (const p of lossPts)
     if (!Number.isFinite(p.y))
       throw new UsageError(`${input.source}: label is ${p.y} at a typical (wstar, eps)`);
-  for (const name of ["loss", "l", "dl"] as const) defined(name, lossPts, true);
-  for (const name of ["pen", "h", "dh"] as const) defined(name, penPts, false);
-  // `wants` are alternative references (finite differences with shrinking steps, so that a point that
-  // happens to lie within a step of a kink still checks); the check passes if one of them agrees.
-  const compare = (what: string, got: F, want: F | F[], pts: Point[], tol: number, twoArgs: boolean) => {
-    const wants = Array.isArray(want) ? want : [want];
-    let used = 0;
-    let worst = 0;
-    for (const p of pts) {
-      const a = twoArgs ? got(p.x, p.y) : got(p.x);
-      let b = Number.NaN;
-      for (const w of wants) {
-        b = twoArgs ? w(p.x, p.y) : w(p.x);
-        if (!Number.isFinite(b) || close(a, b, tol)) break;
-      }
-      if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
-      if (!close(a, b, tol))
-        throw new RunError(
-          `symbolic check failed: ${what} at ${twoArgs ? `r = ${p.x}, y = ${p.y}` : `theta = ${p.x}`}: ${a} vs ${b}`,
+  // The model must be defined where the dynamics will evaluate it.
+  for (const name of ["loss", "l", "dl"] as const)
+    for (const p of lossPts) {
+      const v = fns[name](p.x, p.y);
+      if (!Number.isFinite(v))
+        throw new UsageError(
+          `${input.source}: ${name} is ${v} at r = ${p.x.toPrecision(3)}, y = ${p.y.toPrecision(3)}; the model must be finite for every r, label and theta`,
         );
-      worst = Math.max(worst, Math.abs(a - b) / (1 + Math.abs(a) + Math.abs(b)));
-      used++;
     }
-    if (used >= pts.length / 2)
-      checks.push(`${what} at ${used} points (max rel. diff ${worst.toExponential(1)})`);
-  };
-  const fdOf = (f: F, twoArgs: boolean): F[] =>
-    FD_STEPS.map((h): F => (twoArgs ? (x, y) => fd((t) => f(t, y), x, h) : (x) => fd((t) => f(t), x, h)));
-
-  compare(
-    "loss: stable rewrite = model's expression",
-    fns.loss,
-    input.userForms.loss,
-    lossPts,
-    EXACT_TOL,
-    true,
-  );
-  compare("pen: stable rewrite = model's expression", fns.pen, input.userForms.pen, penPts, EXACT_TOL, false);
+  const c = new Checker<Point>(lossPts, (p) => `r = ${p.x}, y = ${p.y}`);
+  const of = (f: F) => (p: Point) => f(p.x, p.y);
+  const fdOf = (f: F) => FD_STEPS.map((h) => (p: Point) => fd((t) => f(t, p.y), p.x, h));
+  c.compare("loss: stable rewrite = model's expression", of(fns.loss), of(input.userForms.loss), EXACT_TOL);
+  const pen = penaltyChecks(input);
   const chain: Array<[FnName, FnName, string]> = [
     ["l", "loss", "dL/dr"],
     ["dl", "l", "d2L/dr2"],
     ["d2l", "dl", "d3L/dr3"],
   ];
-  for (const [name, of, what] of chain)
+  for (const [name, from, what] of chain)
     if (available.has(name))
-      compare(
-        `${name} = ${what} matches finite difference`,
-        fns[name],
-        fdOf(fns[of], true),
-        lossPts,
-        FD_TOL,
-        true,
-      );
-  compare("h = pen' matches finite difference", fns.h, fdOf(fns.pen, false), penPts, FD_TOL, false);
-  compare("dh = pen'' matches finite difference", fns.dh, fdOf(fns.h, false), penPts, FD_TOL, false);
-
+      c.compare(`${name} = ${what} matches finite difference`, of(fns[name]), fdOf(fns[from]), FD_TOL);
   // mathjs's derivative, where it supports the expression (it lacks erf, sign, max, min, ...).
-  const viaMathjs = (text: string, variable: string, names: FnName[], twoArgs: boolean, pts: Point[]) => {
-    let node: MathNode;
-    try {
-      node = math.parse(text);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      try {
-        node = math.derivative(node, variable, { simplify: false });
-      } catch {
-        return;
-      }
-      // mathjs's unsimplified derivatives of deep compositions grow fast; past this size the check
-      // would cost seconds and adds little to the finite-difference one.
-      if (node.filter(() => true).length > MATHJS_MAX_NODES) return;
-      if (!available.has(name)) return;
-      const code = node.compile();
-      const scope = (x: number, y: number) => ({ ...input.parameters, [variable]: x, y });
-      const ref: F = (x, y) => Number(code.evaluate(scope(x, y ?? 0)));
-      compare(`${name} matches mathjs derivative`, fns[name], ref, pts, EXACT_TOL, twoArgs);
-    }
-  };
-  viaMathjs(input.lossText, "r", ["l", "dl", "d2l"], true, lossPts);
-  viaMathjs(input.penText, "theta", ["h", "dh"], false, penPts);
-
+  const refs = mathjsDerivatives(input.lossText, ["r", "r", "r"]);
+  (["l", "dl", "d2l"] as const).forEach((name, i) => {
+    if (i < refs.length && available.has(name))
+      c.compare(
+        `${name} matches mathjs derivative`,
+        of(fns[name]),
+        (p) => refs[i]({ ...input.parameters, r: p.x, y: p.y }),
+        EXACT_TOL,
+      );
+  });
   // Stability: the loss and its first two derivatives stay finite far out.
   const far = [-1e3, -100, -30, 30, 100, 1e3];
   const ys = lossPts.map((p) => p.y);
   const finite = far.every((r) =>
     ys.every((y) => Number.isFinite(fns.loss(r, y) + fns.l(r, y) + fns.dl(r, y))),
   );
+  const checks = [...c.checks, ...pen];
   if (finite) checks.push("loss, l, dl finite for |r| up to 1e3");
   return checks;
 }
 
-/** Confirms numerically that the label only takes the values -1 and +1. */
-export function labelsAreBinary(label: F, teacherVariance: number): boolean {
+/** The penalty side (the same for every k: pen acts entry-wise on theta). */
+export function penaltyChecks(input: {
+  fns: Pick<CompiledFns, "pen" | "h" | "dh">;
+  userForms: { pen: F };
+  penText: string;
+  parameters: Record<string, number>;
+  source: string;
+}): string[] {
+  const { fns } = input;
+  const rng = new Rng(20240601, 3, 1);
+  const pts = Array.from({ length: N_POINTS }, () => 2 * rng.normal());
+  for (const name of ["pen", "h", "dh"] as const)
+    for (const x of pts) {
+      const v = fns[name](x);
+      if (!Number.isFinite(v))
+        throw new UsageError(
+          `${input.source}: ${name} is ${v} at theta = ${x.toPrecision(3)}; the model must be finite for every r, label and theta`,
+        );
+    }
+  const c = new Checker<number>(pts, (x) => `theta = ${x}`);
+  const fdOf = (f: (x: number) => number) => FD_STEPS.map((h) => (x: number) => fd(f, x, h));
+  c.compare("pen: stable rewrite = model's expression", fns.pen, input.userForms.pen, EXACT_TOL);
+  c.compare("h = pen' matches finite difference", fns.h, fdOf(fns.pen), FD_TOL);
+  c.compare("dh = pen'' matches finite difference", fns.dh, fdOf(fns.h), FD_TOL);
+  const refs = mathjsDerivatives(input.penText, ["theta", "theta"]);
+  (["h", "dh"] as const).forEach((name, i) => {
+    if (i < refs.length)
+      c.compare(
+        `${name} matches mathjs derivative`,
+        fns[name],
+        (x) => refs[i]({ ...input.parameters, theta: x }),
+        EXACT_TOL,
+      );
+  });
+  return c.checks;
+}
+
+/** Confirms numerically that the label only takes the values -1 and +1 (wstar of width kTeacher). */
+export function labelsAreBinary(
+  label: (w: Float64Array, wo: number, eps: number) => number,
+  kTeacher: number,
+  teacherVariance: number,
+): boolean {
   const rng = new Rng(20240601, 4);
-  const sd = Math.sqrt(teacherVariance);
+  const w = new Float64Array(kTeacher);
   for (let i = 0; i < 2000; i++) {
-    const y = label(sd * rng.normal(), rng.normal());
+    rng.fillNormal(w, Math.sqrt(teacherVariance));
+    const y = label(w, 0, rng.normal());
     if (y !== 1 && y !== -1) return false;
   }
   return true;

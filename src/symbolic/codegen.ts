@@ -2,6 +2,7 @@
 // user's text). Parameters are inlined as numeric literals, repeated subexpressions are computed once,
 // small integer powers are unrolled into products, sigmoid/softplus/erf call the stable helpers of
 // compile.ts. Example: "(r, y) => {\n  const t0 = sigmoid((-(y * r)));\n  return (-(y * t0));\n}".
+// genBody does several outputs at once with array-element inputs (the vector sources of k > 1 models).
 import { type Expr, toText } from "./ast.js";
 
 const MATH_FNS = new Set([
@@ -27,6 +28,20 @@ export function literal(v: number): string {
 }
 
 export function genSource(e: Expr, args: string[], params: Record<string, number>): string {
+  const { lines, values } = genBody([e], Object.fromEntries(args.map((a) => [a, a])), params);
+  return `(${args.join(", ")}) => {\n${lines.map((l) => `${l}\n`).join("")}  return ${values[0]};\n}`;
+}
+
+/**
+ * Statements and value expressions computing several trees at once (subexpressions shared between them
+ * are computed once). `bind` maps each free variable to the code that reads it (an argument name, or an
+ * array element such as "r[ro + 1]", read once into a temporary).
+ */
+export function genBody(
+  exprs: Expr[],
+  bind: Record<string, string>,
+  params: Record<string, number>,
+): { lines: string[]; values: string[] } {
   const counts = new Map<string, number>();
   const count = (x: Expr): void => {
     if (x.k === "num" || x.k === "sym") return;
@@ -41,7 +56,7 @@ export function genSource(e: Expr, args: string[], params: Record<string, number
       count(x.b);
     }
   };
-  count(e);
+  exprs.forEach(count);
   const lines: string[] = [];
   const names = new Map<string, string>();
   const hoist = (key: string, code: string): string => {
@@ -53,7 +68,11 @@ export function genSource(e: Expr, args: string[], params: Record<string, number
   const gen = (x: Expr, forceName = false): string => {
     if (x.k === "num") return literal(x.v);
     if (x.k === "sym") {
-      if (args.includes(x.name)) return x.name;
+      if (Object.hasOwn(bind, x.name)) {
+        const code = bind[x.name];
+        if (/^[A-Za-z]\w*$/.test(code)) return code;
+        return names.get(`@${x.name}`) ?? hoist(`@${x.name}`, code);
+      }
       if (Object.hasOwn(CONSTS, x.name)) return CONSTS[x.name];
       if (Object.hasOwn(params, x.name)) return literal(params[x.name]);
       throw new Error(`codegen: unbound symbol '${x.name}'`);
@@ -96,11 +115,16 @@ export function genSource(e: Expr, args: string[], params: Record<string, number
         throw new Error("codegen: unexpected leaf");
     }
   };
-  const body = gen(e);
-  return `(${args.join(", ")}) => {\n${lines.join("\n")}${lines.length ? "\n" : ""}  return ${body};\n}`;
+  const values = exprs.map((e) => gen(e));
+  return { lines, values };
 }
 
 /** Source of a function that throws when called (a derivative that is a Dirac delta). */
 export function unsupportedSource(fnName: string, args: string[]): string {
   return `(${args.join(", ")}) => unsupported("${fnName}")`;
+}
+
+/** Source of a scalar function of a vector model (k > 1 or k_teacher > 1): throws when called. */
+export function notScalarSource(fnName: string, args: string[]): string {
+  return `(${args.join(", ")}) => notScalar("${fnName}")`;
 }

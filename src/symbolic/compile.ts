@@ -17,6 +17,16 @@ export const FN_ARGS: Record<FnName, string[]> = {
 };
 export const FN_NAMES = Object.keys(FN_ARGS) as FnName[];
 
+/** Argument names of the vector sources (Derived.sources of vector models), as in VectorFns. */
+export const VEC_ARGS: Record<VecFnName, string[]> = {
+  vloss: ["r", "ro", "y"],
+  vgrad: ["r", "ro", "y", "out", "oo"],
+  vhess: ["r", "ro", "y", "out", "oo"],
+  vlabel: ["w", "wo", "eps"],
+  vpredict: ["r", "ro"],
+};
+export const VEC_NAMES = Object.keys(VEC_ARGS) as VecFnName[];
+
 /** 1 / (1 + exp(-x)) without overflow. */
 export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
@@ -57,34 +67,55 @@ function unsupported(name: string): never {
   );
 }
 
+function notScalar(name: string): never {
+  throw new Error(
+    `internal: the scalar function ${name} is not defined for a vector model (k > 1 or k_teacher > 1); use Derived.vec`,
+  );
+}
+
 const WORDS = new Set([
   ...Object.values(FN_ARGS).flat(),
+  ...Object.values(VEC_ARGS).flat(),
   ..."const return Math PI E exp log log1p sqrt abs sign tanh cosh sinh min max pow".split(" "),
-  ..."erf sigmoid softplus unsupported".split(" "),
+  ..."erf sigmoid softplus unsupported notScalar".split(" "),
 ]);
-const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.]|"[a-z0-9]+"/y;
+const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.[\]]|"[a-z0-9]+"/y;
+/** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], nothing else. */
+const INDEXED: Record<string, string> = { r: "ro", w: "wo", out: "oo" };
 
 /** Throws unless `src` uses only the tokens codegen emits. */
 export function checkSource(src: string): void {
   TOKEN.lastIndex = 0;
-  let prev = "";
+  const prev = ["", ""];
   while (TOKEN.lastIndex < src.length) {
     const at = TOKEN.lastIndex;
     const m = TOKEN.exec(src);
     if (!m) throw new Error(`generated source rejected at offset ${at}`);
     const tok = m[0];
+    if (/^\s+$/.test(tok)) continue;
     if (/^[A-Za-z_$]/.test(tok) && !WORDS.has(tok) && !/^t\d+$/.test(tok))
       throw new Error(`generated source rejected: identifier '${tok}'`);
-    if (tok === "." && prev !== "Math") throw new Error("generated source rejected: property access");
-    if (!/^\s+$/.test(tok)) prev = tok;
+    if (tok === "." && prev[1] !== "Math") throw new Error("generated source rejected: property access");
+    if (tok === "[" && !Object.hasOwn(INDEXED, prev[1]))
+      throw new Error("generated source rejected: indexing");
+    if (prev[1] === "[" && tok !== INDEXED[prev[0]]) throw new Error("generated source rejected: index");
+    prev[0] = prev[1];
+    prev[1] = tok;
   }
 }
 
 /** Compiles one generated source. */
 export function compileSource(src: string): (...args: number[]) => number {
   checkSource(src);
-  const make = new Function("erf", "sigmoid", "softplus", "unsupported", `"use strict"; return (${src});`);
-  return make(erf, sigmoid, softplus, unsupported);
+  const make = new Function(
+    "erf",
+    "sigmoid",
+    "softplus",
+    "unsupported",
+    "notScalar",
+    `"use strict"; return (${src});`,
+  );
+  return make(erf, sigmoid, softplus, unsupported, notScalar);
 }
 
 /** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread). */
@@ -99,13 +130,13 @@ export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
  * 1 x 1 wrappers of the scalar functions, so every k runs the same code path.
  */
 export function rebuildVectorFns(
-  sources: Record<FnName, string> & Partial<Record<VecFnName, string>>,
+  sources: Partial<Record<FnName | VecFnName, string>>,
   k: number,
   kTeacher: number,
 ): VectorFns {
   if (sources.vloss === undefined) {
     if (k !== 1 || kTeacher !== 1) throw new Error(`internal: vector sources missing for k = ${k}`);
-    const f = rebuildFns(sources);
+    const f = rebuildFns(sources as Record<FnName, string>);
     return {
       k,
       kTeacher,
@@ -120,5 +151,18 @@ export function rebuildVectorFns(
       predict: (r, ro) => r[ro],
     };
   }
-  throw new Error("internal: vector models are not compiled yet (issue 7)");
+  const vf = <T>(name: VecFnName): T => {
+    const src = sources[name];
+    if (src === undefined) throw new Error(`internal: vector source ${name} missing`);
+    return compileSource(src) as unknown as T;
+  };
+  return {
+    k,
+    kTeacher,
+    loss: vf<VectorFns["loss"]>("vloss"),
+    grad: vf<VectorFns["grad"]>("vgrad"),
+    hess: vf<VectorFns["hess"]>("vhess"),
+    label: vf<VectorFns["label"]>("vlabel"),
+    predict: vf<VectorFns["predict"]>("vpredict"),
+  };
 }

@@ -1,22 +1,23 @@
 // The symbolic stage: Model -> Derived. Parses and checks the expressions, composes
 // L(r; y) = loss(activation(r), y), applies the stability rewrites, differentiates with our rule table,
 // simplifies (bounded), prints text and LaTeX, generates and compiles code, and runs the cross-checks.
-import katex from "katex";
 import { loadModel } from "../model/load.js";
+import { isVector } from "../observables/names.js";
 import type { Derived, FnName, Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { type Expr, isNum, size, substitute, toText } from "./ast.js";
-import { labelsAreBinary, runChecks } from "./checks.js";
-import { genSource, unsupportedSource } from "./codegen.js";
+import { labelsAreBinary, penaltyChecks, runChecks } from "./checks.js";
+import { genSource, notScalarSource, unsupportedSource } from "./codegen.js";
 import { compileSource, FN_ARGS, FN_NAMES, rebuildFns, rebuildVectorFns } from "./compile.js";
 import { DeltaError, derivative } from "./derivative.js";
-import { LATEX_LHS, toLatex } from "./latex.js";
-import { parseExpr } from "./parse.js";
+import { LATEX_LHS } from "./latex.js";
+import { familyNames, parseExpr } from "./parse.js";
 import { stabilize } from "./rewrite.js";
 import { simplify } from "./simplify.js";
+import { checkLatex, typeset } from "./typeset.js";
+import { deriveVector } from "./vector.js";
 
 const MAX_SIZE = 20_000;
-const MAX_LATEX = 10_000;
 
 export { rebuildFns, rebuildVectorFns };
 
@@ -27,23 +28,25 @@ export function loadDerived(path: string, sets: Record<string, number> = {}): De
 export function derive(model: Model): Derived {
   const params = Object.keys(model.parameters);
   const where = (key: string) => `${model.source}:${model.lines[key] ?? 1}: ${key}`;
-  const parse = (key: "activation" | "loss" | "label" | "penalty", vars: string[]) =>
-    parseExpr(model[key], { where: where(key), vars, params });
-  const activation = parse("activation", ["r"]);
-  const loss = parse("loss", ["yhat", "r", "y"]);
-  const label = parse("label", ["wstar", "eps"]);
+  const rNames = familyNames("r", model.k);
+  const wNames = familyNames("wstar", model.kTeacher);
+  const parse = (
+    key: "activation" | "loss" | "label" | "penalty",
+    vars: string[],
+    families: Record<string, string[]> = {},
+  ) => parseExpr(model[key], { where: where(key), vars, params, families });
+  const activation = parse("activation", rNames, { r: rNames });
+  const loss = parse("loss", ["yhat", ...rNames, "y"], { r: rNames });
+  const label = parse("label", [...wNames, "eps"], { wstar: wNames });
   const penalty = parse("penalty", ["theta"]);
+  const vectorModel = isVector(model.k, model.kTeacher);
 
   // The model's own forms (user's term order) are what gets displayed for loss, label and penalty.
   const userLoss = substitute(loss, "yhat", activation);
   const userPen = penalty;
   const userLabel = label;
-  const forms: Partial<Record<FnName, Expr>> = {
-    loss: stabilize(userLoss),
-    label: stabilize(userLabel),
-    pen: stabilize(userPen),
-  };
-  const diff = (e: Expr, x: string, name: FnName, what: string, key: string): Expr => {
+  const forms: Partial<Record<FnName, Expr>> = { pen: stabilize(userPen) };
+  const diff = (e: Expr, x: string, what: string, key: string): Expr => {
     let d: Expr;
     try {
       d = stabilize(derivative(e, x));
@@ -54,26 +57,36 @@ export function derive(model: Model): Derived {
     }
     if (size(d, MAX_SIZE) > MAX_SIZE)
       throw new UsageError(
-        `${where(key)}: ${name} is too large after simplification (over ${MAX_SIZE} nodes); simplify the model`,
+        `${where(key)}: ${what.split(" ")[0]} is too large after simplification (over ${MAX_SIZE} nodes); simplify the model`,
       );
     return d;
   };
-  forms.l = diff(forms.loss!, "r", "l", "l = dL/dr", "loss");
-  forms.dl = diff(forms.l, "r", "dl", "dl = d2L/dr2", "loss");
   let d2lNote: string | undefined;
-  try {
-    forms.d2l = stabilize(derivative(forms.dl, "r"));
-    if (size(forms.d2l, MAX_SIZE) > MAX_SIZE) {
-      forms.d2l = undefined;
-      d2lNote = `unsupported: d3L/dr3 has over ${MAX_SIZE} nodes after simplification`;
+  if (!vectorModel) {
+    forms.loss = stabilize(userLoss);
+    forms.label = stabilize(userLabel);
+    forms.l = diff(forms.loss, "r", "l = dL/dr", "loss");
+    forms.dl = diff(forms.l, "r", "dl = d2L/dr2", "loss");
+    try {
+      forms.d2l = stabilize(derivative(forms.dl, "r"));
+      if (size(forms.d2l, MAX_SIZE) > MAX_SIZE) {
+        forms.d2l = undefined;
+        d2lNote = `unsupported: d3L/dr3 has over ${MAX_SIZE} nodes after simplification`;
+      }
+    } catch (err) {
+      if (!(err instanceof DeltaError)) throw err;
+      d2lNote = `unsupported: ${err.message}`;
     }
-  } catch (err) {
-    if (!(err instanceof DeltaError)) throw err;
-    d2lNote = `unsupported: ${err.message}`;
   }
-  forms.h = diff(forms.pen!, "theta", "h", "h = dpen/dtheta", "penalty");
-  forms.dh = diff(forms.h, "theta", "dh", "dh = d2pen/dtheta2", "penalty");
+  forms.h = diff(forms.pen!, "theta", "h = dpen/dtheta", "penalty");
+  forms.dh = diff(forms.h, "theta", "dh = d2pen/dtheta2", "penalty");
 
+  // Vector models: the scalar loss-side functions throw when called and point to the vector forms.
+  const vecNote = `vector model (k = ${model.k}, k_teacher = ${model.kTeacher}): see the gradient and Hessian`;
+  const vecNoteTex =
+    `\\text{vector model (}k = ${model.k},\\ k^{*} = ${model.kTeacher}` +
+    "\\text{): see the gradient } \\nabla_r L \\text{ and Hessian } \\nabla_r^2 L";
+  if (vectorModel) checkLatex(vecNoteTex, "the vector-model note");
   const display: Record<FnName, Expr | undefined> = {
     ...(forms as Record<FnName, Expr | undefined>),
     loss: userLoss,
@@ -82,60 +95,72 @@ export function derive(model: Model): Derived {
   };
   const text = {} as Record<FnName, string>;
   const latex = {} as Record<FnName, string>;
-  const sources = {} as Record<FnName, string>;
+  const sources = {} as Derived["sources"];
   for (const name of FN_NAMES) {
     const e = forms[name];
     const shown = display[name];
-    text[name] = shown ? toText(shown) : (d2lNote ?? "unsupported");
-    latex[name] = shown ? toLatex(shown) : "\\text{unsupported}";
-    // Typesetting a page-long formula helps nobody and costs seconds of KaTeX time.
-    if (latex[name].length > MAX_LATEX)
-      latex[name] = `\\text{(too long to typeset: ${text[name].length} characters)}`;
-    checkLatex(`${LATEX_LHS[name]} = ${latex[name]}`, name);
+    const scalarOnly = vectorModel && SCALAR_LOSS_SIDE.includes(name);
+    text[name] = shown ? toText(shown) : scalarOnly ? vecNote : (d2lNote ?? "unsupported");
+    latex[name] = !shown && scalarOnly ? vecNoteTex : typeset(LATEX_LHS[name], shown, name);
     sources[name] = e
       ? genSource(e, FN_ARGS[name], model.parameters)
-      : unsupportedSource(name, FN_ARGS[name]);
+      : scalarOnly
+        ? notScalarSource(name, FN_ARGS[name])
+        : unsupportedSource(name, FN_ARGS[name]);
   }
   const fns = rebuildFns(sources);
-  const available = new Set(FN_NAMES.filter((n) => forms[n] !== undefined));
   const userForm = (e: Expr, args: string[]) => compileSource(genSource(e, args, model.parameters));
-  const checks = runChecks({
+  const penInput = {
     fns,
-    available,
-    userForms: {
-      loss: userForm(userLoss, FN_ARGS.loss),
-      label: userForm(userLabel, FN_ARGS.label),
-      pen: userForm(userPen, FN_ARGS.pen),
-    },
-    lossText: toText(userLoss),
+    userForms: { pen: userForm(userPen, FN_ARGS.pen) },
     penText: toText(userPen),
     parameters: model.parameters,
-    teacherVariance: model.teacherVariance,
     source: model.source,
-  });
+  };
+  let checks: string[];
+  let vector: Derived["vector"];
+  let labelForm: Expr;
+  if (vectorModel) {
+    const v = deriveVector({ model, rNames, wNames, activation, userLoss, label: userLabel, diff });
+    Object.assign(sources, v.sources);
+    checks = [...v.checks, ...penaltyChecks(penInput)];
+    vector = v.vector;
+    labelForm = v.label;
+  } else {
+    checks = runChecks({
+      ...penInput,
+      available: new Set(FN_NAMES.filter((n) => forms[n] !== undefined)),
+      userForms: {
+        loss: userForm(userLoss, FN_ARGS.loss),
+        label: userForm(userLabel, FN_ARGS.label),
+        pen: penInput.userForms.pen,
+      },
+      lossText: toText(userLoss),
+      teacherVariance: model.teacherVariance,
+    });
+    labelForm = forms.label!;
+  }
+  const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
   const topSign = (e: Expr): boolean =>
     (e.k === "fn" && e.name === "sign") || (e.k === "neg" && topSign(e.a));
-  const binaryLabels = topSign(forms.label!) && labelsAreBinary(fns.label, model.teacherVariance);
+  const binaryLabels =
+    topSign(labelForm) && labelsAreBinary(vec.label, model.kTeacher, model.teacherVariance);
   if (binaryLabels) checks.push("label: top-level sign(...), values in {-1, +1} at 2000 points");
-  const linear = forms.d2l !== undefined && isNum(forms.d2l, 0) && isConstant(forms.dh, "theta");
+  // The closed exact solver is k = 1 only.
+  const linear =
+    !vectorModel && forms.d2l !== undefined && isNum(forms.d2l, 0) && isConstant(forms.dh, "theta");
   if (linear) checks.push("linear: d3L/dr3 = 0 and pen'' constant (symbolic)");
   checks.push(`LaTeX of all ${FN_NAMES.length} functions parses with KaTeX`);
-  const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
-  return { model, text, latex, sources, fns, vec, binaryLabels, linear, checks };
+  return { model, text, latex, sources, fns, vec, vector, binaryLabels, linear, checks };
 }
+
+/** Scalar functions that a vector model does not have (they depend on r or wstar). */
+const SCALAR_LOSS_SIDE: FnName[] = ["loss", "l", "dl", "d2l", "label"];
 
 function isConstant(e: Expr, x: string): boolean {
   try {
     return isNum(simplify(derivative(e, x)), 0);
   } catch {
     return false;
-  }
-}
-
-function checkLatex(tex: string, name: FnName): void {
-  try {
-    katex.renderToString(tex, { throwOnError: true });
-  } catch (err) {
-    throw new Error(`internal: LaTeX of ${name} does not parse with KaTeX: ${(err as Error).message}`);
   }
 }

@@ -4,6 +4,8 @@ import { type Browser, chromium } from "playwright-core";
 
 /** The models shipped under models/ (the symbolic suite checks this list against the folder). */
 export const SHIPPED_MODELS = [
+  "committee-erf",
+  "committee-softplus",
   "linear-regression",
   "logistic-regression",
   "phase-retrieval",
