@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,8 @@ const logistic = loadDerived("models/logistic-regression.yaml");
 function seedTask(over: Partial<SeedTask>): SeedTask {
   return {
     binaryLabels: false,
+    k: 1,
+    kTeacher: 1,
     d: 200,
     n: 400,
     tau: 0.5,
@@ -52,7 +55,7 @@ describe("gradient descent on ridge regression vs the closed form on the same X"
     const res = await simulate(linear, opts);
     const n = 2 * d;
     const task = seedTask({ d, n, seed: 3 });
-    const { kernel, thetaStar, y } = drawProblem(linear.fns, task);
+    const { kernel, thetaStar, y } = drawProblem(linear.vec, task);
     const X = kernel.X;
     const Xm = new Matrix(n, d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) Xm.set(i, j, X[i * d + j]);
@@ -84,28 +87,37 @@ describe("gradient descent on ridge regression vs the closed form on the same X"
 });
 
 describe("dense kernels", () => {
-  it("the WebAssembly SIMD kernel matches the plain-JS kernel (odd sizes, row blocks)", () => {
-    for (const [n, d] of [
-      [1, 1],
-      [7, 9],
-      [13, 203],
-      [64, 33],
+  it("the WebAssembly SIMD kernels match the plain-JS kernel (odd sizes, row blocks, k = 1 and 3 columns)", () => {
+    for (const [n, d, k] of [
+      [1, 1, 1],
+      [7, 9, 1],
+      [13, 203, 1],
+      [64, 33, 1],
+      [13, 203, 3],
+      [64, 33, 2],
     ]) {
-      const w = createSimdKernel(n, d)!;
-      const j = createJsKernel(n, d);
+      const w = createSimdKernel(n, d, k)!;
+      const j = createJsKernel(n, d, k);
       const rng = new Rng(4, n, d);
       for (let i = 0; i < n * d; i++) w.X[i] = j.X[i] = rng.normal();
-      for (let c = 0; c < d; c++) w.theta[c] = j.theta[c] = rng.normal();
-      for (let i = 0; i < n; i++) w.v[i] = j.v[i] = rng.normal();
-      for (const k of [w, j]) {
-        k.inc.fill(0);
-        for (let i0 = 0; i0 < k.nPad; i0 += 4) {
-          k.dots(i0, 4);
-          k.axpy(i0, 4);
+      for (let c = 0; c < k * d; c++) w.theta[c] = j.theta[c] = rng.normal();
+      for (let a = 0; a < k; a++)
+        for (let i = 0; i < n; i++) w.v[a * w.nPad + i] = j.v[a * w.nPad + i] = rng.normal();
+      for (const kn of [w, j]) {
+        kn.inc.fill(0);
+        for (let i0 = 0; i0 < kn.nPad; i0 += 4) {
+          kn.dots(i0, 4);
+          kn.axpy(i0, 4);
         }
       }
-      for (let i = 0; i < n; i++) expect(Math.abs(w.r[i] - j.r[i])).toBeLessThan(1e-12 * Math.sqrt(d));
-      for (let c = 0; c < d; c++) expect(Math.abs(w.inc[c] - j.inc[c])).toBeLessThan(1e-12 * Math.sqrt(n));
+      for (let a = 0; a < k; a++) {
+        for (let i = 0; i < n; i++) {
+          const o = a * w.nPad + i;
+          expect(Math.abs(w.r[o] - j.r[o])).toBeLessThan(1e-12 * Math.sqrt(d));
+        }
+      }
+      for (let c = 0; c < k * d; c++)
+        expect(Math.abs(w.inc[c] - j.inc[c])).toBeLessThan(1e-12 * Math.sqrt(n));
     }
   });
 });
@@ -115,11 +127,11 @@ describe("SGF noise", () => {
     const d = 400;
     const n = 800;
     const task = seedTask({ d, n, seed: 5 });
-    const { kernel, y } = drawProblem(logistic.fns, task);
+    const { kernel, y } = drawProblem(logistic.vec, task);
     new Rng(5, 0, 9).fillNormal(kernel.theta, 0.8);
     const [dt, tau, delta] = [0.05, 0.7, n / d];
     const xi = new Float64Array(n);
-    const base = { kernel, y, fns: logistic.fns, dt, delta, xi, wantLoss: false };
+    const base = { kernel, y, vec: logistic.vec, dt, delta, xi, wantLoss: false };
     sgfDataStep({ ...base, tau: 0 });
     const drift = Float64Array.from(kernel.inc);
     const inc = kernel.inc;
@@ -196,6 +208,32 @@ describe("determinism and bookkeeping", () => {
       h.observables[name]!.forEach((v, k) => {
         expect(Math.abs(v - a.observables[name]![k])).toBeLessThan(1e-12);
       });
+    }
+  });
+
+  it("k = 1 results are bit-identical to the simulator before the k >= 1 rewrite (sha256 of the JSON)", async () => {
+    // Hashes recorded with the scalar-only simulator (commit 04d85dc) on hand-built models (same with 2 threads).
+    const cases = [
+      [
+        "daff62e0f7a073af",
+        handDerived("logistic", { tau: 1, initStd: 0.2 }),
+        { d: 90, dynamics: "sgf", dt: 0.1, T: 1, seed: 21, twoTime: true },
+      ],
+      [
+        "092653957356ef7e",
+        handDerived("linear", { initStd: 0.3 }),
+        { d: 70, dynamics: "gd", dt: 0.05, T: 1, record: 0.25, seed: 22 },
+      ],
+      [
+        "305a115f176bb0c1",
+        handDerived("logistic", { tau: 0.5 }),
+        { d: 60, dynamics: "sgd", batch: 3, T: 1, record: 0.2, seed: 23, twoTime: true },
+      ],
+    ] as const;
+    for (const [hash, derived, o] of cases) {
+      const { t, observables, stderr, kernels } = await simulate(derived, { ...o, seeds: 2, threads: 1 });
+      const json = JSON.stringify({ t, observables, stderr, kernels });
+      expect(createHash("sha256").update(json).digest("hex").slice(0, 16), o.dynamics).toBe(hash);
     }
   });
 

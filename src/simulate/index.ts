@@ -1,7 +1,8 @@
-// The finite-d simulators' entry point: checks options and memory, builds one task per seed (each with
-// its own Rng streams, so results do not depend on the thread count), runs them on worker threads and
-// reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
+// The finite-d simulators' entry point (every k >= 1): checks options and memory, builds one task per seed
+// (each with its own Rng streams, so results do not depend on the thread count), runs them on worker
+// threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
 import { totalmem } from "node:os";
+import { isVector, overlapNames } from "../observables/names.js";
 import type { Derived, ObservableName, Result } from "../types.js";
 import { checkMemory, UsageError } from "../util/errors.js";
 import { meanAndStderr } from "../util/stats.js";
@@ -31,10 +32,20 @@ function positiveInt(name: string, v: number): number {
   return v;
 }
 
-/** Bytes held at once: X and vectors per concurrent seed, plus per-seed results kept on the main thread. */
-function memoryEstimate(n: number, d: number, K: number, twoTime: boolean, seeds: number, threads: number) {
-  const perSeed = 8 * (n * d + 4 * n + 6 * d) + (twoTime ? 8 * ((K + 1) * d + (K + 1) ** 2) : 0);
-  const kept = seeds * 8 * (6 * (K + 1) + (twoTime ? (K + 1) ** 2 : 0));
+/**
+ * Bytes held at once: X and the d x k / n x k work arrays per concurrent seed (plus the recorded thetas and
+ * C_theta when twoTime), and the per-seed series kept on the main thread (nSeries curves).
+ */
+function memoryEstimate(
+  s: { n: number; d: number; k: number; K: number; nSeries: number },
+  twoTime: boolean,
+  seeds: number,
+  threads: number,
+) {
+  const { n, d, k, K } = s;
+  const c = twoTime ? (K + 1) ** 2 * k * k : 0;
+  const perSeed = 8 * (n * d + 4 * n * k + 6 * d * k) + (twoTime ? 8 * ((K + 1) * d * k + c) : 0);
+  const kept = seeds * 8 * (s.nSeries * (K + 1) + c);
   return Math.min(threads, seeds) * perSeed + kept;
 }
 
@@ -42,7 +53,6 @@ function memoryEstimate(n: number, d: number, K: number, twoTime: boolean, seeds
 export async function simulate(derived: Derived, opts: SimulateOptions): Promise<Result> {
   const started = performance.now();
   const model = derived.model;
-  if (model.k !== 1) throw new UsageError("simulate: k > 1 is not supported yet (issue 7)");
   const d = positiveInt("d", opts.d);
   const seeds = positiveInt("seeds", opts.seeds);
   const { delta, tau } = model.parameters;
@@ -55,13 +65,22 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   const steps = grid.recordSteps[K];
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), seeds));
   const twoTime = opts.twoTime ?? false;
+  const { k, kTeacher } = model;
+  const names: ObservableName[] = [
+    "train_loss",
+    "test_loss",
+    ...overlapNames(k, kTeacher).map((e) => e.name),
+  ];
+  if (derived.binaryLabels) names.push("test_error");
   checkMemory(
-    `simulate (X is ${n} x ${d} doubles per running seed)`,
-    memoryEstimate(n, d, K, twoTime, seeds, threads),
+    `simulate (X is ${n} x ${d} doubles per running seed, theta ${d} x ${k})`,
+    memoryEstimate({ n, d, k, K, nSeries: names.length + 1 }, twoTime, seeds, threads),
     Math.min(16 * 2 ** 30, 0.75 * totalmem()),
   );
   const tasks: SeedTask[] = Array.from({ length: seeds }, (_, seedIndex) => ({
     binaryLabels: derived.binaryLabels,
+    k,
+    kTeacher,
     d,
     n,
     tau,
@@ -79,7 +98,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   if (threads === 1) {
     results = [];
     for (const task of tasks) {
-      results.push(runSeed(derived.fns, task));
+      results.push(runSeed(derived, task));
       opts.onProgress?.(results.length, seeds);
     }
   } else {
@@ -87,11 +106,10 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     const wtasks: WorkerTask[] = tasks.map((task) => ({ task, sources: derived.sources }));
     results = await mapInWorkers<WorkerTask, SeedResult>(url, wtasks, { threads, onDone: opts.onProgress });
   }
-  const names = ["train_loss", "test_loss", "q", "m"] as const satisfies ObservableName[];
   const observables: Result["observables"] = {};
   const stderr: Result["stderr"] = {};
-  for (const name of derived.binaryLabels ? [...names, "test_error" as const] : names) {
-    const { mean, stderr: se } = meanAndStderr(results.map((r) => r[name] as Float64Array));
+  for (const name of names) {
+    const { mean, stderr: se } = meanAndStderr(results.map((r) => r.observables[name] as Float64Array));
     observables[name] = mean;
     stderr[name] = se;
   }
@@ -105,6 +123,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       parameters: model.parameters,
       init_std: model.initStd,
       teacher_variance: model.teacherVariance,
+      ...(isVector(k, kTeacher) ? { k, k_teacher: kTeacher } : {}),
       d,
       n,
       delta_effective: n / d,
@@ -125,7 +144,8 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   };
   if (twoTime) {
     const { mean, stderr: se } = meanAndStderr(results.map((r) => r.C_theta as Float64Array));
-    result.kernels = { C_theta: { shape: [K + 1, K + 1], data: mean, stderr: se } };
+    const shape = isVector(k, kTeacher) ? [K + 1, K + 1, k, k] : [K + 1, K + 1];
+    result.kernels = { C_theta: { shape, data: mean, stderr: se } };
   }
   return result;
 }

@@ -1,7 +1,7 @@
 // Dense kernels of the simulators on row-major Float64Array matrices (X is n x d, row i = x_i): the SGF
-// step on row blocks through a MatKernel (WebAssembly SIMD, or plain JS with rows four at a time), and
-// the single-row and Gram helpers used by SGD and the two-time kernel.
-import type { CompiledFns } from "../types.js";
+// step on row blocks through a MatKernel (WebAssembly SIMD, or plain JS with rows four at a time) for
+// theta with k columns, and the single-row and Gram helpers used by SGD and the two-time kernel.
+import type { VectorFns } from "../types.js";
 import { createSimdKernel, type MatArrays, type MatKernel } from "./wasm.js";
 
 /** out[i] = x_i . v for the n rows of X (n x d, row-major). */
@@ -44,96 +44,134 @@ export function axpyRow(X: Float64Array, o: number, c: number, out: Float64Array
 }
 
 /** Plain-JS MatKernel (fallback when the WebAssembly memory would not fit): 4-row unrolled loops. */
-export function createJsKernel(n: number, d: number): MatKernel {
+export function createJsKernel(n: number, d: number, k = 1): MatKernel {
   const nPad = Math.ceil(n / 4) * 4;
   const a: MatArrays = {
     n,
     d,
+    k,
     nPad,
     X: new Float64Array(nPad * d),
-    theta: new Float64Array(d),
-    inc: new Float64Array(d),
-    r: new Float64Array(nPad),
-    v: new Float64Array(nPad),
+    theta: new Float64Array(k * d),
+    inc: new Float64Array(k * d),
+    r: new Float64Array(k * nPad),
+    v: new Float64Array(k * nPad),
   };
   const { X, theta, inc, r, v } = a;
   return {
     ...a,
     name: "js",
-    dots: (i0, rows) =>
-      matVec(X.subarray(i0 * d, (i0 + rows) * d), rows, d, theta, r.subarray(i0, i0 + rows)),
+    dots: (i0, rows) => {
+      const Xb = X.subarray(i0 * d, (i0 + rows) * d);
+      for (let c = 0; c < k; c++) {
+        const o = c * nPad + i0;
+        matVec(Xb, rows, d, theta.subarray(c * d, (c + 1) * d), r.subarray(o, o + rows));
+      }
+    },
     axpy: (i0, rows) => {
-      for (let i = i0; i < i0 + rows; i += 4) {
-        const o0 = i * d;
-        const o1 = o0 + d;
-        const o2 = o1 + d;
-        const o3 = o2 + d;
-        const [v0, v1, v2, v3] = [v[i], v[i + 1], v[i + 2], v[i + 3]];
-        for (let j = 0; j < d; j++)
-          inc[j] += v0 * X[o0 + j] + v1 * X[o1 + j] + v2 * X[o2 + j] + v3 * X[o3 + j];
+      for (let c = 0; c < k; c++) {
+        const ic = inc.subarray(c * d, (c + 1) * d);
+        for (let i = i0; i < i0 + rows; i += 4) {
+          const o0 = i * d;
+          const o1 = o0 + d;
+          const o2 = o1 + d;
+          const o3 = o2 + d;
+          const vi = c * nPad + i;
+          const [v0, v1, v2, v3] = [v[vi], v[vi + 1], v[vi + 2], v[vi + 3]];
+          for (let j = 0; j < d; j++)
+            ic[j] += v0 * X[o0 + j] + v1 * X[o1 + j] + v2 * X[o2 + j] + v3 * X[o3 + j];
+        }
       }
     },
   };
 }
 
-/** The WebAssembly SIMD kernel when it fits, else the plain-JS one. */
-export function createKernel(n: number, d: number): MatKernel {
-  return createSimdKernel(n, d) ?? createJsKernel(n, d);
+/** The WebAssembly SIMD kernel when it fits, else the plain-JS one (theta with k columns). */
+export function createKernel(n: number, d: number, k = 1): MatKernel {
+  return createSimdKernel(n, d, k) ?? createJsKernel(n, d, k);
 }
 
 /** Inputs of one Euler–Maruyama step of the SGF (tau = 0: gradient flow) on the kernel's theta. */
 export interface StepInput {
   kernel: MatKernel;
   y: Float64Array;
-  fns: CompiledFns;
+  vec: VectorFns;
   dt: number;
   delta: number;
   tau: number;
-  /** n standard normals (dB_i = sqrt(dt) xi_i); ignored when tau = 0. */
+  /** n standard normals (dB_i = sqrt(dt) xi_i, one per sample shared by its k columns); unused when tau = 0. */
   xi: Float64Array;
   /** Also sum the losses L(r_i; y_i) (only needed on recording steps). */
   wantLoss: boolean;
 }
 
+/** Per-sample loss sum over all n samples with the kernel's current theta (r = X theta recomputed). */
+export function trainLossSum(kernel: MatKernel, vec: VectorFns, y: Float64Array): number {
+  const { n, k, nPad, r } = kernel;
+  const ri = new Float64Array(k);
+  kernel.dots(0, nPad);
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < k; a++) ri[a] = r[a * nPad + i];
+    s += vec.loss(ri, 0, y[i]);
+  }
+  return s;
+}
+
 /**
  * Data part of one SGF step, in row blocks of ~256 KB so each block of X is read from memory once:
- * r = X theta, l = l(r; y), v = -(dt/delta) l + sqrt(tau dt/delta) l xi, inc = X^T v (overwritten).
- * Returns sum_i L(r_i; y_i) (0 unless wantLoss) and sum_i l_i^2 (the caller checks them for blow-up).
+ * r = X theta, l = grad L(r; y) in R^k, v = -(dt/delta) l + sqrt(tau dt/delta) l xi (one scalar xi per
+ * sample), inc = X^T v (overwritten). Returns sum_i L(r_i; y_i) (0 unless wantLoss) and sum_i |l_i|^2
+ * (the caller checks them for blow-up).
  */
 export function sgfDataStep(s: StepInput): { lossSum: number; l2Sum: number } {
-  const { kernel: k, y, fns, xi } = s;
-  const { n, d, nPad, r, v } = k;
+  const { kernel: kn, y, vec, xi } = s;
+  const { n, d, k, nPad, r, v } = kn;
   const drift = -s.dt / s.delta;
   const noise = s.tau > 0 ? Math.sqrt((s.tau * s.dt) / s.delta) : 0;
   const block = Math.max(4, 4 * Math.floor(8192 / d));
-  k.inc.fill(0);
+  const ri = new Float64Array(k);
+  const li = new Float64Array(k);
+  kn.inc.fill(0);
   let lossSum = 0;
   let l2Sum = 0;
   for (let i0 = 0; i0 < nPad; i0 += block) {
     const rows = Math.min(block, nPad - i0);
-    k.dots(i0, rows);
+    kn.dots(i0, rows);
     const end = Math.min(i0 + rows, n);
     for (let i = i0; i < end; i++) {
-      const l = fns.l(r[i], y[i]);
-      if (s.wantLoss) lossSum += fns.loss(r[i], y[i]);
-      l2Sum += l * l;
-      v[i] = noise === 0 ? drift * l : l * (drift + noise * xi[i]);
+      for (let a = 0; a < k; a++) ri[a] = r[a * nPad + i];
+      vec.grad(ri, 0, y[i], li, 0);
+      if (s.wantLoss) lossSum += vec.loss(ri, 0, y[i]);
+      const f = noise === 0 ? drift : drift + noise * xi[i];
+      for (let a = 0; a < k; a++) {
+        const l = li[a];
+        l2Sum += l * l;
+        v[a * nPad + i] = l * f;
+      }
     }
-    k.axpy(i0, rows);
+    kn.axpy(i0, rows);
   }
   return { lossSum, l2Sum };
 }
 
-/** Gram matrix of the recorded rows: G[a, b] = (A_a . A_b) / d for A (k x d, row-major); k x k row-major. */
-export function gram(A: Float64Array, k: number, d: number): Float64Array {
-  const G = new Float64Array(k * k);
-  for (let a = 0; a < k; a++) {
-    for (let b = 0; b <= a; b++) {
-      let s = 0;
-      const oa = a * d;
-      const ob = b * d;
-      for (let j = 0; j < d; j++) s += A[oa + j] * A[ob + j];
-      G[a * k + b] = G[b * k + a] = s / d;
+/**
+ * Gram matrix of recorded states: A holds N states of d x k (column by column, state t at t k d);
+ * G[((t N + s) k + a) k + b] = (column a of state t) . (column b of state s) / d, shape N x N x k x k.
+ */
+export function gram(A: Float64Array, N: number, d: number, k = 1): Float64Array {
+  const G = new Float64Array(N * N * k * k);
+  for (let t = 0; t < N; t++) {
+    for (let s = 0; s <= t; s++) {
+      for (let a = 0; a < k; a++) {
+        for (let b = 0; b < k; b++) {
+          let sum = 0;
+          const oa = (t * k + a) * d;
+          const ob = (s * k + b) * d;
+          for (let j = 0; j < d; j++) sum += A[oa + j] * A[ob + j];
+          G[((t * N + s) * k + a) * k + b] = G[((s * N + t) * k + b) * k + a] = sum / d;
+        }
+      }
     }
   }
   return G;

@@ -1,11 +1,15 @@
-// One independent finite-d problem (one seed): draws X, theta*, labels and theta^0 from its own Rng
-// streams, runs Euler–Maruyama SGF / gradient flow or minibatch SGD (theory note §1–2), and records
-// train loss, q, m (and theta for C_theta) on the recording grid; test observables from (q, m).
+// One independent finite-d problem (one seed), for every k >= 1 with one code path: draws X, theta*
+// (d x kTeacher), labels and theta^0 (d x k) from its own Rng streams, runs Euler–Maruyama SGF / gradient
+// flow or minibatch SGD (theory note §1–2, §6), and records the train loss, the overlaps Q = theta^T theta / d
+// and M = theta^T theta* / d (q, m when k = kTeacher = 1) and theta for C_theta; test observables from them.
 import { gaussianObservablesSeries } from "../observables/gaussian.js";
-import type { CompiledFns } from "../types.js";
+import { isVector, overlapNames } from "../observables/names.js";
+import { vectorTestObservables } from "../observables/vector.js";
+import type { CompiledFns, ObservableName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { axpyRow, createKernel, dot, gram, matVec, sgfDataStep } from "./linalg.js";
+import { axpyRow, createKernel, dot, gram, matVec, sgfDataStep, trainLossSum } from "./linalg.js";
+
 import type { MatKernel } from "./wasm.js";
 
 /** Rng stream ids (third component of `new Rng(seed, seedIndex, purpose)`). */
@@ -13,6 +17,9 @@ export const STREAM = { data: 0, init: 1, noise: 2 } as const;
 
 export interface SeedTask {
   binaryLabels: boolean;
+  /** Columns of theta and of theta* (hidden and teacher units). */
+  k: number;
+  kTeacher: number;
   d: number;
   n: number;
   tau: number;
@@ -30,13 +37,16 @@ export interface SeedTask {
   twoTime: boolean;
 }
 
+/** The model functions a seed needs: the elementwise penalty from fns, everything per sample from vec. */
+export interface SeedFns {
+  fns: CompiledFns;
+  vec: VectorFns;
+}
+
 export interface SeedResult {
-  train_loss: Float64Array;
-  q: Float64Array;
-  m: Float64Array;
-  test_loss: Float64Array;
-  test_error?: Float64Array;
-  /** (K+1) x (K+1) row-major theta_a . theta_b / d when twoTime. */
+  /** train_loss, test_loss, test_error (+-1 labels) and the overlap entries of overlapNames(k, kTeacher). */
+  observables: Partial<Record<ObservableName, Float64Array>>;
+  /** (K+1) x (K+1) x k x k: (theta_t^T theta_s / d)_ab when twoTime. */
   C_theta?: Float64Array;
   /** Wall-clock seconds spent in the dynamics, the number of steps taken and the dense kernel used. */
   seconds: number;
@@ -44,28 +54,36 @@ export interface SeedResult {
   kernel: string;
 }
 
-/** The data of one problem: X (n x d, in the kernel's memory; theta there too), theta*, y. */
+/** The data of one problem: X (n x d) and theta (d x k) in the kernel's memory, theta* (d x kT), y. */
 export interface Problem {
   kernel: MatKernel;
+  /** Column by column: teacher unit c at c d. */
   thetaStar: Float64Array;
   y: Float64Array;
 }
 
-export function drawProblem(fns: CompiledFns, t: SeedTask): Problem {
+export function drawProblem(vec: VectorFns, t: SeedTask): Problem {
   const { n, d } = t;
+  const kT = vec.kTeacher;
   const rng = new Rng(t.seed, t.seedIndex, STREAM.data);
-  const kernel = createKernel(n, d);
+  const kernel = createKernel(n, d, vec.k);
   const X = kernel.X.subarray(0, n * d);
   rng.fillNormal(X, 1 / Math.sqrt(d));
-  const thetaStar = new Float64Array(d);
+  const thetaStar = new Float64Array(kT * d);
   rng.fillNormal(thetaStar, Math.sqrt(t.rhoStar));
+  const W = new Float64Array(n * kT);
+  const col = new Float64Array(n);
+  for (let c = 0; c < kT; c++) {
+    matVec(X, n, d, thetaStar.subarray(c * d, (c + 1) * d), col);
+    for (let i = 0; i < n; i++) W[i * kT + c] = col[i];
+  }
   const y = new Float64Array(n);
-  matVec(X, n, d, thetaStar, y);
   for (let i = 0; i < n; i++) {
-    const w = y[i];
-    y[i] = fns.label(w, rng.normal());
-    if (!Number.isFinite(y[i]))
-      throw new RunError(`simulate: label is ${y[i]} at wstar = ${w} (sample ${i})`);
+    y[i] = vec.label(W, i * kT, rng.normal());
+    if (!Number.isFinite(y[i])) {
+      const w = W.subarray(i * kT, (i + 1) * kT).join(", ");
+      throw new RunError(`simulate: label is ${y[i]} at wstar = ${kT === 1 ? w : `(${w})`} (sample ${i})`);
+    }
   }
   return { kernel, thetaStar, y };
 }
@@ -80,103 +98,139 @@ function blowUp(what: string, value: number, step: number, time: number, seedInd
 const Q_MAX = 1e150;
 
 /** Runs one seed with the given compiled functions. */
-export function runSeed(fns: CompiledFns, t: SeedTask): SeedResult {
-  const { n, d, recordSteps } = t;
+export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
+  const { n, d, k, kTeacher: kT, recordSteps } = t;
   const K = recordSteps.length - 1;
   const N = recordSteps[K];
-  const { kernel, thetaStar, y } = drawProblem(fns, t);
-  const { X, theta, r } = kernel;
+  const { kernel, thetaStar, y } = drawProblem(sf.vec, t);
+  const { theta } = kernel;
   if (t.initStd > 0) new Rng(t.seed, t.seedIndex, STREAM.init).fillNormal(theta, t.initStd);
   const noise = new Rng(t.seed, t.seedIndex, STREAM.noise);
-  const out = {
-    train_loss: new Float64Array(K + 1),
-    q: new Float64Array(K + 1),
-    m: new Float64Array(K + 1),
-  };
-  const thetas = t.twoTime ? new Float64Array((K + 1) * d) : undefined;
-  const record = (k: number, trainLoss: number, step: number) => {
-    let q = 0;
-    let m = 0;
-    for (let j = 0; j < d; j++) {
-      q += theta[j] * theta[j];
-      m += theta[j] * thetaStar[j];
-    }
-    out.train_loss[k] = trainLoss;
-    out.q[k] = q / d;
-    out.m[k] = m / d;
-    if (!Number.isFinite(trainLoss)) throw blowUp("train loss", trainLoss, step, step * t.dt, t.seedIndex);
-    if (!(out.q[k] <= Q_MAX)) throw blowUp("q = |theta|^2/d", out.q[k], step, step * t.dt, t.seedIndex);
-    thetas?.set(theta, k * d);
-  };
-  const fullTrainLoss = () => {
-    kernel.dots(0, kernel.nPad);
-    let s = 0;
-    for (let i = 0; i < n; i++) s += fns.loss(r[i], y[i]);
-    return s / n;
+  const vector = isVector(k, kT);
+  /** The squared norm checked for blow-up (q for scalar models, the trace of Q otherwise). */
+  const normName = vector ? "tr Q = |theta|_F^2/d" : "q = |theta|^2/d";
+  const entries = overlapNames(k, kT);
+  const overlaps = entries.map(() => new Float64Array(K + 1));
+  const trainLoss = new Float64Array(K + 1);
+  const thetas = t.twoTime ? new Float64Array((K + 1) * k * d) : undefined;
+  const record = (kr: number, loss: number, step: number) => {
+    let trace = 0;
+    entries.forEach((e, idx) => {
+      const other = e.matrix === "Q" ? theta : thetaStar;
+      let s = 0;
+      for (let j = 0, oa = e.a * d, ob = e.b * d; j < d; j++) s += theta[oa + j] * other[ob + j];
+      overlaps[idx][kr] = s / d;
+      if (e.matrix === "Q" && e.a === e.b) trace += s / d;
+    });
+    trainLoss[kr] = loss;
+    if (!Number.isFinite(loss)) throw blowUp("train loss", loss, step, step * t.dt, t.seedIndex);
+    if (!(trace <= Q_MAX)) throw blowUp(normName, trace, step, step * t.dt, t.seedIndex);
+    thetas?.set(theta, kr * k * d);
   };
   const start = performance.now();
-  if (t.dynamics === "sgd") runSgd(fns, t, { X, y, theta, noise, record, fullTrainLoss });
+  if (t.dynamics === "sgd") runSgd(sf, t, { kernel, y, noise, record, normName });
   else {
     const tau = t.dynamics === "gd" ? 0 : t.tau;
     const xi = new Float64Array(n);
-    const inc = kernel.inc;
-    const step = { kernel, y, fns, dt: t.dt, delta: n / d, tau, xi, wantLoss: false };
-    for (let s = 0, k = 0; s < N; s++) {
-      step.wantLoss = s === recordSteps[k];
+    const { inc } = kernel;
+    const h = sf.fns.h;
+    const step = { kernel, y, vec: sf.vec, dt: t.dt, delta: n / d, tau, xi, wantLoss: false };
+    for (let s = 0, kr = 0; s < N; s++) {
+      step.wantLoss = s === recordSteps[kr];
       if (tau > 0) noise.fillNormal(xi);
       const { lossSum, l2Sum } = sgfDataStep(step);
-      if (step.wantLoss) record(k++, lossSum / n, s);
-      if (!Number.isFinite(l2Sum)) throw blowUp("sum of l(r; y)^2", l2Sum, s, s * t.dt, t.seedIndex);
+      if (step.wantLoss) record(kr++, lossSum / n, s);
+      if (!Number.isFinite(l2Sum))
+        throw blowUp(vector ? "sum of |l(r; y)|^2" : "sum of l(r; y)^2", l2Sum, s, s * t.dt, t.seedIndex);
       let q = 0;
-      for (let j = 0; j < d; j++) {
-        const th = theta[j] + inc[j] - t.dt * fns.h(theta[j]);
+      for (let j = 0; j < k * d; j++) {
+        const th = theta[j] + inc[j] - t.dt * h(theta[j]);
         theta[j] = th;
         q += th * th;
       }
-      if (!(q / d <= Q_MAX)) throw blowUp("q = |theta|^2/d", q / d, s + 1, (s + 1) * t.dt, t.seedIndex);
+      if (!(q / d <= Q_MAX)) throw blowUp(normName, q / d, s + 1, (s + 1) * t.dt, t.seedIndex);
     }
-    record(K, fullTrainLoss(), N);
+    record(K, trainLossSum(kernel, sf.vec, y) / n, N);
   }
   const seconds = (performance.now() - start) / 1000;
-  const obs = gaussianObservablesSeries(fns, t.binaryLabels, out.q, out.m, t.rhoStar);
-  const test_loss = Float64Array.from(obs.test_loss);
-  const result: SeedResult = { ...out, test_loss, seconds, steps: N, kernel: kernel.name };
-  if (obs.test_error) result.test_error = Float64Array.from(obs.test_error);
-  if (thetas) result.C_theta = gram(thetas, K + 1, d);
+  const observables: SeedResult["observables"] = { train_loss: trainLoss };
+  entries.forEach((e, idx) => {
+    observables[e.name] = overlaps[idx];
+  });
+  Object.assign(observables, testSeries(sf, t, vector, entries, overlaps));
+  const result: SeedResult = { observables, seconds, steps: N, kernel: kernel.name };
+  if (thetas) result.C_theta = gram(thetas, K + 1, d, k);
   return result;
 }
 
-interface SgdState {
-  X: Float64Array;
-  y: Float64Array;
-  theta: Float64Array;
-  noise: Rng;
-  record: (k: number, trainLoss: number, step: number) => void;
-  fullTrainLoss: () => number;
+/** Test loss (and error) at each recorded (Q, M): closed Gaussian expectations over a fresh input. */
+function testSeries(
+  sf: SeedFns,
+  t: SeedTask,
+  vector: boolean,
+  entries: ReturnType<typeof overlapNames>,
+  overlaps: Float64Array[],
+): { test_loss: Float64Array; test_error?: Float64Array } {
+  if (!vector) {
+    const obs = gaussianObservablesSeries(sf.fns, t.binaryLabels, overlaps[0], overlaps[1], t.rhoStar);
+    const test_loss = Float64Array.from(obs.test_loss);
+    return obs.test_error ? { test_loss, test_error: Float64Array.from(obs.test_error) } : { test_loss };
+  }
+  const { k, kTeacher: kT } = t;
+  const len = overlaps[0].length;
+  const test_loss = new Float64Array(len);
+  const test_error = t.binaryLabels ? new Float64Array(len) : undefined;
+  const Q = new Float64Array(k * k);
+  const M = new Float64Array(k * kT);
+  for (let i = 0; i < len; i++) {
+    entries.forEach((e, idx) => {
+      const v = overlaps[idx][i];
+      if (e.matrix === "M") M[e.a * kT + e.b] = v;
+      else Q[e.a * k + e.b] = Q[e.b * k + e.a] = v;
+    });
+    const o = vectorTestObservables(sf.vec, Q, M, t.rhoStar, t.binaryLabels);
+    test_loss[i] = o.test_loss;
+    if (test_error) test_error[i] = o.test_error ?? Number.NaN;
+  }
+  return test_error ? { test_loss, test_error } : { test_loss };
 }
 
-/** Minibatch SGD, indices uniform with replacement: theta -= (eta/d) h(theta) + (eta/B) sum_b x_b l_b. */
-function runSgd(fns: CompiledFns, t: SeedTask, s: SgdState): void {
-  const { n, d, batch: B } = t;
-  const { X, y, theta, noise } = s;
+interface SgdState {
+  kernel: MatKernel;
+  y: Float64Array;
+  noise: Rng;
+  record: (k: number, trainLoss: number, step: number) => void;
+  normName: string;
+}
+
+/** Minibatch SGD, indices uniform with replacement: theta -= (eta/d) h(theta) + (eta/B) sum_b x_b l_b^T. */
+function runSgd(sf: SeedFns, t: SeedTask, s: SgdState): void {
+  const { n, d, k, batch: B } = t;
+  const { kernel, y, noise } = s;
+  const { X, theta } = kernel;
+  const { h } = sf.fns;
+  const cols = Array.from({ length: k }, (_, a) => theta.subarray(a * d, (a + 1) * d));
   const eta = t.tau * B;
   const idx = new Int32Array(B);
-  const lb = new Float64Array(B);
+  const lb = new Float64Array(B * k);
+  const rb = new Float64Array(k);
   const { recordSteps } = t;
   const N = recordSteps[recordSteps.length - 1];
-  for (let step = 0, k = 0; step <= N; step++) {
-    if (step === recordSteps[k]) s.record(k++, s.fullTrainLoss(), step);
+  for (let step = 0, kr = 0; step <= N; step++) {
+    if (step === recordSteps[kr]) s.record(kr++, trainLossSum(kernel, sf.vec, y) / n, step);
     if (step === N) break;
     for (let b = 0; b < B; b++) {
       const i = noise.int(n);
       idx[b] = i;
-      lb[b] = fns.l(dot(X, i * d, theta, d), y[i]);
+      for (let a = 0; a < k; a++) rb[a] = dot(X, i * d, cols[a], d);
+      sf.vec.grad(rb, 0, y[i], lb, b * k);
     }
-    for (let j = 0; j < d; j++) theta[j] -= (eta / d) * fns.h(theta[j]);
-    for (let b = 0; b < B; b++) axpyRow(X, idx[b] * d, (-eta / B) * lb[b], theta, d);
+    for (let j = 0; j < k * d; j++) theta[j] -= (eta / d) * h(theta[j]);
+    for (let b = 0; b < B; b++)
+      for (let a = 0; a < k; a++) axpyRow(X, idx[b] * d, (-eta / B) * lb[b * k + a], cols[a], d);
     if ((step & 255) === 255) {
-      const q = dot(theta, 0, theta, d) / d;
-      if (!(q <= Q_MAX)) throw blowUp("q = |theta|^2/d", q, step + 1, ((step + 1) * eta) / d, t.seedIndex);
+      const q = dot(theta, 0, theta, k * d) / d;
+      if (!(q <= Q_MAX)) throw blowUp(s.normName, q, step + 1, ((step + 1) * eta) / d, t.seedIndex);
     }
   }
 }

@@ -1,26 +1,26 @@
-// Worker-thread entry of the simulators: rebuilds the model functions from the generated sources
-// (never from user text) and runs one seed.
-import { rebuildFns } from "../symbolic/compile.js";
-import type { CompiledFns, FnName } from "../types.js";
+// Worker-thread entry of the simulators: rebuilds the model functions (scalar and vector forms) from the
+// generated sources (never from user text) and runs one seed.
+import { rebuildFns, rebuildVectorFns } from "../symbolic/compile.js";
+import type { Derived } from "../types.js";
 import { serveTasks } from "../util/workers.js";
-import { runSeed, type SeedResult, type SeedTask } from "./seed.js";
+import { runSeed, type SeedFns, type SeedResult, type SeedTask } from "./seed.js";
 
 export interface WorkerTask {
   task: SeedTask;
-  sources: Record<FnName, string>;
+  sources: Derived["sources"];
 }
 
 /** Rebuilt functions per source set, so the cached test-observable rules are shared across seeds. */
-const built = new Map<string, CompiledFns>();
+const built = new Map<string, SeedFns>();
 
 export async function run(w: WorkerTask): Promise<SeedResult> {
-  const key = JSON.stringify(w.sources);
-  let fns = built.get(key);
-  if (!fns) {
-    fns = rebuildFns(w.sources);
-    built.set(key, fns);
+  const key = JSON.stringify([w.sources, w.task.k, w.task.kTeacher]);
+  let sf = built.get(key);
+  if (!sf) {
+    sf = { fns: rebuildFns(w.sources), vec: rebuildVectorFns(w.sources, w.task.k, w.task.kTeacher) };
+    built.set(key, sf);
   }
-  return runSeed(fns, w.task);
+  return runSeed(sf, w.task);
 }
 
 serveTasks(run);
