@@ -1,20 +1,25 @@
-// solveOnline: online SGD / SGF (delta -> infinity at fixed tau and t; theory note §4) for k = 1 models
-// with a ridge penalty h = lambda theta. Memory terms vanish, r = w, and the overlaps obey
-//   dm/dt = -lambda m - E[w* l(w; y)],   dq/dt = -2 lambda q - 2 E[w l(w; y)] + tau E[l(w; y)^2],
-// (w, w*) ~ N(0, [[q, m], [m, rho*]]), y = label(w*, eps). The expectations use expectFreshPair
-// (jump-aware in the label, so sign(w* + sigma eps) is integrated exactly). A nonlinear h would need
-// E[h(theta) theta*] over the non-Gaussian law of a coordinate, which (q, m) do not determine: refused.
+// solveOnline: online SGD / SGF (delta -> infinity at fixed tau and t; theory note §4, §6) for any k >= 1,
+// kT >= 1 with a ridge penalty h = lambda theta. Memory terms vanish, r = w, and the overlaps obey
+//   dM/dt = -lambda M - E[l w*^T],   dQ/dt = -2 lambda Q - E[w l^T] - E[l w^T] + tau E[l l^T],
+// (w, w*) ~ N(0, [[Q, M], [M^T, rho* I]]), y = label(w*, eps) (k = kT = 1: the (q, m) equations; for the erf
+// committee the Saad–Solla equations). Moments from online-moments.ts (k = 1: jump-aware quadrature, so
+// sign(w* + sigma eps) is integrated exactly; k > 1: randomised QMC). A nonlinear h would need E[h(theta)
+// theta*^T] over the non-Gaussian law of a coordinate, which (Q, M) do not determine: refused.
 // Continuous ODE: RK4 with substeps, the step-halving difference reported in meta. `discrete: true` gives
 // instead the delta -> infinity limit of the Euler scheme of §5 with step dt (memory terms and the cross-time
-// noise covariance vanish, Var nu_k = tau dt E l^2), the oracle for the MC solver at the same dt:
-//   m' = (1 - dt lambda) m - dt E[w* l],
-//   q' = (1 - dt lambda)^2 q - 2 dt (1 - dt lambda) E[w l] + dt^2 g^T Sigma^+ g + tau dt E[l^2],
-// g = (E[w l], E[w* l]), Sigma = Cov(w, w*): g^T Sigma^+ g = E[(E dl) w + Gamma w*]^2 by Stein's identity.
-import { expectFreshPair, testError } from "../../observables/gaussian.js";
-import type { Derived, ObservableName, Result } from "../../types.js";
+// noise covariance vanish, Var nu_k = tau dt E l l^T), the oracle for the MC solver at the same dt:
+//   M' = (1 - dt lambda) M - dt E[l w*^T],
+//   Q' = (1 - dt lambda)^2 Q - dt (1 - dt lambda) (E[w l^T] + E[l w^T]) + dt^2 G^T Sigma^+ G + tau dt E[l l^T],
+// G = E[(w, w*) l^T], Sigma = Cov(w, w*) (by Stein's identity G^T Sigma^+ G is the second moment of the mean
+// drift). Symmetric initial conditions (Q = s0^2 I, M = 0) stay symmetric: the committee's units never
+// specialise in the ODE (the Saad–Solla plateau); `init` sets other initial overlaps.
+import { isVector, overlapNames } from "../../observables/names.js";
+import { vectorTestObservables } from "../../observables/vector.js";
+import type { Derived, ObservableName, Result, VectorFns } from "../../types.js";
 import { RunError, UsageError } from "../../util/errors.js";
 import { ridgeOf } from "./coefficients.js";
 import { deterministicResult, timeGrid } from "./linear.js";
+import { onlineMoments, projectedMoments } from "./online-moments.js";
 
 export interface OnlineOptions {
   dt?: number;
@@ -23,95 +28,135 @@ export interface OnlineOptions {
   discrete?: boolean;
   /** Largest RK4 step (default 0.05); each dt is split into ceil(dt / maxStep) substeps. */
   maxStep?: number;
+  /** Initial overlaps (row-major Q k x k, M k x kT) instead of Q = initStd^2 I, M = 0. */
+  init?: { Q: number[]; M: number[] };
 }
 
-type Rhs = (q: number, m: number) => [number, number];
+/** The ODE state: Q (k x k) then M (k x kT), row-major. */
+type Rhs = (x: Float64Array, out: Float64Array) => void;
 
-/** E[w l], E[w* l], E[l^2] at (q, m). */
-function momentsOf(derived: Derived, tau: number) {
-  const { fns, model } = derived;
-  const rs = model.teacherVariance;
-  return (q: number, m: number) => ({
-    wl: expectFreshPair(fns.label, q, m, rs, (g, y) => g * fns.l(g, y)),
-    wsl: expectFreshPair(fns.label, q, m, rs, (g, y, gs) => gs * fns.l(g, y)),
-    l2: tau > 0 ? expectFreshPair(fns.label, q, m, rs, (g, y) => fns.l(g, y) ** 2) : 0,
-  });
+interface Dims {
+  k: number;
+  kT: number;
+  rhoStar: number;
 }
 
-function rhsOf(derived: Derived, lambda: number, tau: number): Rhs {
-  const mom = momentsOf(derived, tau);
-  return (q, m) => {
-    const { wl, wsl, l2 } = mom(q, m);
-    return [-2 * lambda * q - 2 * wl + tau * l2, -lambda * m - wsl];
+function split(x: Float64Array, { k }: Dims) {
+  return { Q: x.subarray(0, k * k), M: x.subarray(k * k) };
+}
+
+function rhsOf(vec: VectorFns, dims: Dims, lambda: number, tau: number): Rhs {
+  const { k, kT, rhoStar } = dims;
+  return (x, out) => {
+    const { Q, M } = split(x, dims);
+    const mom = onlineMoments(vec, Q, M, rhoStar, tau > 0);
+    for (let a = 0; a < k; a++) {
+      for (let b = 0; b < k; b++) {
+        const i = a * k + b;
+        out[i] = -2 * lambda * Q[i] - mom.wl[i] - mom.wl[b * k + a] + tau * mom.ll[i];
+      }
+      for (let c = 0; c < kT; c++) out[k * k + a * kT + c] = -lambda * M[a * kT + c] - mom.lws[a * kT + c];
+    }
   };
 }
 
-/** g^T Sigma^+ g for Sigma = [[q, m], [m, rs]] (pseudo-inverse via the principal axis when singular). */
-function projected(q: number, m: number, rs: number, g1: number, g2: number): number {
-  const tr = q + rs;
-  if (!(tr > 0)) return 0;
-  const det = q * rs - m * m;
-  if (det > 1e-10 * tr * tr) return (rs * g1 * g1 - 2 * m * g1 * g2 + q * g2 * g2) / det;
-  const [u1, u2] = q >= rs ? [q, m] : [m, rs];
-  const nu = Math.hypot(u1, u2);
-  return nu > 0 ? ((u1 * g1 + u2 * g2) / nu) ** 2 / tr : 0;
+/** Largest |entry| and smallest diagonal entry of Q: the blow-up test. */
+function checkState(x: Float64Array, { k }: Dims, where: string): void {
+  let bad = !x.every(Number.isFinite) || x.some((v) => Math.abs(v) > 1e12);
+  for (let a = 0; a < k; a++) bad ||= x[a * k + a] < -1e-12;
+  if (bad) {
+    const diag = Array.from({ length: k }, (_, a) => x[a * k + a]);
+    throw new RunError(
+      `online ${where}: diag Q = ${diag.join(", ")}, max |entry| = ${Math.max(...x.map(Math.abs))}`,
+    );
+  }
+}
+
+/** Clamps the diagonal of Q at 0 (rounding) and returns a copy. */
+function recorded(x: Float64Array, { k }: Dims): Float64Array {
+  const y = Float64Array.from(x);
+  for (let a = 0; a < k; a++) y[a * k + a] = Math.max(y[a * k + a], 0);
+  return y;
 }
 
 /** The delta -> infinity limit of the Euler scheme with step dt. */
-function discreteMap(derived: Derived, lambda: number, tau: number, q0: number, N: number, dt: number) {
-  const mom = momentsOf(derived, tau);
-  const rs = derived.model.teacherVariance;
-  const q = new Float64Array(N + 1);
-  const m = new Float64Array(N + 1);
-  q[0] = q0;
+function discreteMap(
+  vec: VectorFns,
+  dims: Dims,
+  lambda: number,
+  tau: number,
+  x0: Float64Array,
+  N: number,
+  dt: number,
+) {
+  const { k, kT, rhoStar } = dims;
+  const states = [x0];
   const c = 1 - dt * lambda;
-  for (let k = 0; k < N; k++) {
-    const { wl, wsl, l2 } = mom(q[k], m[k]);
-    const P = projected(q[k], m[k], rs, wl, wsl);
-    q[k + 1] = Math.max(0, c * c * q[k] - 2 * dt * c * wl + dt * dt * P + tau * dt * l2);
-    m[k + 1] = c * m[k] - dt * wsl;
-    if (!Number.isFinite(q[k + 1]) || q[k + 1] > 1e12) {
-      throw new RunError(
-        `online map blew up at step ${k + 1} (t = ${+((k + 1) * dt).toFixed(10)}): q = ${q[k + 1]}`,
-      );
+  let x = x0;
+  for (let s = 0; s < N; s++) {
+    const { Q, M } = split(x, dims);
+    const mom = onlineMoments(vec, Q, M, rhoStar, tau > 0);
+    const P = projectedMoments(Q, M, rhoStar, mom, k, kT);
+    const y = new Float64Array(x.length);
+    for (let a = 0; a < k; a++) {
+      for (let b = 0; b < k; b++) {
+        const i = a * k + b;
+        const cross = mom.wl[i] + mom.wl[b * k + a];
+        y[i] = c * c * Q[i] - dt * c * cross + dt * dt * P[i] + tau * dt * mom.ll[i];
+      }
+      for (let e = 0; e < kT; e++) y[k * k + a * kT + e] = c * M[a * kT + e] - dt * mom.lws[a * kT + e];
     }
+    x = recorded(y, dims);
+    checkState(x, dims, `map blew up at step ${s + 1} (t = ${+((s + 1) * dt).toFixed(10)})`);
+    states.push(x);
   }
-  return { q, m };
+  return states;
 }
 
-/** (q, m) on t_k = k dt, k = 0..N, by RK4 with `sub` substeps per dt. */
-function integrate(rhs: Rhs, q0: number, N: number, dt: number, sub: number) {
-  const q = new Float64Array(N + 1);
-  const m = new Float64Array(N + 1);
-  q[0] = q0;
-  let x = q0;
-  let y = 0;
+/** The state on t_k = k dt, k = 0..N, by RK4 with `sub` substeps per dt. */
+function integrate(rhs: Rhs, dims: Dims, x0: Float64Array, N: number, dt: number, sub: number) {
+  const n = x0.length;
+  const [k1, k2, k3, k4, tmp] = Array.from({ length: 5 }, () => new Float64Array(n));
+  const x = Float64Array.from(x0);
+  const states = [recorded(x, dims)];
   const h = dt / sub;
-  for (let k = 0; k < N; k++) {
+  for (let s = 0; s < N; s++) {
     for (let j = 0; j < sub; j++) {
-      const [a1, b1] = rhs(x, y);
-      const [a2, b2] = rhs(x + 0.5 * h * a1, y + 0.5 * h * b1);
-      const [a3, b3] = rhs(x + 0.5 * h * a2, y + 0.5 * h * b2);
-      const [a4, b4] = rhs(x + h * a3, y + h * b3);
-      x += (h / 6) * (a1 + 2 * a2 + 2 * a3 + a4);
-      y += (h / 6) * (b1 + 2 * b2 + 2 * b3 + b4);
-      if (!Number.isFinite(x) || !Number.isFinite(y) || x < -1e-12 || x > 1e12) {
-        throw new RunError(
-          `online ODE blew up at t = ${+(k * dt + (j + 1) * h).toFixed(10)}: q = ${x}, m = ${y}`,
-        );
-      }
+      rhs(x, k1);
+      for (let i = 0; i < n; i++) tmp[i] = x[i] + 0.5 * h * k1[i];
+      rhs(tmp, k2);
+      for (let i = 0; i < n; i++) tmp[i] = x[i] + 0.5 * h * k2[i];
+      rhs(tmp, k3);
+      for (let i = 0; i < n; i++) tmp[i] = x[i] + h * k3[i];
+      rhs(tmp, k4);
+      for (let i = 0; i < n; i++) x[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+      checkState(x, dims, `ODE blew up at t = ${+(s * dt + (j + 1) * h).toFixed(10)}`);
     }
-    q[k + 1] = Math.max(x, 0);
-    m[k + 1] = y;
+    states.push(recorded(x, dims));
   }
-  return { q, m };
+  return states;
+}
+
+/** Initial state: Q = initStd^2 I, M = 0, or opts.init (validated). */
+function initialState(derived: Derived, dims: Dims, init: OnlineOptions["init"], what: string): Float64Array {
+  const { k, kT } = dims;
+  const x = new Float64Array(k * k + k * kT);
+  if (!init) {
+    for (let a = 0; a < k; a++) x[a * k + a] = derived.model.initStd ** 2;
+    return x;
+  }
+  if (init.Q.length !== k * k || init.M.length !== k * kT || ![...init.Q, ...init.M].every(Number.isFinite)) {
+    throw new UsageError(`${what}: init needs Q with ${k * k} and M with ${k * kT} finite entries`);
+  }
+  x.set(init.Q);
+  x.set(init.M, k * k);
+  return x;
 }
 
 export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result {
   const started = performance.now();
   const what = "solve --dynamics online";
   const model = derived.model;
-  if (model.k !== 1) throw new UsageError(`${what}: models with k > 1 are not supported`);
   const { dt, N } = timeGrid(derived, opts, what);
   const tau = model.parameters.tau;
   if (!(tau >= 0)) throw new UsageError(`${what}: needs tau >= 0`);
@@ -119,32 +164,36 @@ export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result 
   const maxStep = opts.maxStep ?? 0.05;
   if (!(maxStep > 0)) throw new UsageError(`${what}: maxStep must be positive`);
   const sub = Math.ceil(dt / maxStep - 1e-9);
-  const q0 = model.initStd ** 2;
+  const vec = derived.vec;
+  const dims: Dims = { k: vec.k, kT: vec.kTeacher, rhoStar: model.teacherVariance };
+  const x0 = initialState(derived, dims, opts.init, what);
   const discrete = opts.discrete ?? false;
-  let q: Float64Array;
-  let m: Float64Array;
+  let states: Float64Array[];
   let halvingError = 0;
-  if (discrete) ({ q, m } = discreteMap(derived, lambda, tau, q0, N, dt));
+  if (discrete) states = discreteMap(vec, dims, lambda, tau, x0, N, dt);
   else {
-    const rhs = rhsOf(derived, lambda, tau);
-    ({ q, m } = integrate(rhs, q0, N, dt, sub));
-    const half = integrate(rhs, q0, N, dt, 2 * sub);
-    for (let k = 0; k <= N; k++) {
-      halvingError = Math.max(halvingError, Math.abs(q[k] - half.q[k]), Math.abs(m[k] - half.m[k]));
-    }
+    const rhs = rhsOf(vec, dims, lambda, tau);
+    states = integrate(rhs, dims, x0, N, dt, sub);
+    const half = integrate(rhs, dims, x0, N, dt, 2 * sub);
+    states.forEach((x, s) => {
+      x.forEach((v, i) => {
+        halvingError = Math.max(halvingError, Math.abs(v - half[s][i]));
+      });
+    });
   }
-  const { fns, binaryLabels } = derived;
-  const rs = model.teacherVariance;
-  const test_loss = Array.from(q, (qk, k) =>
-    expectFreshPair(fns.label, qk, m[k], rs, (g, y) => fns.loss(g, y)),
-  );
+  const tests = states.map((x) => {
+    const { Q, M } = split(x, dims);
+    return vectorTestObservables(vec, Q, M, dims.rhoStar, derived.binaryLabels);
+  });
+  const test_loss = tests.map((o) => o.test_loss);
   // Online: every sample is fresh, so the training loss equals the test loss.
   const observables: Partial<Record<ObservableName, number[]>> = { train_loss: test_loss.slice(), test_loss };
-  if (binaryLabels) {
-    observables.test_error = Array.from(q, (qk, k) => testError(fns.label, qk, m[k], rs));
+  if (derived.binaryLabels) observables.test_error = tests.map((o) => o.test_error as number);
+  const { k, kT } = dims;
+  for (const e of overlapNames(k, kT)) {
+    const at = e.matrix === "Q" ? e.a * k + e.b : k * k + e.a * kT + e.b;
+    observables[e.name] = states.map((x) => x[at]);
   }
-  observables.q = Array.from(q);
-  observables.m = Array.from(m);
   return deterministicResult(observables, N, dt, {
     solver: "online-ode",
     model: model.name,
@@ -155,7 +204,11 @@ export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result 
     steps: N,
     scheme: discrete ? "delta -> infinity limit of the Euler scheme with step dt" : "ODE, RK4",
     ...(discrete ? {} : { rk4Step: dt / sub, stepHalvingError: halvingError }),
-    stderr: "0: deterministic; stepHalvingError = max |(q, m)(h) - (q, m)(h/2)| of the RK4 integration",
+    stderr: isVector(k, kT)
+      ? "0: deterministic; stepHalvingError = max |(Q, M)(h) - (Q, M)(h/2)| over entries and times of the RK4 " +
+        "integration; Gaussian moments by quasi-Monte Carlo (erf committee: <= 1e-4 absolute, see " +
+        "src/observables/vector-rule.ts)"
+      : "0: deterministic; stepHalvingError = max |(q, m)(h) - (q, m)(h/2)| of the RK4 integration",
     timings: { totalSeconds: (performance.now() - started) / 1000 },
   });
 }
