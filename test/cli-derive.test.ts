@@ -59,6 +59,32 @@ describe("dmftkit derive", () => {
     expect(doc.binaryLabels).toBe(true);
   });
 
+  it("vector models: prints the prediction, gradient entries and Hessian entries; --json has them", async () => {
+    const json = join(dir, "committee.json");
+    const r = await run("derive", "models/committee-erf.yaml", "--json", json);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("k = 2 student units, k_teacher = 2 teacher units");
+    for (const lhs of [
+      "yhat(r1, r2)",
+      "l_1 = dL/dr1",
+      "l_2 = dL/dr2",
+      "H_11 = d2L/dr1dr1",
+      "H_22 = d2L/dr2dr2",
+    ])
+      expect(r.out).toMatch(new RegExp(`^${lhs.replace(/[()]/g, "\\$&")} +=`, "m"));
+    expect(r.out).toContain("H_12 = H_21 = d2L/dr1dr2 = ");
+    expect(r.out).toContain("LaTeX: \\ell_{2} = ");
+    expect(r.out).not.toContain("l = dL/dr "); // no scalar placeholders
+    expect(r.out).toMatch(/ok {2}hess: /);
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.model.k).toBe(2);
+    expect(doc.variables).toEqual({ r: ["r1", "r2"], wstar: ["wstar1", "wstar2"] });
+    expect(doc.derivatives.grad).toHaveLength(2);
+    expect(doc.derivatives.hess).toHaveLength(4);
+    expect(doc.derivatives.hess[1]).toBe(doc.derivatives.hess[2]);
+    expect(doc.latex.grad).toHaveLength(2);
+  });
+
   it.each([
     ["malformed YAML", () => writeBad("bad", "name: x\nloss: [r\n"), /bad\.yaml:\d+: malformed YAML/],
     [

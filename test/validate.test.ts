@@ -1,9 +1,21 @@
-// validate: the comparison rule on synthetic results (can pass, can fail, for the right reason) and one
-// small real run of the whole pipeline on the shipped linear-regression model.
+// validate: the comparison rule on synthetic results (can pass, can fail, for the right reason), one
+// small real run of the whole pipeline on the shipped linear-regression model, and one through the CLI on
+// the k = 2 committee (report with matrix observables).
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/index.js";
 import type { Result } from "../src/types.js";
-import { compareObservable, compareResults, DEFAULT_RULE, interpolate } from "../src/validate/compare.js";
+import {
+  compareObservable,
+  compareResults,
+  DEFAULT_RULE,
+  interpolate,
+  observableOrder,
+  widthsOf,
+} from "../src/validate/compare.js";
 import { type StageName, validate } from "../src/validate/index.js";
 
 function result(t: number[], q: number[], se: number[], extra: Partial<Result["observables"]> = {}): Result {
@@ -74,6 +86,20 @@ describe("compare", () => {
     expect(c.maxZ).toBeLessThan(1e-9);
   });
 
+  it("orders matrix entries as overlapNames does, reading k and k* off the names", () => {
+    const names = ["M_1_2", "train_loss", "M_1_1", "Q_1_1"];
+    const r: Result = {
+      t,
+      observables: Object.fromEntries(names.map((n) => [n, base])),
+      stderr: {},
+      meta: {},
+    };
+    expect(widthsOf(names)).toEqual({ k: 1, kTeacher: 2 });
+    expect(observableOrder(r)).toEqual(["train_loss", "Q_1_1", "M_1_1", "M_1_2"]);
+    expect(widthsOf(["Q_1_3", "M_2_1"])).toEqual({ k: 3, kTeacher: 1 });
+    expect(widthsOf(["q", "m"])).toEqual({ k: 1, kTeacher: 1 });
+  });
+
   it("tables compare the common observables and fail when any row fails", () => {
     const spec = { id: "x", title: "x", gating: true, theoryLabel: "a", simLabel: "b" };
     const th = result(t, base, se, { m: base });
@@ -119,6 +145,31 @@ describe("validate (linear regression, small sizes)", () => {
     const spec = { id: "w", title: "w", gating: true, theoryLabel: "a", simLabel: "b" };
     const table = compareResults(spec, wrong, v.runs.sgf);
     expect(table.rows.filter((r) => !r.pass).map((r) => r.name)).toEqual(["q"]);
+  });
+});
+
+describe("dmftkit validate on a vector model (committee-erf, k = k* = 2, tiny sizes)", () => {
+  it("runs every stage and writes a report with Q and M entry by entry", async () => {
+    const out = mkdtempSync(join(tmpdir(), "dmftkit-validate-committee-"));
+    const argv = ["validate", "models/committee-erf.yaml", "--d", "100", "--samples", "1000", "--T", "0.3"];
+    // One thread: in-process workers (no loader start-up per stage); results do not depend on it.
+    const code = await main([...argv, "--threads", "1", "--quiet", "--out", out]);
+    const names = ["Q_1_1", "Q_1_2", "Q_2_2", "M_1_1", "M_1_2", "M_2_1", "M_2_2"];
+    const json = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(json.tables.map((t: { id: string }) => t.id)).toEqual(["gating", "sgd-continuum", "sgd-limit"]);
+    expect(json.tables[0].rows.map((r: { name: string }) => r.name)).toEqual([
+      "train_loss",
+      "test_loss",
+      ...names,
+    ]);
+    expect(json.runs.sgf.kernels.C_theta.shape).toEqual([4, 4, 2, 2]);
+    expect(code).toBe(0); // measured: the tightest row (Q_2_2) uses 40% of the allowance
+    const { document } = parseHTML(readFileSync(join(out, "index.html"), "utf8"));
+    const plots = Array.from(document.querySelectorAll("figure.plot")).map((f) =>
+      f.getAttribute("data-plot"),
+    );
+    expect(plots).toEqual(expect.arrayContaining(["Q", "M", ...names, "C_theta_2_2-diff"]));
+    for (const name of names) expect(existsSync(join(out, `${name}.csv`))).toBe(true);
   });
 });
 

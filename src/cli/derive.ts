@@ -17,6 +17,35 @@ const LABELS: Record<FnName, string> = {
   dh: "dh = pen''",
 };
 const ORDER: FnName[] = ["loss", "l", "dl", "d2l", "label", "pen", "h", "dh"];
+const PENALTY: FnName[] = ["pen", "h", "dh"];
+
+/** One function: its text, then its LaTeX on the next line. */
+function entry(label: string, text: string, lhs: string, latex: string): string[] {
+  return [`${label.padEnd(20)} = ${text}`, `${"".padEnd(20)}   LaTeX: ${lhs} = ${latex}`];
+}
+
+/** Vector models: prediction, loss, gradient entries, Hessian entries (a <= b; H is symmetric), label. */
+function vectorLines(d: Derived): string[] {
+  const v = d.vector!;
+  const k = d.model.k;
+  const r = v.rNames;
+  const out = [
+    ...entry(`yhat(${r.join(", ")})`, v.text.predict, "\\hat{y}(r)", v.latex.predict),
+    ...entry("L(r; y)", v.text.loss, "L(r; y)", v.latex.loss),
+  ];
+  v.text.grad.forEach((g, a) => {
+    out.push(...entry(`l_${a + 1} = dL/d${r[a]}`, g, `\\ell_{${a + 1}}`, v.latex.grad[a]));
+  });
+  for (let a = 0; a < k; a++)
+    for (let b = a; b < k; b++) {
+      const sym = a < b ? ` = H_${b + 1}${a + 1}` : "";
+      const label = `H_${a + 1}${b + 1}${sym} = d2L/d${r[a]}d${r[b]}`;
+      const lhs = `H_{${a + 1}${b + 1}}${a < b ? ` = H_{${b + 1}${a + 1}}` : ""}`;
+      out.push(...entry(label, v.text.hess[a * k + b], lhs, v.latex.hess[a * k + b]));
+    }
+  out.push(...entry(`y = phi(${v.wstarNames.join(", ")}, eps)`, v.text.label, "y", v.latex.label));
+  return out;
+}
 
 /** The human-readable summary printed by `derive`. */
 export function formatDerived(d: Derived): string {
@@ -26,16 +55,17 @@ export function formatDerived(d: Derived): string {
     .join(", ");
   const out = [
     `model       ${m.name}: ${m.description} (${m.source})`,
+    ...(d.vector ? [`width       k = ${m.k} student units, k_teacher = ${m.kTeacher} teacher units`] : []),
     `parameters  ${params}`,
     `time        T = ${m.time.T}, dt = ${m.time.dt}; init_std = ${m.initStd}, teacher_variance = ${m.teacherVariance}`,
     `activation  yhat = ${m.activation}; loss = ${m.loss}`,
     `properties  binary labels: ${d.binaryLabels ? "yes" : "no"}; linear (closed equations): ${d.linear ? "yes" : "no"}`,
     "",
   ];
-  for (const name of ORDER) {
-    out.push(`${LABELS[name].padEnd(20)} = ${d.text[name]}`);
-    out.push(`${"".padEnd(20)}   LaTeX: ${LATEX_LHS[name]} = ${d.latex[name]}`);
-  }
+  if (d.vector) out.push(...vectorLines(d));
+  // Vector models: the penalty acts entry-wise on theta, so pen, h, dh stay scalar functions.
+  for (const name of d.vector ? PENALTY : ORDER)
+    out.push(...entry(LABELS[name], d.text[name], LATEX_LHS[name], d.latex[name]));
   out.push("", "checks:", ...d.checks.map((c) => `  ok  ${c}`));
   return `${out.join("\n")}\n`;
 }
@@ -43,14 +73,24 @@ export function formatDerived(d: Derived): string {
 /** The `--json` document. */
 export function derivedJson(d: Derived): Record<string, unknown> {
   const { source, lines, ...model } = d.model;
+  const common = { binaryLabels: d.binaryLabels, linear: d.linear, checks: d.checks };
+  if (d.vector) {
+    const { text, latex } = d.vector;
+    return {
+      model: { ...model, source },
+      variables: { r: d.vector.rNames, wstar: d.vector.wstarNames },
+      expressions: { loss: text.loss, predict: text.predict, label: text.label, pen: d.text.pen },
+      derivatives: { grad: text.grad, hess: text.hess, h: d.text.h, dh: d.text.dh },
+      latex: { ...latex, pen: d.latex.pen, h: d.latex.h, dh: d.latex.dh },
+      ...common,
+    };
+  }
   return {
     model: { ...model, source },
     expressions: { loss: d.text.loss, label: d.text.label, pen: d.text.pen },
     derivatives: { l: d.text.l, dl: d.text.dl, d2l: d.text.d2l, h: d.text.h, dh: d.text.dh },
     latex: d.latex,
-    binaryLabels: d.binaryLabels,
-    linear: d.linear,
-    checks: d.checks,
+    ...common,
   };
 }
 

@@ -1,9 +1,9 @@
 // `dmftkit simulate MODEL`: finite-d SGF / gradient flow / minibatch SGD simulation over several seeds;
 // writes the Result JSON (mean and standard error per observable), progress bar on a TTY, summary on stderr.
 import type { Command } from "commander";
-import { type SimulateOptions, simulate } from "../simulate/index.js";
-import { loadDerived } from "../symbolic/index.js";
+import type { SimulateOptions } from "../simulate/index.js";
 import type { Result } from "../types.js";
+import { observableOrder } from "../validate/compare.js";
 import {
   addCommonOptions,
   commonOf,
@@ -16,16 +16,20 @@ import {
 
 const DYNAMICS = ["sgf", "gd", "sgd"] as const;
 
-/** Short table of the observables at a few times (first, middle, last), with standard errors. */
+/** Short table of the observables (one per row, so that k > 1 models' Q and M entries fit) at a few times
+ *  (first, middle, last), with standard errors. */
 export function summaryTable(result: Result): string {
   const K = result.t.length - 1;
-  const rows = [...new Set([0, Math.floor(K / 2), K])];
-  const names = Object.keys(result.observables) as (keyof Result["observables"])[];
-  const head = ["t".padStart(8), ...names.map((n) => n.padStart(22))].join(" ");
-  const lines = rows.map((k) =>
+  const cols = [...new Set([0, Math.floor(K / 2), K])];
+  const names = observableOrder(result);
+  const head = [
+    "".padEnd(11),
+    ...cols.map((k) => `t = ${Number(result.t[k].toPrecision(4))}`.padStart(22)),
+  ].join(" ");
+  const lines = names.map((n) =>
     [
-      result.t[k].toPrecision(4).padStart(8),
-      ...names.map((n) => {
+      n.padEnd(11),
+      ...cols.map((k) => {
         const se = result.stderr[n]?.[k] ?? Number.NaN;
         return `${result.observables[n]![k].toPrecision(5)} ± ${se.toPrecision(2)}`.padStart(22);
       }),
@@ -72,6 +76,11 @@ export function registerSimulate(program: Command): void {
         threads:
           opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
       };
+      // Loaded here, not at start-up (`--help` must stay fast).
+      const [{ loadDerived }, { simulate }] = await Promise.all([
+        import("../symbolic/index.js"),
+        import("../simulate/index.js"),
+      ]);
       const derived = loadDerived(modelPath, common.sets);
       const bar = progressBar("simulate", "seeds", common.quiet);
       simOpts.onProgress = bar.onProgress;

@@ -1,11 +1,10 @@
 // `dmftkit solve MODEL`: solve the model's DMFT (Monte-Carlo, exact closed equations for linear models, or
 // the online ODEs) and write the Result JSON; progress bar on a TTY, summary on stderr.
 import type { Command } from "commander";
-import { chooseSolver, type SolveDynamics, type SolverChoice, solve } from "../solvers/index.js";
-import { planMc } from "../solvers/mc/index.js";
+import type { SolveDynamics, SolverChoice } from "../solvers/index.js";
 import type { SolveOptions } from "../solvers/options.js";
-import { loadDerived } from "../symbolic/index.js";
 import type { Result } from "../types.js";
+import { observableOrder } from "../validate/compare.js";
 import {
   addCommonOptions,
   commonOf,
@@ -22,9 +21,9 @@ const SOLVERS = ["auto", "mc", "exact"] as const;
 function summary(result: Result): string {
   const k = result.t.length - 1;
   const lines = [`t = ${result.t[k]}:`];
-  for (const [name, values] of Object.entries(result.observables)) {
-    const se = result.stderr[name as keyof Result["stderr"]]?.[k] ?? Number.NaN;
-    lines.push(`  ${name.padEnd(11)} ${values![k].toPrecision(6)} ± ${se.toPrecision(2)}`);
+  for (const name of observableOrder(result)) {
+    const se = result.stderr[name]?.[k] ?? Number.NaN;
+    lines.push(`  ${name.padEnd(11)} ${result.observables[name]![k].toPrecision(6)} ± ${se.toPrecision(2)}`);
   }
   return lines.join("\n");
 }
@@ -61,6 +60,12 @@ export function registerSolve(program: Command): void {
         extrapolate: Boolean(opts.extrapolate),
         kernels: Boolean(opts.kernels),
       };
+      // Loaded here, not at start-up (`--help` must stay fast).
+      const [{ loadDerived }, { chooseSolver, solve }, { planMc }] = await Promise.all([
+        import("../symbolic/index.js"),
+        import("../solvers/index.js"),
+        import("../solvers/mc/index.js"),
+      ]);
       const derived = loadDerived(modelPath, common.sets);
       const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver);
       if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);

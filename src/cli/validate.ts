@@ -1,22 +1,13 @@
 // `dmftkit validate MODEL`: derive -> DMFT solve -> SGF and SGD simulations -> comparison, and the report
 // directory (index.html, equations.tex, results.json, CSVs). Exit 0 when every gating observable passes,
 // 1 otherwise (RunError after the report is written). Progress bar per stage on a TTY; --quiet for scripts.
+// The pipeline and the report are imported inside the action: `dmftkit --help` must not load them.
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { writeReport } from "../report/index.js";
-import { fmt } from "../report/tables.js";
 import { RunError } from "../util/errors.js";
-import {
-  FULL,
-  QUICK,
-  STAGE_LABEL,
-  type StageName,
-  solverLabel,
-  type ValidateOptions,
-  type Verdict,
-  validate,
-} from "../validate/index.js";
+import type { Verdict } from "../validate/index.js";
+import { FULL, QUICK, STAGE_LABEL, type StageName, type ValidateOptions } from "../validate/settings.js";
 import { addCommonOptions, commonOf, parseIntOption, parseNumberOption } from "./common.js";
 
 /** Reports stage progress: a bar per stage on a TTY, one line per finished stage otherwise. */
@@ -54,26 +45,6 @@ function progressReporter(quiet: boolean): { onProgress: ValidateOptions["onProg
   return { onProgress, stop: finish };
 }
 
-function summary(v: Verdict, out: string, seconds: number): string {
-  const s = v.settings;
-  const gating = v.tables[0];
-  const lines = [
-    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${solverLabel(v)}) vs SGF simulation (d = ${s.d}, ${s.seeds} seeds)`,
-    `  rule: |sim - theory| <= ${gating.rule.nSigma} SE + ${gating.rule.relative * 100}% |theory| at every recorded time`,
-  ];
-  for (const r of gating.rows) {
-    const detail = r.problem ?? `max ${fmt(r.maxZ, 3)} SE, ${(100 * r.worst).toFixed(0)}% of the allowance`;
-    lines.push(`  ${r.name.padEnd(11)} ${detail.padEnd(40)} ${r.pass ? "pass" : "FAIL"}`);
-  }
-  for (const t of v.tables.slice(1)) {
-    const ok = t.rows.filter((r) => r.pass).length;
-    lines.push(`  (not gating) ${t.theoryLabel} vs SGD: ${ok}/${t.rows.length} observables within the rule`);
-  }
-  for (const note of v.notes) lines.push(`  note: ${note}`);
-  lines.push(`report: ${join(out, "index.html")}`, `total time ${seconds.toFixed(1)} s`);
-  return lines.join("\n");
-}
-
 export function registerValidate(program: Command): void {
   addCommonOptions(
     program
@@ -98,6 +69,7 @@ export function registerValidate(program: Command): void {
       const seeds =
         opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
       const progress = progressReporter(common.quiet);
+      const { validate } = await import("../validate/index.js");
       let verdict: Verdict;
       try {
         verdict = await validate(modelPath, {
@@ -117,12 +89,16 @@ export function registerValidate(program: Command): void {
         progress.stop();
       }
       const out = common.out ?? join("out", verdict.model.name);
+      const [{ writeReport }, { consoleSummary }] = await Promise.all([
+        import("../report/index.js"),
+        import("../report/summary.js"),
+      ]);
       const command = ["dmftkit validate", ...process.argv.slice(process.argv.indexOf("validate") + 1)];
       writeReport(verdict, out, {
         command: process.argv.includes("validate") ? command.join(" ") : undefined,
       });
       const seconds = (performance.now() - started) / 1000;
-      if (!common.quiet) process.stderr.write(`${summary(verdict, out, seconds)}\n`);
+      if (!common.quiet) process.stderr.write(`${consoleSummary(verdict, out, seconds)}\n`);
       if (!verdict.pass) {
         const failed = verdict.tables[0].rows.filter((r) => !r.pass).map((r) => r.name);
         throw new RunError(

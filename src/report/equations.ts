@@ -6,7 +6,7 @@ import type { Derived } from "../types.js";
 
 export interface Equations {
   tex: string;
-  /** Sections of the KaTeX page (without its title), or undefined if its layout is not recognised. */
+  /** Sections of the KaTeX page (without its title, ids prefixed "eq-"), or undefined if its layout is not recognised. */
   html?: string;
 }
 
@@ -17,7 +17,12 @@ export function equations(derived: Derived): Equations {
   const end = page.lastIndexOf("</main></body>");
   let html: string | undefined;
   if (start >= 0 && end > start) {
-    html = page.slice(start + "<body><main>".length, end).replace(/^\s*<h1>[\s\S]*?<\/h1>/, "");
+    html = page
+      .slice(start + "<body><main>".length, end)
+      .replace(/^\s*<h1>[\s\S]*?<\/h1>/, "")
+      // The page's section ids (model, kernels, ...) would collide with the report's own.
+      .replace(/ id="/g, ' id="eq-')
+      .replace(/ href="#/g, ' href="#eq-');
   }
   return { tex: renderTex(system), html };
 }

@@ -3,10 +3,12 @@
 // derived equations, run metadata.
 
 import { katexCss, renderMath } from "../latex/katex.js";
-import type { FnName } from "../types.js";
+import { isVector } from "../observables/names.js";
+import type { FnName, ObservableName } from "../types.js";
 import type { Verdict } from "../validate/index.js";
-import { heatmaps, observablePlot, residualPlot } from "./plots.js";
-import { OBSERVABLES, observablesOf, type SeriesDef, seriesOf } from "./series.js";
+import { heatmaps } from "./heatmaps.js";
+import { matrixPlot, observablePlot, residualPlot, SMALL } from "./plots.js";
+import { observableInfo, observablesOf, type SeriesDef, seriesOf } from "./series.js";
 import { STYLE } from "./style.js";
 import { esc, fmt, metadataHtml, verdictTable } from "./tables.js";
 
@@ -22,7 +24,7 @@ export interface PageExtras {
 
 function banner(v: Verdict): string {
   const t = v.tables[0];
-  const failed = t.rows.filter((r) => !r.pass).map((r) => OBSERVABLES[r.name].title.toLowerCase());
+  const failed = t.rows.filter((r) => !r.pass).map((r) => observableInfo(r.name).inSentence);
   const worst = Math.max(...t.rows.map((r) => r.worst));
   const maxZ = Math.max(...t.rows.map((r) => r.maxZ));
   const text = v.pass
@@ -48,20 +50,52 @@ function legend(series: SeriesDef[]): string {
   return `<div class="legend">${series.map(item).join("")}</div>`;
 }
 
-function plotsSection(v: Verdict): string {
-  const figures = observablesOf(v)
-    .map(
-      (name) => `<figure class="plot" data-plot="${name}">
-  <figcaption><b>${esc(OBSERVABLES[name].title)}</b> ${renderMath(OBSERVABLES[name].tex, false)}</figcaption>
-  ${observablePlot(v, name)}</figure>`,
-    )
+function figure(name: ObservableName, svg: string): string {
+  const info = observableInfo(name);
+  return `<figure class="plot" data-plot="${name}">
+  <figcaption><b>${esc(info.title)}</b> ${renderMath(info.tex, false)}</figcaption>
+  ${svg}</figure>`;
+}
+
+/** Vector models: Q and M in one panel each (DMFT(dt) and SGF), and one small panel per entry with every series. */
+function matrixFigures(v: Verdict, overlaps: ObservableName[]): { panels: string; entries: string } {
+  const panels = (["Q", "M"] as const)
+    .map((matrix) => {
+      const names = overlaps.filter((n) => n.startsWith(`${matrix}_`));
+      if (names.length === 0) return "";
+      const what =
+        matrix === "Q"
+          ? String.raw`Q(t) = \theta^{t\top} \theta^t / d`
+          : String.raw`M(t) = \theta^{t\top} \theta^* / d`;
+      return `<figure class="plot matrix" data-plot="${matrix}">
+  <figcaption><b>${matrix === "Q" ? "Overlap matrix" : "Teacher overlap matrix"}</b> ${renderMath(what, false)}, entry by entry:
+  lines DMFT (dt) with ±2 SE band, points SGF simulation ±2 SE</figcaption>
+  ${matrixPlot(v, names)}</figure>`;
+    })
     .join("\n");
+  const entries = overlaps.map((n) => figure(n, observablePlot(v, n, SMALL))).join("\n");
+  return { panels, entries };
+}
+
+function plotsSection(v: Verdict): string {
+  const names = observablesOf(v);
+  const vector = isVector(v.model.k, v.model.kTeacher);
+  const overlaps = vector ? names.filter((n) => /^[QM]_/.test(n)) : [];
+  const matrix = matrixFigures(v, overlaps);
+  const figures = names
+    .filter((n) => !overlaps.includes(n))
+    .map((name) => figure(name, observablePlot(v, name)))
+    .join("\n");
+  const entries = vector
+    ? `<h3>Every entry of Q and M, with every series</h3>${legend(seriesOf(v))}
+  <div class="plot-grid small">${matrix.entries}</div>`
+    : "";
   return `<section id="plots"><h2>Observables</h2>
   <p class="hint">Lines: theory; band: ±2 standard errors of the DMFT solver. Points: simulation means over seeds, bars ±2 standard errors.
   Time t is SGF time (one unit = d/η SGD steps).</p>
-  ${legend(seriesOf(v))}<div class="plot-grid">${figures}
+  ${legend(seriesOf(v))}<div class="plot-grid">${figures}${matrix.panels}
   <figure class="plot" data-plot="residuals"><figcaption><b>Gating residuals</b> (SGF − DMFT) / SE per observable;
-  dashed: ±${v.tables[0].rule.nSigma}</figcaption>${residualPlot(v)}</figure></div></section>`;
+  dashed: ±${v.tables[0].rule.nSigma}</figcaption>${residualPlot(v)}</figure></div>${entries}</section>`;
 }
 
 function sgdSection(v: Verdict): string {
@@ -80,13 +114,25 @@ function heatmapSection(v: Verdict): string {
     return `<section id="kernels"><h2>Two-time correlation</h2><p>Not available in these runs.</p></section>`;
   const fig = (id: string, title: string, svg: string) =>
     svg ? `<figure class="plot heat" data-plot="${id}"><figcaption>${title}</figcaption>${svg}</figure>` : "";
-  return `<section id="kernels"><h2>Two-time correlation ${renderMath(String.raw`C_\theta(t,s) = \mathbb E\,\theta^t\theta^s`, false)}</h2>
-  <p class="hint">Same colour scale for theory and simulation; the right panel is their difference in combined standard errors (clamped at ±4).</p>
-  <div class="heat-row">${fig("C_theta-dmft", `DMFT, step dt = ${v.settings.dt}`, maps.dmft)}${fig("C_theta-sgf", "SGF simulation", maps.sim)}${fig(
-    "C_theta-diff",
-    "(SGF − DMFT) / SE",
-    maps.diff,
-  )}</div></section>`;
+  const rows = maps.map(
+    (m, a) =>
+      `${maps.length > 1 ? `<h3>${esc(m.label)}: unit ${a + 1} with itself</h3>` : ""}<div class="heat-row">${fig(
+        `C_theta${m.id}-dmft`,
+        `DMFT, step dt = ${v.settings.dt}`,
+        m.dmft,
+      )}${fig(`C_theta${m.id}-sgf`, "SGF simulation", m.sim)}${fig(`C_theta${m.id}-diff`, "(SGF − DMFT) / SE", m.diff)}</div>`,
+  );
+  const title =
+    maps.length > 1
+      ? String.raw`C_\theta(t,s)_{aa} = \mathbb E\,\theta_a^t\theta_a^s`
+      : String.raw`C_\theta(t,s) = \mathbb E\,\theta^t\theta^s`;
+  const perEntry =
+    maps.length > 1
+      ? " One row per diagonal entry of the k × k kernel (unit a with itself at two times)."
+      : "";
+  return `<section id="kernels"><h2>Two-time correlation ${renderMath(title, false)}</h2>
+  <p class="hint">Same colour scale for theory and simulation; the right panel is their difference in combined standard errors (clamped at ±4).${perEntry}</p>
+  ${rows.join("\n")}</section>`;
 }
 
 const FN_TEX: Array<[FnName, string]> = [
@@ -98,15 +144,36 @@ const FN_TEX: Array<[FnName, string]> = [
   ["h", String.raw`h(\theta) = \mathrm{pen}'(\theta)`],
 ];
 
+/** Vector models: the prediction, loss, gradient entries, Hessian entries (a <= b) and label in vector form. */
+function vectorTex(v: Verdict): string[] {
+  const f = v.derived.vector!;
+  const k = v.model.k;
+  const rows = [
+    String.raw`\hat y(r) = ${f.latex.predict}`,
+    `L(r; y) = ${f.latex.loss}`,
+    ...f.latex.grad.map((g, a) => String.raw`\ell_{${a + 1}} = \partial_{r_{${a + 1}}} L = ${g}`),
+  ];
+  for (let a = 0; a < k; a++)
+    for (let b = a; b < k; b++)
+      rows.push(
+        `H_{${a + 1}${b + 1}}${a < b ? ` = H_{${b + 1}${a + 1}}` : ""} = \\partial_{r_{${a + 1}}} \\partial_{r_{${b + 1}}} L = ${f.latex.hess[a * k + b]}`,
+      );
+  rows.push(String.raw`y = \varphi(w^*, \varepsilon) = ${f.latex.label}`);
+  return rows;
+}
+
 function modelSection(v: Verdict, equations?: string): string {
   const m = v.model;
-  const fns = FN_TEX.map(
-    ([k, lhs]) => `<div class="eq">${renderMath(`${lhs} = ${v.derived.latex[k]}`, true)}</div>`,
-  ).join("");
+  const tex = v.derived.vector
+    ? [...vectorTex(v), ...FN_TEX.slice(4).map(([k, lhs]) => `${lhs} = ${v.derived.latex[k]}`)]
+    : FN_TEX.map(([k, lhs]) => `${lhs} = ${v.derived.latex[k]}`);
+  const fns = tex.map((x) => `<div class="eq">${renderMath(x, true)}</div>`).join("");
   const params = Object.entries(m.parameters)
     .map(([k, x]) => `<tr><th>${esc(k)}</th><td class="num">${esc(x)}</td></tr>`)
     .join("");
+  const widths = v.derived.vector ? [["width", `k = ${m.k} units, k_teacher = ${m.kTeacher}`]] : [];
   const source = [
+    ...widths,
     ["activation", m.activation],
     ["loss", m.loss],
     ["label", m.label],

@@ -1,6 +1,7 @@
 // What the report plots, in one place: the series of a validation (theory curves and simulation points),
 // their labels, colours and markers, and the per-observable labels. Plots, CSVs and results.json use it.
 import type { ObservableName, Result } from "../types.js";
+import { observableOrder } from "../validate/compare.js";
 import type { RunKey, Verdict } from "../validate/index.js";
 
 export interface SeriesDef {
@@ -18,13 +19,19 @@ export interface SeriesDef {
 
 export interface ObservableInfo {
   title: string;
+  /** The title inside a sentence ("disagree on test loss, Q₁₂"). */
+  inSentence: string;
+  /** Short name for legends (residuals). */
+  short: string;
   /** Axis label (plain text with Unicode symbols). */
   axis: string;
   /** Definition in TeX, shown above the plot. */
   tex: string;
 }
 
-export const OBSERVABLES: Record<ObservableName, ObservableInfo> = {
+type ScalarName = "train_loss" | "test_loss" | "test_error" | "q" | "m";
+
+const SCALAR: Record<ScalarName, Omit<ObservableInfo, "inSentence" | "short">> = {
   train_loss: {
     title: "Training loss",
     axis: "training loss  L̂(t)",
@@ -47,6 +54,46 @@ export const OBSERVABLES: Record<ObservableName, ObservableInfo> = {
   },
   m: { title: "Teacher overlap", axis: "m(t) = θ·θ*/d", tex: String.raw`m(t) = \theta^t \cdot \theta^* / d` },
 };
+
+const SUB = "₀₁₂₃₄₅₆₇₈₉";
+
+/** Unicode subscript of a number: 12 -> "₁₂". */
+function sub(n: number): string {
+  return [...String(n)].map((c) => SUB[Number(c)]).join("");
+}
+
+/** Subscript of two 1-based indices: "₁₂", or "₁,₁₀" when an index has two digits. */
+export function subscript(a: number, b: number): string {
+  return a > 9 || b > 9 ? `${sub(a)},${sub(b)}` : `${sub(a)}${sub(b)}`;
+}
+
+/** Title, axis label and definition of any observable, including the matrix entries Q_a_b and M_a_c. */
+export function observableInfo(name: ObservableName): ObservableInfo {
+  const hit = /^([QM])_(\d+)_(\d+)$/.exec(name);
+  if (!hit) {
+    const info = SCALAR[name as ScalarName];
+    return { ...info, inSentence: info.title.toLowerCase(), short: info.title };
+  }
+  const [a, b] = [Number(hit[2]), Number(hit[3])];
+  const short = `${hit[1]}${subscript(a, b)}`;
+  const tb = a > 9 || b > 9 ? `${a},${b}` : `${a}${b}`;
+  if (hit[1] === "Q") {
+    return {
+      title: `Overlap ${short}`,
+      inSentence: short,
+      short,
+      axis: `${short}(t) = θ${sub(a)}·θ${sub(b)}/d`,
+      tex: String.raw`Q_{${tb}}(t) = \theta_{${a}}^t \cdot \theta_{${b}}^t / d = C_\theta(t,t)_{${tb}}`,
+    };
+  }
+  return {
+    title: `Teacher overlap ${short}`,
+    inSentence: short,
+    short,
+    axis: `${short}(t) = θ${sub(a)}·θ*${sub(b)}/d`,
+    tex: String.raw`M_{${tb}}(t) = \theta_{${a}}^t \cdot \theta^*_{${b}} / d`,
+  };
+}
 
 /** The series present in a verdict, in drawing order (theory first, then simulations on top). */
 export function seriesOf(v: Verdict): SeriesDef[] {
@@ -91,10 +138,9 @@ export function seriesOf(v: Verdict): SeriesDef[] {
   return all.filter((d) => v.runs[d.key] !== undefined);
 }
 
-/** Observables of the gating theory run, in canonical order. */
+/** Observables of the gating theory run, in canonical order (losses, then q, m or the Q and M entries). */
 export function observablesOf(v: Verdict): ObservableName[] {
-  const order: ObservableName[] = ["train_loss", "test_loss", "test_error", "q", "m"];
-  return order.filter((n) => v.runs.dmft.observables[n] !== undefined);
+  return observableOrder(v.runs.dmft);
 }
 
 export interface Point {

@@ -38,6 +38,7 @@ tr.fail .meter span { background: var(--fail); }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 8px 0 4px; font-size: 13px; }
 .legend-item { display: inline-flex; align-items: center; gap: 6px; }
 .plot-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px 22px; }
+.plot-grid.small { grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 6px 16px; }
 figure.plot { margin: 8px 0; }
 figure.plot figcaption { font-size: 13px; margin-bottom: 2px; }
 figure.plot svg { max-width: 100%; height: auto; }
@@ -56,5 +57,5 @@ figure.plot svg { max-width: 100%; height: auto; }
 details { margin: 4px 0; font-size: 13px; }
 pre { background: #f4f5f8; padding: 8px; overflow-x: auto; font-size: 12px; }
 a { color: var(--accent); }
-@media (max-width: 760px) { .plot-grid, .heat-row, .meta-grid, .eq-grid { grid-template-columns: 1fr; } }
+@media (max-width: 760px) { .plot-grid, .plot-grid.small, .heat-row, .meta-grid, .eq-grid { grid-template-columns: 1fr; } }
 `;

@@ -3,8 +3,8 @@
 
 import { renderMath } from "../latex/katex.js";
 import type { ComparisonTable, Verdict } from "../validate/index.js";
-import { STAGE_LABEL, type StageName, solverLabel } from "../validate/index.js";
-import { OBSERVABLES } from "./series.js";
+import { STAGE_LABEL, type StageName, solverLabel } from "../validate/settings.js";
+import { observableInfo } from "./series.js";
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -45,7 +45,7 @@ export function verdictTable(table: ComparisonTable): string {
           <td class="num">${fmt(r.tWorst)}</td><td class="num">${fmt(r.theory)}</td><td class="num">${fmt(r.sim)}</td>
           <td class="num">${fmt(r.diff, 3)} / ${fmt(r.allowed, 3)}</td>
           <td class="num"><span class="meter"><span style="width:${Math.min(100, 100 * r.worst).toFixed(1)}%"></span></span> ${(100 * r.worst).toFixed(0)}%</td>`;
-      return `<tr class="${cls}"><th scope="row">${esc(OBSERVABLES[r.name].title)} <code>${r.name}</code></th>
+      return `<tr class="${cls}"><th scope="row">${esc(observableInfo(r.name).title)} <code>${r.name}</code></th>
         <td class="num">${r.points}</td>${detail}<td class="verdict ${cls}">${mark}</td></tr>`;
     })
     .join("\n");

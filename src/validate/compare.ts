@@ -1,5 +1,6 @@
 // Theory-vs-simulation comparison: per observable, the worst deviation over recorded times in units of
 // the combined standard error, and the pass/fail rule (documented in docs/report.md and shown in the report).
+import { overlapNames } from "../observables/names.js";
 import type { ObservableName, Result } from "../types.js";
 
 /** Pass iff at every compared time |theory - sim| <= nSigma * sqrt(se_th^2 + se_sim^2) + relative * |theory|. */
@@ -142,10 +143,32 @@ export function compareObservable(
   return check;
 }
 
+const LOSSES: ObservableName[] = ["train_loss", "test_loss", "test_error"];
+
+/** Widths (k, kTeacher) read off the matrix-entry names Q_a_b / M_a_c present; (1, 1) when there are none. */
+export function widthsOf(names: Iterable<string>): { k: number; kTeacher: number } {
+  let k = 1;
+  let kTeacher = 1;
+  for (const name of names) {
+    const hit = /^([QM])_(\d+)_(\d+)$/.exec(name);
+    if (!hit) continue;
+    k = Math.max(k, Number(hit[2]), hit[1] === "Q" ? Number(hit[3]) : 1);
+    if (hit[1] === "M") kTeacher = Math.max(kTeacher, Number(hit[3]));
+  }
+  return { k, kTeacher };
+}
+
+/** The observables of `result` in canonical order: losses, then the overlaps in overlapNames order. */
+export function observableOrder(result: Result): ObservableName[] {
+  const present = Object.keys(result.observables);
+  const { k, kTeacher } = widthsOf(present);
+  const names = [...LOSSES, ...overlapNames(k, kTeacher).map((e) => e.name)];
+  return names.filter((n) => result.observables[n] !== undefined);
+}
+
 /** Observables present in both results, in the canonical order. */
 export function commonObservables(a: Result, b: Result): ObservableName[] {
-  const order: ObservableName[] = ["train_loss", "test_loss", "test_error", "q", "m"];
-  return order.filter((n) => a.observables[n] && b.observables[n]);
+  return observableOrder(a).filter((n) => b.observables[n] !== undefined);
 }
 
 export function compareResults(

@@ -1,0 +1,26 @@
+// The console summary `dmftkit validate` prints on stderr after writing the report.
+import { join } from "node:path";
+import type { Verdict } from "../validate/index.js";
+import { solverLabel } from "../validate/settings.js";
+import { fmt } from "./tables.js";
+
+/** The verdict in a few lines: the gating rows, the informative tables in one line each, notes, files, time. */
+export function consoleSummary(v: Verdict, out: string, seconds: number): string {
+  const s = v.settings;
+  const gating = v.tables[0];
+  const lines = [
+    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${solverLabel(v)}) vs SGF simulation (d = ${s.d}, ${s.seeds} seeds)`,
+    `  rule: |sim - theory| <= ${gating.rule.nSigma} SE + ${gating.rule.relative * 100}% |theory| at every recorded time`,
+  ];
+  for (const r of gating.rows) {
+    const detail = r.problem ?? `max ${fmt(r.maxZ, 3)} SE, ${(100 * r.worst).toFixed(0)}% of the allowance`;
+    lines.push(`  ${r.name.padEnd(11)} ${detail.padEnd(40)} ${r.pass ? "pass" : "FAIL"}`);
+  }
+  for (const t of v.tables.slice(1)) {
+    const ok = t.rows.filter((r) => r.pass).length;
+    lines.push(`  (not gating) ${t.theoryLabel} vs SGD: ${ok}/${t.rows.length} observables within the rule`);
+  }
+  for (const note of v.notes) lines.push(`  note: ${note}`);
+  lines.push(`report: ${join(out, "index.html")}`, `total time ${seconds.toFixed(1)} s`);
+  return lines.join("\n");
+}

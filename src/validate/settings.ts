@@ -1,0 +1,87 @@
+// What the CLI and the report need to know about a validation without loading the pipeline (solvers,
+// simulators, symbolic stage): the stages and their labels, the options and size presets, and how the DMFT
+// curve was solved. Kept light so that `dmftkit --help` stays fast.
+
+import type { Model } from "../types.js";
+import { UsageError } from "../util/errors.js";
+import type { Rule } from "./compare.js";
+import type { Verdict } from "./index.js";
+
+/** The runs of a validation; the first two always exist. */
+export type RunKey = "dmft" | "sgf" | "sgd" | "continuum" | "sgdLimit";
+export type StageName = "derive" | RunKey;
+
+export const STAGE_LABEL: Record<StageName, string> = {
+  derive: "derive",
+  dmft: "DMFT solve (dt)",
+  sgf: "SGF simulation",
+  sgd: "SGD simulation",
+  continuum: "DMFT continuum (Richardson)",
+  sgdLimit: "DMFT sgd-limit (Richardson)",
+};
+
+export interface ValidateOptions {
+  sets?: Record<string, number>;
+  /** Dimension of the simulations (default 2000; --quick: QUICK.d). */
+  d?: number;
+  /** Independent simulation seeds (default 8). */
+  seeds?: number;
+  /** Monte-Carlo DMFT population (default 20000). */
+  samples?: number;
+  /** SGD minibatch size B (default 1); the learning rate is eta = tau B. */
+  batch?: number;
+  /** Smaller defaults that finish in under 2 minutes for the shipped logistic model. */
+  quick?: boolean;
+  seed?: number;
+  /** Override the model's time grid. */
+  dt?: number;
+  T?: number;
+  threads?: number;
+  rule?: Rule;
+  /** Called when a stage starts (done = 0) and as it progresses. */
+  onProgress?: (stage: StageName, done: number, total: number) => void;
+}
+
+/** Sizes used by a run (after defaults). */
+export interface ValidateSettings {
+  d: number;
+  seeds: number;
+  samples: number;
+  batch: number;
+  quick: boolean;
+  seed: number;
+  dt: number;
+  T: number;
+  threads?: number;
+}
+
+/** Full defaults: what a paper figure needs. */
+export const FULL = { d: 2000, seeds: 8, samples: 20000 };
+/** --quick defaults: measured to finish validate in < 2 min on 2 cores for models/logistic-regression.yaml. */
+export const QUICK = { d: 1000, seeds: 8, samples: 10000 };
+
+export function settingsOf(model: Model, opts: ValidateOptions): ValidateSettings {
+  const base = opts.quick ? QUICK : FULL;
+  const s: ValidateSettings = {
+    d: opts.d ?? base.d,
+    seeds: opts.seeds ?? base.seeds,
+    samples: opts.samples ?? base.samples,
+    batch: opts.batch ?? 1,
+    quick: opts.quick ?? false,
+    seed: opts.seed ?? 1,
+    dt: opts.dt ?? model.time.dt,
+    T: opts.T ?? model.time.T,
+    threads: opts.threads,
+  };
+  if (s.seeds < 2)
+    throw new UsageError("validate: --seeds must be at least 2 (standard errors need 2 seeds)");
+  return s;
+}
+
+/** How the DMFT curve of a verdict was solved, for summaries ("Monte Carlo, M samples" or the exact solver). */
+export function solverLabel(v: Verdict): string {
+  const solver = v.runs.dmft.meta.solver;
+  return solver === "mc"
+    ? `Monte Carlo, ${v.settings.samples} samples`
+    : `${solver} (deterministic, no Monte Carlo)`;
+}
