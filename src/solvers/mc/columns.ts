@@ -4,6 +4,7 @@
 // columns, so every empirical first and second moment of the inputs is exact (moment matching).
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumn } from "./linalg.js";
+import type { WasmArena } from "./wasm.js";
 
 export class GaussianColumns {
   readonly Z: Float64Array;
@@ -17,14 +18,16 @@ export class GaussianColumns {
     readonly stride: number,
     private readonly rng: Rng,
     private readonly orthogonal: boolean,
+    arena?: WasmArena,
   ) {
     if (orthogonal && M <= stride) {
       throw new RangeError(`orthogonal columns need more samples (${M}) than columns (${stride})`);
     }
-    this.Z = new Float64Array(M * stride);
+    const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
+    this.Z = f64(M * stride);
     for (let i = 0; i < M; i++) this.Z[i * stride] = 1;
-    this.v = new Float64Array(M);
-    this.dots = new Float64Array(stride);
+    this.v = f64(M);
+    this.dots = f64(stride);
   }
 
   /** Draws a new column of standard normals and returns its index. */

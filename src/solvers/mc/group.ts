@@ -14,6 +14,7 @@ import { GrowingCholesky } from "./linalg.js";
 import { paramResponseRow, predictionResponseRow } from "./responses.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { invertSmall } from "./small.js";
+import { arenaDoubles, colDots, rowDots, TANGENT_LANES, WasmArena } from "./wasm.js";
 
 export interface SchemeParams {
   dynamics: "sgf" | "gd" | "sgd-limit";
@@ -72,14 +73,24 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
   const noise = p.dynamics === "sgf" && tau > 0;
   const jumps = p.dynamics === "sgd-limit" ? new Rng(g.seed, g.tag, g.group, 2) : null;
   const [predCols, parCols] = inputColumns(p, U, V);
-  const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal);
-  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal);
+  const SW = N1 * U;
+  // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
+  const NN = N1 * N1 * UU;
+  const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
+  const nCoef = Math.max(predCols, parCols, SW);
+  const arena = new WasmArena(
+    arenaDoubles(M * predCols, M, predCols, M * parCols, M, parCols, M * SW, M * SW, M * N1 * UU, M * UU) +
+      arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, nCoef, SW) +
+      (3 * U + 1) * arenaDoubles(M),
+  );
+  const f64 = (n: number) => arena.f64(n);
+  const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal, arena);
+  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal, arena);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
   // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).
   const thStar = new Float64Array(M * V);
-  const SW = N1 * U;
-  const Th = new Float64Array(M * SW);
+  const Th = f64(M * SW);
   const cStar = Array.from({ length: V }, () => par.append());
   const c0 = Array.from({ length: U }, () => par.append());
   const nuCol0 = par.n;
@@ -109,27 +120,34 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
   const wcEps = pred.append();
   const y = new Float64Array(M);
   for (let i = 0; i < M; i++) y[i] = vec.label(wstar, i * V, pred.at(i, wcEps));
-  const A = new Float64Array(M * SW);
-  const Cc = new Float64Array(M * N1 * UU);
-  const Lh = p.dropCrossTerm ? new Float64Array(M * SW) : null;
+  const A = f64(M * SW);
+  const Cc = f64(M * N1 * UU);
+  const Lh = p.dropCrossTerm ? f64(M * SW) : null;
   const lk = new Float64Array(M * U);
-  const Hk = new Float64Array(M * UU);
+  const Hk = f64(M * UU);
   const Lnu = new GrowingCholesky(U * N1);
 
   // Kernels (block row-major) and block transposes used by the inner loops.
   const C = new Float64Array(N1 * N1 * UU);
-  const R = new Float64Array(N1 * N1 * UU);
-  const Rt = new Float64Array(N1 * N1 * UU);
-  const rho = new Float64Array(N1 * N1 * UU);
+  const R = f64(NN);
+  const Rt = f64(NN);
+  const rho = f64(NN);
   const rhoT = new Float64Array(N1 * N1 * UU);
   const Gamma = new Float64Array(N1 * UV);
   const train_loss = new Float64Array(N1);
   const Qo = new Float64Array(N1 * UU);
   const Mo = new Float64Array(N1 * UV);
   const cov = new Float64Array(V + U * N1);
-  const acc = new Float64Array(N1 * UU * Math.max(U, 1));
+  const acc = f64(N1 * UU * Math.max(U, 1));
   const wl = new Float64Array(UV);
-  const P = new Float64Array(Math.max(4 * (N1 + 1), (N1 + 3) * UU));
+  const P = f64(pLen);
+  // Kernel operands: coefficient row, one column, and per-unit outputs (w, nu, memory term).
+  const coef = f64(nCoef);
+  const accA = f64(SW);
+  const colv = f64(M);
+  const wOut = Array.from({ length: U }, () => f64(M));
+  const nuOut = Array.from({ length: U }, () => f64(M));
+  const memOut = Array.from({ length: U }, () => f64(M));
   const rbuf = new Float64Array(U);
   const rows: Float64Array[] = new Array(U);
 
@@ -142,18 +160,17 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     acc.fill(0, 0, (k + 1) * UU);
     wl.fill(0);
     for (let i = 0; i < M; i++) {
-      const base = i * SW;
-      const tk = base + k * U;
+      const tk = i * SW + k * U;
       for (let a = 0; a < U; a++) {
         const ta = Th[tk + a];
         for (let c = 0; c < V; c++) wl[a * V + c] += ta * thStar[i * V + c];
-        // Innermost loop over time (stride U): for U = 1 this is the plain contiguous dot.
-        for (let b = 0; b < U; b++) {
-          const ao = a * U + b;
-          const so = base + b;
-          for (let s = 0; s <= k; s++) acc[s * UU + ao] += ta * Th[so + s * U];
-        }
       }
+    }
+    for (let a = 0; a < U; a++) {
+      for (let i = 0; i < M; i++) colv[i] = Th[i * SW + k * U + a];
+      accA.fill(0, 0, (k + 1) * U);
+      colDots(Th, M, SW, (k + 1) * U, colv, accA);
+      for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) acc[s * UU + a * U + b] = accA[s * U + b];
     }
     for (let s = 0; s <= k; s++) {
       for (let a = 0; a < U; a++) {
@@ -190,20 +207,17 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     const Rk = k * N1 * UU;
     let lossSum = 0;
     wl.fill(0);
+    for (let a = 0; a < U; a++) {
+      const row = rows[a];
+      coef.fill(0, 0, pred.n);
+      for (let j = 0; j < row.length; j++) coef[varCols[j]] = row[j];
+      rowDots(Z, M, zs, pred.n, coef, wOut[a], "set");
+      for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = R[Rk + s * UU + a * U + b];
+      if (k > 0) rowDots(A, M, SW, k * U, coef, wOut[a], "add");
+    }
     for (let i = 0; i < M; i++) {
-      const zb = i * zs;
       const base = i * SW;
-      for (let a = 0; a < U; a++) {
-        const row = rows[a];
-        let w = 0;
-        for (let j = 0; j < row.length; j++) w += row[j] * Z[zb + varCols[j]];
-        for (let b = 0; b < U; b++) {
-          const ro = Rk + a * U + b;
-          const so = base + b;
-          for (let s = 0; s < k; s++) w += R[ro + s * UU] * A[so + s * U];
-        }
-        rbuf[a] = w;
-      }
+      for (let a = 0; a < U; a++) rbuf[a] = wOut[a][i];
       const yi = y[i];
       lossSum += vec.loss(rbuf, 0, yi);
       vec.grad(rbuf, 0, yi, lk, i * U);
@@ -261,13 +275,9 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     const width = (k + 1) * U;
     acc.fill(0, 0, U * width);
     const src = Lh ?? A;
-    for (let i = 0; i < M; i++) {
-      const base = i * SW;
-      for (let a = 0; a < U; a++) {
-        const ak = src[base + k * U + a];
-        const ao = a * width;
-        for (let j = 0; j < width; j++) acc[ao + j] += ak * src[base + j];
-      }
+    for (let a = 0; a < U; a++) {
+      for (let i = 0; i < M; i++) colv[i] = src[i * SW + k * U + a];
+      colDots(src, M, SW, width, colv, acc.subarray(a * width, (a + 1) * width));
     }
     for (let a = 0; a < U; a++) {
       const n = k * U + a + 1;
@@ -286,20 +296,18 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     const ps = par.stride;
     let dhMin = Number.POSITIVE_INFINITY;
     let dhMax = Number.NEGATIVE_INFINITY;
+    for (let a = 0; a < U; a++) {
+      coef.set(rows[a]);
+      rowDots(PZ.subarray(nuCol0), M, ps, rows[a].length, coef, nuOut[a], "set");
+      for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = rho[Rk + s * UU + a * U + b];
+      rowDots(Th, M, SW, (k + 1) * U, coef, memOut[a], "set");
+    }
     for (let i = 0; i < M; i++) {
       const base = i * SW;
-      const zb = i * ps + nuCol0;
       for (let a = 0; a < U; a++) {
-        const row = rows[a];
         const ta = Th[base + k * U + a];
-        let nu = 0;
-        for (let j = 0; j < row.length; j++) nu += row[j] * PZ[zb + j];
-        let mem = 0;
-        for (let b = 0; b < U; b++) {
-          const ro = Rk + a * U + b;
-          const so = base + b;
-          for (let s = 0; s <= k; s++) mem += rho[ro + s * UU] * Th[so + s * U];
-        }
+        const nu = nuOut[a][i];
+        const mem = memOut[a][i];
         let gam = 0;
         for (let c = 0; c < V; c++) gam += Gamma[k * UV + a * V + c] * thStar[i * V + c];
         Th[base + (k + 1) * U + a] = ta - D * (fns.h(ta) + mem + gam) + nu;
@@ -340,6 +348,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     clamped: Lw.clamped + Lnu.clamped,
     zeroPivots: Lw.zeroPivots + Lnu.zeroPivots,
   };
-  if (p.kernels) out.kernels = { C_theta: C, R_theta: R, rho, Gamma };
+  // Copies out of the arena: a view would structured-clone its whole WebAssembly memory.
+  if (p.kernels) out.kernels = { C_theta: C, R_theta: R.slice(), rho: rho.slice(), Gamma };
   return out;
 }

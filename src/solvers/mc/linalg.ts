@@ -1,6 +1,7 @@
 // Small dense linear algebra for the Monte-Carlo DMFT solver: a lower-triangular Cholesky factor that
 // grows by one row per time step (conditional Gaussian draws), and Gram–Schmidt orthonormalisation of a
 // new column of per-sample Gaussian draws against the earlier ones (moment matching).
+import { colDots, rowDots } from "./wasm.js";
 
 /**
  * Relative size (to the new variable's variance) below which a squared pivot is treated as zero: rounding
@@ -62,7 +63,8 @@ export class GrowingCholesky {
  * stride `stride`), whose columns satisfy sum_i Z[i,j] Z[i,l] = M delta_jl, and stores the result, with
  * sum_i v_i^2 = M, as column `ncols`. One classical Gram–Schmidt pass suffices: the columns are random
  * with M well above their number, so [Z, v] is well conditioned (orthogonality error ~1e-15).
- * `dots` is scratch of length >= ncols.
+ * `dots` is scratch of length >= ncols. Both passes run in the WebAssembly SIMD kernels when Z, v and
+ * dots come from one WasmArena (the projection then differs from the JS loop at rounding level).
  */
 export function appendOrthonormalColumn(
   Z: Float64Array,
@@ -72,54 +74,10 @@ export function appendOrthonormalColumn(
   v: Float64Array,
   dots: Float64Array,
 ): void {
-  // Rows four at a time: each load of dots[j] serves four multiply-adds.
   dots.fill(0, 0, ncols);
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const r0 = i * stride;
-    const r1 = r0 + stride;
-    const r2 = r1 + stride;
-    const r3 = r2 + stride;
-    const v0 = v[i];
-    const v1 = v[i + 1];
-    const v2 = v[i + 2];
-    const v3 = v[i + 3];
-    for (let j = 0; j < ncols; j++) {
-      dots[j] += Z[r0 + j] * v0 + Z[r1 + j] * v1 + Z[r2 + j] * v2 + Z[r3 + j] * v3;
-    }
-  }
-  for (; i < M; i++) {
-    const row = i * stride;
-    for (let j = 0; j < ncols; j++) dots[j] += Z[row + j] * v[i];
-  }
+  colDots(Z, M, stride, ncols, v, dots);
   for (let j = 0; j < ncols; j++) dots[j] /= M;
-  for (i = 0; i + 4 <= M; i += 4) {
-    const r0 = i * stride;
-    const r1 = r0 + stride;
-    const r2 = r1 + stride;
-    const r3 = r2 + stride;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < ncols; j++) {
-      const d = dots[j];
-      s0 += Z[r0 + j] * d;
-      s1 += Z[r1 + j] * d;
-      s2 += Z[r2 + j] * d;
-      s3 += Z[r3 + j] * d;
-    }
-    v[i] -= s0;
-    v[i + 1] -= s1;
-    v[i + 2] -= s2;
-    v[i + 3] -= s3;
-  }
-  for (; i < M; i++) {
-    const row = i * stride;
-    let s = 0;
-    for (let j = 0; j < ncols; j++) s += Z[row + j] * dots[j];
-    v[i] -= s;
-  }
+  rowDots(Z, M, stride, ncols, dots, v, "sub");
   let ss = 0;
   for (let i = 0; i < M; i++) ss += v[i] * v[i];
   const scale = Math.sqrt(M / ss);

@@ -1,11 +1,15 @@
 // Response rows of the Monte-Carlo solver by exact discrete tangents, computed backwards (adjoint) per
 // sample so that no M x N x N tangent array is ever stored: the O(M N^3 / 6) multiply-add hot loop.
+import { tangentRowSimd } from "./wasm.js";
 
 /**
  * Prediction side: out[s] = sum_i dl_i(r_k) J_i^(s)_k for s <= k, where J^(s)_k = d r_k / d w_s solves
  * J_k = delta_ks + sum_{a<k} R[k,a] c_a J_a with c_a = dl(r_a) dxi_a. Row k of P = (I - K)^-1 obeys
  * P = I + P K, i.e. P[k] = 1 and P[s] = c_s sum_{a=s+1..k} P[a] R[a,s] (backwards in s).
  * `Cc` holds c (sample-major, stride N1); `Rt[s*N1 + a] = R[a,s]`; `P` is scratch of length >= 4 (k+1).
+ * Whole blocks of TANGENT_LANES samples go through the WebAssembly SIMD kernel (bit-identical to the JS
+ * loop; in place, without copies, when the arrays come from one `wasmArrays` call and P has length
+ * >= TANGENT_LANES (k+1)); the remaining samples through the JS loop.
  */
 export function predictionResponseRow(
   k: number,
@@ -18,8 +22,24 @@ export function predictionResponseRow(
   out: Float64Array,
 ): void {
   out.fill(0, 0, k + 1);
+  const done = tangentRowSimd(k, M, N1, Cc, dl, Rt, P, out);
+  predictionResponseRowsJs(done, k, M, N1, Cc, dl, Rt, P, out);
+}
+
+/** The JS loop of predictionResponseRow over samples from..M-1 (adds to out); the kernels' reference. */
+export function predictionResponseRowsJs(
+  from: number,
+  k: number,
+  M: number,
+  N1: number,
+  Cc: Float64Array,
+  dl: Float64Array,
+  Rt: Float64Array,
+  P: Float64Array,
+  out: Float64Array,
+): void {
   // Four samples at a time (P interleaved: P[4a + j]) so that each load of R serves four multiply-adds.
-  let i = 0;
+  let i = from;
   for (; i + 4 <= M; i += 4) {
     const b0 = i * N1;
     const b1 = b0 + N1;

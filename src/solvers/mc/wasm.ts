@@ -1,0 +1,196 @@
+// Calling side of the WebAssembly SIMD kernels of the Monte-Carlo solver (bodies in wasmKernels.ts).
+// WebAssembly cannot see ordinary Float64Arrays, so arrays that the kernels should work on in place are
+// allocated from a `WasmArena` (or by `wasmArrays`): one linear memory with one kernel instance. The
+// tangent kernel also accepts ordinary arrays (it copies them into a per-thread scratch memory: O(M N)
+// per call, 10-20% of its work at N = 100); colDots/rowDots run in place when all their arrays share one
+// arena, and otherwise fall back to the JS loops of wasmJs.ts (a copy would cost as much as the work).
+import { colDotsJs, ROW_MODES, type RowMode, rowDotsJs } from "./wasmJs.js";
+import { kernelModuleBytes, TANGENT_LANES } from "./wasmKernels.js";
+
+export { TANGENT_LANES };
+
+type Kernel = (...args: number[]) => void;
+interface Instance {
+  tangent: Kernel;
+  colDots: Kernel;
+  rowDots: Kernel;
+}
+
+/** Largest linear memory we ask for (wasm32 byte addresses; stay well inside the 4 GiB limit). */
+const MAX_BYTES = 2 ** 31;
+
+let compiled: WebAssembly.Module | undefined | null;
+const instances = new WeakMap<ArrayBufferLike, Instance>();
+
+/** A kernel instance over a fresh memory of at least `bytes` bytes, or null (no WebAssembly SIMD/memory). */
+function instantiate(bytes: number): { mem: WebAssembly.Memory; ex: Instance } | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(kernelModuleBytes());
+    } catch {
+      compiled = null;
+    }
+  }
+  if (compiled === null || bytes > MAX_BYTES) return null;
+  let mem: WebAssembly.Memory;
+  try {
+    mem = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  } catch {
+    return null; // no address space for another memory: the callers fall back to plain arrays and JS
+  }
+  const ex = new WebAssembly.Instance(compiled, { env: { mem } }).exports as unknown as Instance;
+  instances.set(mem.buffer, ex);
+  return { mem, ex };
+}
+
+/** Doubles taken by arrays of these lengths in an arena (each starts 16-byte aligned). */
+export function arenaDoubles(...lengths: number[]): number {
+  return lengths.reduce((a, n) => a + n + (n & 1), 0);
+}
+
+/**
+ * Zero-filled Float64Arrays carved out of one fixed-size WebAssembly memory, so that the kernels can work
+ * on them in place (plain Float64Arrays when WebAssembly SIMD is unavailable or `doubles` exceeds 2 GiB).
+ * The memory never grows, so the arrays stay valid; size it with `arenaDoubles`.
+ */
+export class WasmArena {
+  private readonly mem: WebAssembly.Memory | null;
+  private top = 0;
+
+  constructor(readonly doubles: number) {
+    this.mem = instantiate(8 * doubles)?.mem ?? null;
+  }
+
+  f64(n: number): Float64Array {
+    if (!this.mem) return new Float64Array(n);
+    if (this.top + n > this.doubles) throw new RangeError("WasmArena: capacity exceeded");
+    const a = new Float64Array(this.mem.buffer, 8 * this.top, n);
+    this.top += n + (n & 1);
+    return a;
+  }
+}
+
+/** Zero-filled Float64Arrays of the given lengths in one new `WasmArena`. */
+export function wasmArrays(...lengths: number[]): Float64Array[] {
+  const arena = new WasmArena(arenaDoubles(...lengths));
+  return lengths.map((n) => arena.f64(n));
+}
+
+/** The kernel instance owning all of `arrays` (same WebAssembly memory), if any. */
+function sharedInstance(...arrays: Float64Array[]): Instance | undefined {
+  const ex = instances.get(arrays[0].buffer);
+  return ex && arrays.every((a) => a.buffer === arrays[0].buffer) ? ex : undefined;
+}
+
+/** Whether the kernels can work in place on all of `arrays` (they share one arena). */
+export function sameArena(...arrays: Float64Array[]): boolean {
+  return sharedInstance(...arrays) !== undefined;
+}
+
+let scratch: { ex: Instance; buf: Float64Array; size: number } | null | undefined;
+
+/** A per-thread scratch memory of at least `doubles` doubles (grown by replacing it). */
+function scratchOf(doubles: number): { ex: Instance; buf: Float64Array } | null {
+  if (scratch === null) return null;
+  if (scratch === undefined || scratch.size < doubles) {
+    const size = Math.max(doubles, 2 * (scratch?.size ?? 0));
+    const inst = instantiate(8 * size);
+    if (!inst) {
+      scratch = null;
+      return null;
+    }
+    scratch = { ex: inst.ex, buf: new Float64Array(inst.mem.buffer, 0, size), size };
+  }
+  return scratch;
+}
+
+/**
+ * The SIMD part of predictionResponseRow: accumulates into out[0..k] (already zeroed) the contributions of
+ * samples 0..G-1 with G = TANGENT_LANES * floor(M / TANGENT_LANES), and returns G (0 if WebAssembly is
+ * unavailable); the caller handles samples G..M-1 in JS. In place when Cc, dl, Rt, P and out share one
+ * `wasmArrays` memory and P is long enough; otherwise through the scratch memory.
+ */
+export function tangentRowSimd(
+  k: number,
+  M: number,
+  N1: number,
+  Cc: Float64Array,
+  dl: Float64Array,
+  Rt: Float64Array,
+  P: Float64Array,
+  out: Float64Array,
+): number {
+  const groups = Math.floor(M / TANGENT_LANES);
+  const G = groups * TANGENT_LANES;
+  if (groups === 0) return 0;
+  const pLen = TANGENT_LANES * (k + 1);
+  const own = P.length >= pLen ? sharedInstance(Cc, dl, Rt, P, out) : undefined;
+  if (own) {
+    own.tangent(k, groups, N1, Cc.byteOffset, dl.byteOffset, Rt.byteOffset, P.byteOffset, out.byteOffset);
+    return G;
+  }
+  // Copy: Cc rows 0..G-1 (columns < k are read), Rt rows 0..k-1, dl; then P and out.
+  const nCc = G * N1;
+  const nRt = k * N1;
+  const sc = scratchOf(nCc + nRt + G + pLen + k + 1 + 8);
+  if (!sc) return 0;
+  const { buf, ex } = sc;
+  const at = (off: number) => 8 * off;
+  let off = 0;
+  buf.set(Cc.subarray(0, nCc), off);
+  const ccOff = off;
+  off += nCc;
+  const rtOff = off;
+  buf.set(Rt.subarray(0, nRt), off);
+  off += nRt;
+  off += off & 1;
+  const dlOff = off;
+  buf.set(dl.subarray(0, G), off);
+  off += G;
+  off += off & 1;
+  const pOff = off;
+  off += pLen;
+  const outOff = off;
+  buf.fill(0, outOff, outOff + k + 1);
+  ex.tangent(k, groups, N1, at(ccOff), at(dlOff), at(rtOff), at(pOff), at(outOff));
+  out.set(buf.subarray(outOff, outOff + k + 1));
+  return G;
+}
+
+/**
+ * out[j] += sum_i X[i*stride + j] v_i for i < M, j < ncols. Whole four-row blocks run in the SIMD kernel
+ * when X, v and out share one arena (bit-identical to the JS loop), the rest in colDotsJs.
+ */
+export function colDots(
+  X: Float64Array,
+  M: number,
+  stride: number,
+  ncols: number,
+  v: Float64Array,
+  out: Float64Array,
+): void {
+  const quads = Math.floor(M / 4);
+  const ex = quads > 0 && ncols > 0 ? sharedInstance(X, v, out) : undefined;
+  if (ex) ex.colDots(X.byteOffset, v.byteOffset, out.byteOffset, quads, stride, ncols);
+  colDotsJs(ex ? 4 * quads : 0, X, M, stride, ncols, v, out);
+}
+
+/**
+ * out_i (mode set: =, sub: -=, add: +=) X[i*stride + 0..ncols-1] . c for i < M. Whole four-row blocks run
+ * in the SIMD kernel when X, c and out share one arena (pairwise lane sums: rounding-level differences
+ * from the JS loop), the rest in rowDotsJs.
+ */
+export function rowDots(
+  X: Float64Array,
+  M: number,
+  stride: number,
+  ncols: number,
+  c: Float64Array,
+  out: Float64Array,
+  mode: RowMode,
+): void {
+  const quads = Math.floor(M / 4);
+  const ex = quads > 0 ? sharedInstance(X, c, out) : undefined;
+  if (ex) ex.rowDots(X.byteOffset, c.byteOffset, out.byteOffset, quads, stride, ncols, ROW_MODES[mode]);
+  rowDotsJs(ex ? 4 * quads : 0, X, M, stride, ncols, c, out, mode);
+}

@@ -1,0 +1,263 @@
+// WebAssembly SIMD (f64x2) bodies of the Monte-Carlo solver's hot loops, assembled with src/util/wasm.ts.
+// All arguments are byte addresses / counts in one linear memory (see wasm.ts for the calling side):
+//   tangent(k, groups, N1, cc, dl, rt, p, out): predictionResponseRow over `groups` blocks of TANGENT_LANES
+//     samples; per sample the same operations in the same order as the JS loop (bit-identical results).
+//   colDots(x, v, out, quads, stride, ncols): out[j] += sum_i X[i,j] v_i over four-row blocks (JS order:
+//     bit-identical to colDotsJs).
+//   rowDots(x, c, out, quads, stride, ncols, mode): out_i (mode 0: =, 1: -=, 2: +=) X[i, 0..ncols-1] . c
+//     (pairwise lane sums: differs from rowDotsJs at rounding level).
+import {
+  addTo,
+  anyTrue,
+  F64,
+  f64add,
+  f64c,
+  f64load,
+  f64mul,
+  f64store,
+  f64sub,
+  get,
+  I32,
+  i32add,
+  i32and,
+  i32c,
+  i32eq,
+  i32mul,
+  i32shl,
+  i32sub,
+  ifElse,
+  ins,
+  Locals,
+  lane,
+  replaceLane,
+  set,
+  splat,
+  sum,
+  V128,
+  vadd,
+  vload,
+  vload64splat,
+  vmul,
+  vne,
+  vor,
+  vstore,
+  vzero,
+  type WasmFunction,
+  wasmModuleBytes,
+  whileLt,
+} from "../../util/wasm.js";
+
+/** Samples per block of the tangent kernel (a multiple of 4; 2 per f64x2 vector). */
+export const TANGENT_LANES = 8;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function tangentBody(lanes: number): number[] {
+  const U = lanes / 2;
+  const [k, groups, N1, cc, dl, rt, p, out] = range(8);
+  const L = new Locals(8);
+  const [rowB, grpB, ccEnd, s, zero, ps, pa, pr, pend, q, po, poEnd] = L.add(I32, 12);
+  const acc = L.add(V128, U);
+  const d = L.add(V128, U);
+  const [r, e0, e1] = L.add(V128, 3);
+  const wB = 8 * lanes;
+  /** local = base + get(i) * get(j) */
+  const mulAdd = (dst: number, base: number, i: number, j: number[]) =>
+    ins(get(base), get(i), j, i32mul, i32add, set(dst));
+  const pStore = (u: number, value: number[]) => ins(get(ps), value, vstore(16 * u));
+  const backward = ins(
+    ins(get(s), i32c(1), i32sub, set(s)),
+    mulAdd(ps, p, s, i32c(wB)),
+    ins(get(cc), get(s), i32c(3), i32shl, i32add, set(q)),
+    // P[s] := c_s of the block's samples (read down the sample-major history with stride N1).
+    ...range(U).map((u) =>
+      ins(
+        pStore(u, ins(get(q), f64load(), splat, get(q), get(rowB), i32add, f64load(), replaceLane(1))),
+        ins(get(q), get(rowB), i32c(1), i32shl, i32add, set(q)),
+      ),
+    ),
+    ifElse(
+      ins(...range(U).map((u) => ins(get(ps), vload(16 * u), vzero, vne, u > 0 ? vor : [])), anyTrue),
+      ins(
+        ...acc.map((a) => ins(vzero, set(a))),
+        ins(get(ps), i32c(wB), i32add, set(pa)),
+        mulAdd(pr, rt, s, get(rowB)),
+        ins(get(pr), get(s), i32c(3), i32shl, i32add, set(pr)),
+        addTo(pr, i32c(8)),
+        ins(get(pr), get(k), get(s), i32sub, i32c(3), i32shl, i32add, set(pend)),
+        whileLt(
+          pr,
+          pend,
+          ins(
+            ins(get(pr), vload64splat(), set(r)),
+            ...acc.map((a, u) => ins(get(a), get(pa), vload(16 * u), get(r), vmul, vadd, set(a))),
+            addTo(pa, i32c(wB)),
+            addTo(pr, i32c(8)),
+          ),
+        ),
+        ...acc.map((a, u) => pStore(u, ins(get(ps), vload(16 * u), get(a), vmul))),
+      ),
+      ins(...range(U).map((u) => pStore(u, vzero))),
+    ),
+  );
+  /** out[s] += ((d0 P0 + d1 P1) + d2 P2) + d3 P3 for each run of four samples, as in the JS loop. */
+  const chunk = (h: number) =>
+    ins(
+      ins(get(d[2 * h]), get(ps), vload(32 * h), vmul, set(e0)),
+      ins(get(d[2 * h + 1]), get(ps), vload(32 * h + 16), vmul, set(e1)),
+      get(po),
+      get(po),
+      f64load(),
+      ins(get(e0), lane(0), get(e0), lane(1), f64add, get(e1), lane(0), f64add, get(e1), lane(1), f64add),
+      f64add,
+      f64store(),
+    );
+  const code = ins(
+    ins(get(N1), i32c(3), i32shl, set(rowB)),
+    ins(get(rowB), i32c(lanes), i32mul, set(grpB)),
+    mulAdd(ccEnd, cc, groups, get(grpB)),
+    whileLt(
+      cc,
+      ccEnd,
+      ins(
+        mulAdd(ps, p, k, i32c(wB)),
+        ...range(U).map((u) => pStore(u, ins(f64c(1), splat))),
+        ins(get(k), set(s)),
+        whileLt(zero, s, backward),
+        ...d.map((dv, u) => ins(get(dl), vload(16 * u), set(dv))),
+        ins(get(p), set(ps), get(out), set(po)),
+        ins(get(out), get(k), i32c(1), i32add, i32c(3), i32shl, i32add, set(poEnd)),
+        whileLt(po, poEnd, ins(...range(U / 2).map(chunk), addTo(ps, i32c(wB)), addTo(po, i32c(8)))),
+        addTo(cc, get(grpB)),
+        addTo(dl, i32c(wB)),
+      ),
+    ),
+    [0x0b],
+  );
+  return [...L.encode(), ...code];
+}
+
+/** Pointers p[r] = z + r * stride bytes to four consecutive rows. */
+const rows4 = (p: number[], z: number, strB: number) =>
+  ins(get(z), set(p[0]), ...[1, 2, 3].map((r) => sum(p[r], p[r - 1], strB)));
+
+function colDotsBody(): number[] {
+  const [z, v, dots, quads, stride, ncols] = range(6);
+  const L = new Locals(6);
+  const [strB, vEnd, pd, pdPairs, pdEnd] = L.add(I32, 5);
+  const p = L.add(I32, 4);
+  const vv = L.add(V128, 4);
+  const sv = L.add(F64, 4);
+  const wide = (off: number) =>
+    ins(
+      get(pd),
+      get(pd),
+      vload(off),
+      ...[0, 1, 2, 3].map((r) => ins(get(p[r]), vload(off), get(vv[r]), vmul, r > 0 ? vadd : [])),
+      vadd,
+      vstore(off),
+    );
+  const code = ins(
+    ins(get(stride), i32c(3), i32shl, set(strB)),
+    ins(get(quads), i32c(5), i32shl, get(v), i32add, set(vEnd)),
+    ins(get(ncols), i32c(-2), i32and, i32c(3), i32shl, get(dots), i32add, set(pdPairs)),
+    ins(get(ncols), i32c(3), i32shl, get(dots), i32add, set(pdEnd)),
+    whileLt(
+      v,
+      vEnd,
+      ins(
+        ...[0, 1, 2, 3].map((r) => ins(get(v), f64load(8 * r), set(sv[r]), get(sv[r]), splat, set(vv[r]))),
+        rows4(p, z, strB),
+        ins(get(dots), set(pd)),
+        whileLt(pd, pdPairs, ins(wide(0), ...p.map((q) => addTo(q, i32c(16))), addTo(pd, i32c(16)))),
+        whileLt(
+          pd,
+          pdEnd,
+          ins(
+            get(pd),
+            get(pd),
+            f64load(),
+            ...[0, 1, 2, 3].map((r) => ins(get(p[r]), f64load(), get(sv[r]), f64mul, r > 0 ? f64add : [])),
+            f64add,
+            f64store(),
+            ...p.map((q) => addTo(q, i32c(8))),
+            addTo(pd, i32c(8)),
+          ),
+        ),
+        ins(get(z), get(strB), i32c(2), i32shl, i32add, set(z)),
+        addTo(v, i32c(32)),
+      ),
+    ),
+    [0x0b],
+  );
+  return [...L.encode(), ...code];
+}
+
+function rowDotsBody(): number[] {
+  const [z, dots, v, quads, stride, ncols, mode] = range(7);
+  const L = new Locals(7);
+  const [strB, vEnd, pd, pdPairs, pdEnd] = L.add(I32, 5);
+  const p = L.add(I32, 4);
+  const acc = L.add(V128, 4);
+  const sv = L.add(F64, 4);
+  const [t] = L.add(V128, 1);
+  const [x] = L.add(F64, 1);
+  const code = ins(
+    ins(get(stride), i32c(3), i32shl, set(strB)),
+    ins(get(quads), i32c(5), i32shl, get(v), i32add, set(vEnd)),
+    ins(get(ncols), i32c(-2), i32and, i32c(3), i32shl, get(dots), i32add, set(pdPairs)),
+    ins(get(ncols), i32c(3), i32shl, get(dots), i32add, set(pdEnd)),
+    whileLt(
+      v,
+      vEnd,
+      ins(
+        ...acc.map((a) => ins(vzero, set(a))),
+        rows4(p, z, strB),
+        ins(get(dots), set(pd)),
+        whileLt(
+          pd,
+          pdPairs,
+          ins(
+            ins(get(pd), vload(), set(t)),
+            ...acc.map((a, r) => ins(get(a), get(p[r]), vload(), get(t), vmul, vadd, set(a))),
+            ...p.map((q) => addTo(q, i32c(16))),
+            addTo(pd, i32c(16)),
+          ),
+        ),
+        ...acc.map((a, r) => ins(get(a), lane(0), get(a), lane(1), f64add, set(sv[r]))),
+        whileLt(
+          pd,
+          pdEnd,
+          ins(
+            ins(get(pd), f64load(), set(x)),
+            ...sv.map((sr, r) => ins(get(sr), get(p[r]), f64load(), get(x), f64mul, f64add, set(sr))),
+            ...p.map((q) => addTo(q, i32c(8))),
+            addTo(pd, i32c(8)),
+          ),
+        ),
+        ifElse(
+          ins(get(mode), i32c(0), i32eq),
+          ins(...sv.map((sr, r) => ins(get(v), get(sr), f64store(8 * r)))),
+          ifElse(
+            ins(get(mode), i32c(1), i32eq),
+            ins(...sv.map((sr, r) => ins(get(v), get(v), f64load(8 * r), get(sr), f64sub, f64store(8 * r)))),
+            ins(...sv.map((sr, r) => ins(get(v), get(v), f64load(8 * r), get(sr), f64add, f64store(8 * r)))),
+          ),
+        ),
+        ins(get(z), get(strB), i32c(2), i32shl, i32add, set(z)),
+        addTo(v, i32c(32)),
+      ),
+    ),
+    [0x0b],
+  );
+  return [...L.encode(), ...code];
+}
+
+export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
+  const fns: WasmFunction[] = [
+    { name: "tangent", params: 8, body: tangentBody(TANGENT_LANES) },
+    { name: "colDots", params: 6, body: colDotsBody() },
+    { name: "rowDots", params: 7, body: rowDotsBody() },
+  ];
+  return wasmModuleBytes(fns);
+}
