@@ -1,6 +1,7 @@
-// Opens the derivation HTML of every shipped model in headless Debian Chromium (playwright-core) and checks
-// that KaTeX rendered (no .katex-error, many .katex), that the KaTeX fonts load from the inlined data: URLs,
-// and that the page makes no network request. Skipped, with a message, only when /usr/bin/chromium is absent.
+// Opens the derivation HTML of every shipped model and of a hand-built vector model in headless Debian Chromium
+// (playwright-core) and checks that KaTeX rendered (no .katex-error, many .katex), that the KaTeX fonts load
+// from the inlined data: URLs, and that the page makes no network request. Skipped, with a message, only when
+// /usr/bin/chromium is absent.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,9 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDmftSystem } from "../src/dmft/index.js";
 import { renderHtml } from "../src/latex/index.js";
 import { loadDerived } from "../src/symbolic/index.js";
+import { COMMITTEE_LOGISTIC, vectorDerived } from "./fixtures/vector-derived.js";
 import { CHROMIUM, HAVE_CHROMIUM, launchChromium, SHIPPED_MODELS } from "./helpers/shared.js";
 
 const MODELS = SHIPPED_MODELS;
+const FIXTURE = COMMITTEE_LOGISTIC.name;
 const HAVE = HAVE_CHROMIUM;
 if (!HAVE)
   console.warn(`latex-browser.test: SKIPPED — ${CHROMIUM} not found (install Debian's chromium package)`);
@@ -28,11 +31,13 @@ describe.skipIf(!HAVE)(`derivation HTML in headless Chromium (${CHROMIUM})`, () 
     await browser?.close();
   });
 
-  it.each(MODELS)(
+  // Plus a hand-built vector model (K = 3, sign labels, gradient and Hessian listed entry by entry).
+  it.each([...MODELS, FIXTURE])(
     "%s: KaTeX rendered, fonts loaded from data: URLs, no network",
     async (m) => {
       const file = join(dir, `${m}.html`);
-      writeFileSync(file, renderHtml(buildDmftSystem(loadDerived(`models/${m}.yaml`))));
+      const derived = m === FIXTURE ? vectorDerived(COMMITTEE_LOGISTIC) : loadDerived(`models/${m}.yaml`);
+      writeFileSync(file, renderHtml(buildDmftSystem(derived)));
       const page = await browser.newPage();
       const external: string[] = [];
       page.on("request", (r) => {

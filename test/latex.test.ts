@@ -1,4 +1,4 @@
-// LaTeX and HTML rendering of the DMFT system: golden .tex files for the logistic and linear models
+// LaTeX and HTML rendering of the DMFT system: golden .tex files for the logistic, linear and erf-committee models
 // (regenerate on purpose with UPDATE_GOLDEN=1), a self-contained HTML page, escaping of user text, and
 // writeDerivationDocs.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,18 +12,23 @@ import { escapeTex } from "../src/latex/tex.js";
 import { parseModel } from "../src/model/load.js";
 import { derive, loadDerived } from "../src/symbolic/index.js";
 import { RunError } from "../src/util/errors.js";
+import { COMMITTEE_LOGISTIC, vectorDerived } from "./fixtures/vector-derived.js";
 
 describe("renderTex", () => {
-  it.each(["logistic-regression", "linear-regression"])("%s matches test/golden/%s.tex", (m) => {
-    const tex = renderTex(buildDmftSystem(loadDerived(`models/${m}.yaml`)));
-    const golden = `test/golden/${m}.tex`;
-    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(golden, tex);
-    expect(
-      existsSync(golden),
-      `${golden} missing: run UPDATE_GOLDEN=1 npx vitest run test/latex.test.ts`,
-    ).toBe(true);
-    expect(tex).toBe(readFileSync(golden, "utf8"));
-  });
+  // committee-erf (K = K* = 2) pins the matrix form of issue 7; the k = 1 goldens must stay byte-identical.
+  it.each(["logistic-regression", "linear-regression", "committee-erf"])(
+    "%s matches test/golden/%s.tex",
+    (m) => {
+      const tex = renderTex(buildDmftSystem(loadDerived(`models/${m}.yaml`)));
+      const golden = `test/golden/${m}.tex`;
+      if (process.env.UPDATE_GOLDEN === "1") writeFileSync(golden, tex);
+      expect(
+        existsSync(golden),
+        `${golden} missing: run UPDATE_GOLDEN=1 npx vitest run test/latex.test.ts`,
+      ).toBe(true);
+      expect(tex).toBe(readFileSync(golden, "utf8"));
+    },
+  );
 
   it("is a standalone article with amsmath and amssymb and the required sections", () => {
     const tex = renderTex(buildDmftSystem(loadDerived("models/logistic-regression.yaml")));
@@ -43,6 +48,18 @@ describe("renderTex", () => {
     ])
       expect(tex).toContain(`\\section{${title}}`);
     expect(tex).toContain("\\ell(r; y) &= -y \\operatorname{sigmoid}\\left(-y r\\right)");
+  });
+
+  it("vector model: the matrix sections, the gradient and Hessian with pmatrix, and an HTML page without errors", () => {
+    const s = buildDmftSystem(vectorDerived(COMMITTEE_LOGISTIC));
+    const tex = renderTex(s);
+    expect(tex).toContain("\\section{The DMFT system}");
+    expect(tex).toContain("\\ell(r; y) = \\nabla_r L(r; y) = \\begin{pmatrix} \\ell_{1}(r; y)");
+    expect(tex).toContain("\\frac{dQ}{dt} &= ");
+    expect(tex).toContain("J^{(s)}_s &= I_K");
+    const html = renderHtml(s);
+    expect(html).not.toContain("katex-error");
+    expect((html.match(/class="katex-display"/g) ?? []).length).toBeGreaterThan(20);
   });
 
   it("escapes user text (name, description) in LaTeX and HTML", () => {

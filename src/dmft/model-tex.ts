@@ -63,6 +63,43 @@ export function visible(tex: string): number {
     .replace(/[{}\s]/g, "").length;
 }
 
+/**
+ * Breaks an expression at top-level + and - into chunks of about `width` visible characters (LaTeX by `tex`)
+ * for multi-line displays; later chunks start with their sign.
+ */
+export function splitExpr(e: Expr, tex: (x: Expr) => string, width = 40): string[] {
+  const isSum = (x: Expr) => x.k === "add" || x.k === "sub";
+  // Top-level terms; a long product with a sum factor is opened with \Big( ... \Big) so it may break too.
+  const pieces = (x: Expr): string[] => {
+    const terms: Array<{ s: number; e: Expr }> = [];
+    topTerms(x, 1, terms);
+    return terms.flatMap((t, i) => {
+      const sign = i === 0 ? (t.s < 0 ? "-" : "") : t.s < 0 ? "- " : "+ ";
+      const body = tex(t.e);
+      const f = t.e;
+      if (visible(body) <= width || f.k !== "mul" || !(isSum(f.a) || isSum(f.b)))
+        return [`${sign}${factorOf(f, body)}`];
+      const sumRight = isSum(f.b);
+      const inner = pieces(sumRight ? f.b : f.a);
+      const other = sumRight ? f.a : f.b;
+      const otherTex = factorOf(other, tex(other));
+      inner[0] = `${sign}${sumRight ? `${otherTex} ` : ""}\\Big(${inner[0]}`;
+      inner[inner.length - 1] += `\\Big)${sumRight ? "" : ` ${otherTex}`}`;
+      return inner;
+    });
+  };
+  const chunks: string[] = [];
+  let line = "";
+  for (const piece of pieces(e)) {
+    if (line !== "" && visible(line) + visible(piece) > width) {
+      chunks.push(line);
+      line = piece;
+    } else line = line === "" ? piece : `${line} ${piece}`;
+  }
+  chunks.push(line);
+  return chunks;
+}
+
 export class ModelTex {
   private readonly params: string[];
 
@@ -70,7 +107,7 @@ export class ModelTex {
     this.params = Object.keys(derived.model.parameters);
   }
 
-  private parse(text: string, vars: string[], what: string): Expr {
+  parse(text: string, vars: string[], what: string): Expr {
     return parseExpr(text, { where: `${this.derived.model.name}: ${what}`, vars, params: this.params });
   }
 
@@ -99,41 +136,16 @@ export class ModelTex {
       const t = toLatex(arg === undefined ? x : substitute(x, VARS[name][0], sym(SLOT)));
       return arg === undefined ? t : t.replaceAll(`\\mathrm{${SLOT}}`, by);
     };
-    const isSum = (x: Expr) => x.k === "add" || x.k === "sub";
-    // Top-level terms; a long product with a sum factor is opened with \Big( ... \Big) so it may break too.
-    const pieces = (x: Expr): string[] => {
-      const terms: Array<{ s: number; e: Expr }> = [];
-      topTerms(x, 1, terms);
-      return terms.flatMap((t, i) => {
-        const sign = i === 0 ? (t.s < 0 ? "-" : "") : t.s < 0 ? "- " : "+ ";
-        const body = tex(t.e);
-        const f = t.e;
-        if (visible(body) <= width || f.k !== "mul" || !(isSum(f.a) || isSum(f.b)))
-          return [`${sign}${factorOf(f, body)}`];
-        const sumRight = isSum(f.b);
-        const inner = pieces(sumRight ? f.b : f.a);
-        const other = sumRight ? f.a : f.b;
-        const otherTex = factorOf(other, tex(other));
-        inner[0] = `${sign}${sumRight ? `${otherTex} ` : ""}\\Big(${inner[0]}`;
-        inner[inner.length - 1] += `\\Big)${sumRight ? "" : ` ${otherTex}`}`;
-        return inner;
-      });
-    };
-    const chunks: string[] = [];
-    let line = "";
-    for (const piece of pieces(e)) {
-      if (line !== "" && visible(line) + visible(piece) > width) {
-        chunks.push(line);
-        line = piece;
-      } else line = line === "" ? piece : `${line} ${piece}`;
-    }
-    chunks.push(line);
-    return chunks;
+    return splitExpr(e, tex, width);
   }
 
   /** Names of the helper functions (sigmoid, softplus) that appear in the model's functions. */
   helpers(): string[] {
-    const all = Object.values(this.derived.text).join(" ");
+    const v = this.derived.vector?.text;
+    const all = [
+      ...Object.values(this.derived.text),
+      ...(v ? [v.loss, v.predict, v.label, ...v.grad, ...v.hess] : []),
+    ].join(" ");
     return ["sigmoid", "softplus"].filter((f) => new RegExp(`\\b${f}\\(`).test(all));
   }
 

@@ -1,5 +1,6 @@
 // buildDmftSystem: Derived -> DmftSystem. Decides which dynamics and special cases apply to the model,
-// substitutes the model's own derivatives into the equations and assembles the document sections.
+// substitutes the model's own derivatives into the equations and assembles the document sections: the
+// scalar system (k = 1) or its matrix version for vector models (Derived.vector present).
 import type { Derived, Dynamics, FnName, ObservableName } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { ModelTex } from "./model-tex.js";
@@ -20,7 +21,29 @@ import {
   onlineSection,
   referencesSection,
 } from "./text-special.js";
-import type { DmftSystem, LinearCase, Section } from "./types.js";
+import {
+  type VCtx,
+  VECTOR_SYMBOLS,
+  vectorDerivativesSection,
+  vectorModelSection,
+  vectorNotationSection,
+  vectorSgfSection,
+} from "./text-vector.js";
+import {
+  VECTOR_KERNELS,
+  vectorDmftSection,
+  vectorKernelsSection,
+  vectorObservables,
+  vectorSchemeSection,
+} from "./text-vector-dmft.js";
+import {
+  vectorGradientFlowSection,
+  vectorLinearSection,
+  vectorOnlineCase,
+  vectorOnlineSection,
+} from "./text-vector-special.js";
+import type { DmftSystem, KernelSpec, LinearCase, OnlineCase, Section } from "./types.js";
+import { VectorTex } from "./vector-tex.js";
 
 const E = "\\mathbb{E}";
 const FNS: FnName[] = ["loss", "l", "dl", "d2l", "label", "pen", "h", "dh"];
@@ -62,23 +85,25 @@ function linearCase(c: Ctx): LinearCase | null {
   return { a: c.derived.fns.dl(0, 0), aTex: c.derived.latex.dl, bTex: c.mt.lAtZero(), lambda: c.ridge };
 }
 
-export function buildDmftSystem(derived: Derived): DmftSystem {
-  const m = derived.model;
-  if (m.k !== 1)
-    throw new UsageError(`${m.source}: the DMFT system is written out for k = 1 only (model has k = ${m.k})`);
-  const { delta, tau } = m.parameters;
-  const c: Ctx = {
-    derived,
-    mt: new ModelTex(derived),
-    delta,
-    tau,
-    rhoStar: m.teacherVariance,
-    s0: m.initStd,
-    ridge: null,
-  };
-  c.ridge = c.mt.ridge();
-  const gradientFlow = tau === 0;
-  const dynamics: Dynamics[] = gradientFlow ? ["gd", "online"] : ["sgf", "gd", "sgd-limit", "sgd", "online"];
+interface Parts {
+  sections: Section[];
+  observables: { name: ObservableName; tex: string }[];
+  kernels: KernelSpec[];
+  symbols: DmftSystem["symbols"];
+  linear: LinearCase | null;
+  online: OnlineCase;
+  sgdLimitEqualsSgf: boolean;
+  functions: DmftSystem["functions"];
+}
+
+function functionsOf(derived: Derived, names: FnName[]): DmftSystem["functions"] {
+  const out: DmftSystem["functions"] = {};
+  for (const f of names) out[f] = { text: derived.text[f], latex: derived.latex[f] };
+  return out;
+}
+
+/** k = kTeacher = 1: the scalar system of theory note §3–5. */
+function scalarParts(c: Ctx, dynamics: Dynamics[]): Parts {
   const linear = linearCase(c);
   const online = onlineCase(c);
   const obs = observables(c);
@@ -99,8 +124,73 @@ export function buildDmftSystem(derived: Derived): DmftSystem {
     onlineSection(c, online, linear),
     referencesSection(),
   ];
-  const functions = {} as DmftSystem["functions"];
-  for (const f of FNS) functions[f] = { text: derived.text[f], latex: derived.latex[f] };
+  return {
+    sections,
+    observables: obs.map((o) => ({ name: o.name, tex: `${o.lhs} = ${o.rhs}` })),
+    kernels: KERNELS,
+    symbols: SYMBOLS,
+    linear,
+    online,
+    sgdLimitEqualsSgf: linear !== null,
+    functions: functionsOf(c.derived, FNS),
+  };
+}
+
+/** k > 1 or kTeacher > 1: the matrix system of theory note §6. */
+function vectorParts(c: Ctx, dynamics: Dynamics[]): Parts {
+  const v: VCtx = { ...c, vt: new VectorTex(c.derived, c.mt) };
+  const online = vectorOnlineCase(v);
+  const obs = vectorObservables(v);
+  const sections: Section[] = [
+    vectorNotationSection(),
+    vectorModelSection(v),
+    vectorDerivativesSection(v),
+    vectorSgfSection(v),
+    vectorDmftSection(v, obs.lines),
+    vectorKernelsSection(v),
+    vectorSchemeSection(v, dynamics),
+    { id: "special", title: "Special cases", level: 1, blocks: [] },
+    vectorGradientFlowSection(v),
+    vectorLinearSection(),
+    vectorOnlineSection(v, online),
+    referencesSection(),
+  ];
+  const vf = v.vt.forms;
+  const functions = functionsOf(c.derived, ["pen", "h", "dh"]);
+  functions.loss = { text: vf.text.loss, latex: vf.latex.loss };
+  functions.label = { text: vf.text.label, latex: vf.latex.label };
+  return {
+    sections,
+    observables: obs.list,
+    kernels: VECTOR_KERNELS,
+    symbols: VECTOR_SYMBOLS,
+    linear: null,
+    online,
+    sgdLimitEqualsSgf: v.vt.hessianConstant(),
+    functions,
+  };
+}
+
+export function buildDmftSystem(derived: Derived): DmftSystem {
+  const m = derived.model;
+  if (!derived.vector && (m.k !== 1 || m.kTeacher !== 1))
+    throw new UsageError(
+      `${m.source}: k = ${m.k}, k_teacher = ${m.kTeacher} but the symbolic stage produced no vector forms`,
+    );
+  const { delta, tau } = m.parameters;
+  const c: Ctx = {
+    derived,
+    mt: new ModelTex(derived),
+    delta,
+    tau,
+    rhoStar: m.teacherVariance,
+    s0: m.initStd,
+    ridge: null,
+  };
+  c.ridge = c.mt.ridge();
+  const gradientFlow = tau === 0;
+  const dynamics: Dynamics[] = gradientFlow ? ["gd", "online"] : ["sgf", "gd", "sgd-limit", "sgd", "online"];
+  const parts = derived.vector ? vectorParts(c, dynamics) : scalarParts(c, dynamics);
   const increments: DmftSystem["increments"] = {};
   for (const d of dynamics) if (INCREMENTS[d]) increments[d] = INCREMENTS[d];
   return {
@@ -108,6 +198,7 @@ export function buildDmftSystem(derived: Derived): DmftSystem {
       name: m.name,
       description: m.description,
       k: m.k,
+      kTeacher: m.kTeacher,
       parameters: { ...m.parameters },
       delta,
       tau,
@@ -115,21 +206,22 @@ export function buildDmftSystem(derived: Derived): DmftSystem {
       initStd: m.initStd,
       time: { ...m.time },
     },
-    functions,
+    functions: parts.functions,
+    ...(derived.vector ? { vector: derived.vector } : {}),
     dynamics,
     increments,
     special: {
       gradientFlow,
-      linear,
-      spectralOracle: linear !== null,
-      online,
-      sgdLimitEqualsSgf: linear !== null,
+      linear: parts.linear,
+      spectralOracle: parts.linear !== null,
+      online: parts.online,
+      sgdLimitEqualsSgf: parts.sgdLimitEqualsSgf,
       binaryLabels: derived.binaryLabels,
     },
-    defaultSolver: linear ? "exact-linear" : "mc",
-    kernels: KERNELS,
-    observables: obs.map((o) => ({ name: o.name, tex: `${o.lhs} = ${o.rhs}` })),
-    symbols: SYMBOLS,
-    sections,
+    defaultSolver: parts.linear ? "exact-linear" : "mc",
+    kernels: parts.kernels,
+    observables: parts.observables,
+    symbols: parts.symbols,
+    sections: parts.sections,
   };
 }

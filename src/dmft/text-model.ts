@@ -2,7 +2,7 @@
 import type { Derived } from "../types.js";
 import { aligned, display, eqLines, p, table } from "./blocks.js";
 import type { ModelTex } from "./model-tex.js";
-import type { Section } from "./types.js";
+import type { Block, Section } from "./types.js";
 
 export interface Ctx {
   derived: Derived;
@@ -65,6 +65,16 @@ const ROLES: Record<string, string> = {
   tau: "SGF noise level $\\tau = \\eta/B$",
 };
 
+/** The model's parameters with their values and roles. */
+export function parameterTable(c: Ctx): Block {
+  const params = Object.entries(c.derived.model.parameters).map(([k, v]) => [
+    `$${c.mt.param(k)}$`,
+    `$${texNum(v)}$`,
+    ROLES[k] ?? "model parameter",
+  ]);
+  return table(["Symbol", "Value", "Role"], params);
+}
+
 export function modelSection(c: Ctx): Section {
   const { derived, mt } = c;
   const m = derived.model;
@@ -77,11 +87,6 @@ export function modelSection(c: Ctx): Section {
           `\\hat{y}(r) &= ${act}`,
           `L(r; y) &= ${lossY}\\,\\Big|_{\\hat{y} = \\hat{y}(r)} = ${derived.latex.loss}`,
         ];
-  const params = Object.entries(m.parameters).map(([k, v]) => [
-    `$${mt.param(k)}$`,
-    `$${texNum(v)}$`,
-    ROLES[k] ?? "model parameter",
-  ]);
   return {
     id: "model",
     title: "Model",
@@ -102,7 +107,7 @@ export function modelSection(c: Ctx): Section {
         `Initialisation $\\theta^0_j \\sim \\mathcal{N}(0, s_0^2)$ with $s_0 = ${texNum(c.s0)}$, independent of ` +
           `$\\theta^*$; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`,
       ),
-      table(["Symbol", "Value", "Role"], params),
+      parameterTable(c),
     ],
   };
 }

@@ -1,7 +1,7 @@
-// The DmftSystem type: the DMFT equations of a model (theory note §3–5) as data the solvers can read
+// The DmftSystem type: the DMFT equations of a model (theory note §3–6) as data the solvers can read
 // (which dynamics and special cases apply, which kernels exist) and as LaTeX content blocks that
 // src/latex renders to a .tex document and a KaTeX HTML page.
-import type { Dynamics, FnName, ObservableName } from "../types.js";
+import type { Dynamics, FnName, ObservableName, VectorForms } from "../types.js";
 
 /** A piece of a paragraph: trusted prose, inline math, or user text (escaped by each renderer). */
 export type Inline = string | { math: string } | { user: string };
@@ -52,7 +52,10 @@ export interface OnlineCase {
   closed: boolean;
   /** Ridge coefficient when closed. */
   lambda: number | null;
-  /** LaTeX of dm/dt and dq/dt with the model's l and h substituted. */
+  /**
+   * LaTeX of dm/dt and dq/dt with the model's l and h substituted. Vector models: the matrix right-hand sides of
+   * dM/dt and dQ/dt in l(w; y) (the document writes the model's gradient at r = w below them).
+   */
   dm: string;
   dq: string;
 }
@@ -62,6 +65,7 @@ export interface DmftSystem {
     name: string;
     description: string;
     k: number;
+    kTeacher: number;
     parameters: Record<string, number>;
     delta: number;
     tau: number;
@@ -69,8 +73,13 @@ export interface DmftSystem {
     initStd: number;
     time: { T: number; dt: number };
   };
-  /** The model's functions (mathjs text and LaTeX right-hand sides, from the symbolic stage). */
-  functions: Record<FnName, { text: string; latex: string }>;
+  /**
+   * The model's functions (mathjs text and LaTeX right-hand sides, from the symbolic stage). Vector models have
+   * loss (composed, in r1..rK), label, pen, h, dh only; their gradient and Hessian are in `vector`.
+   */
+  functions: Partial<Record<FnName, { text: string; latex: string }>>;
+  /** Vector models (k > 1 or kTeacher > 1): Derived.vector (names, text and LaTeX of loss, grad, hess, ...). */
+  vector?: VectorForms;
   /** Dynamics whose DMFT this system describes at the model's parameters (sgd: simulation only). */
   dynamics: Dynamics[];
   /** The increment dxi_k of the discrete scheme for each solvable dynamics, LaTeX. */
@@ -91,6 +100,7 @@ export interface DmftSystem {
   /** The solver the toolkit uses by default for this model. */
   defaultSolver: "exact-linear" | "mc";
   kernels: KernelSpec[];
+  /** Reported observables; vector models list the overlap entries Q_a_b (a <= b) and M_a_c by name. */
   observables: { name: ObservableName; tex: string }[];
   /** Table of symbols: LaTeX symbol and meaning (prose with $...$ inline math). */
   symbols: { tex: string; meaning: string }[];
