@@ -3,26 +3,7 @@
 // row-major U x U block: Cc[(i N1 + s) UU], H[i UU], Rt[(s N1 + a) UU] = R[a,s], out[s UU].
 // Scalar models (U = 1) use the specialised kernels of responses.ts; tests check that both agree.
 
-/** C = A B for U x U blocks (row-major) at the given offsets; C must not alias A or B. */
-function mulInto(
-  U: number,
-  A: Float64Array,
-  ao: number,
-  B: Float64Array,
-  bo: number,
-  C: Float64Array,
-  co: number,
-) {
-  for (let a = 0; a < U; a++) {
-    for (let b = 0; b < U; b++) {
-      let s = 0;
-      for (let c = 0; c < U; c++) s += A[ao + a * U + c] * B[bo + c * U + b];
-      C[co + a * U + b] = s;
-    }
-  }
-}
-
-/** C += A B for U x U blocks. */
+/** C += A B for U x U blocks (row-major, at the given offsets); C must not alias A or B. */
 function mulAdd(
   U: number,
   A: Float64Array,
@@ -94,7 +75,8 @@ export function predictionResponseRowGeneric(
       }
       P.fill(0, S, S + UU);
       for (let a = s + 1; a <= k; a++) mulAdd(U, P, a * UU, Rt, (s * N1 + a) * UU, P, S);
-      mulInto(U, P, S, Cc, co, P, s * UU);
+      P.fill(0, s * UU, (s + 1) * UU);
+      mulAdd(U, P, S, Cc, co, P, s * UU);
     }
     for (let s = 0; s <= k; s++) mulAdd(U, H, i * UU, P, s * UU, out, s * UU);
   }
