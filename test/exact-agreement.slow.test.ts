@@ -1,10 +1,12 @@
 // Slow agreement tests of the exact solvers: the Monte-Carlo DMFT at large delta converges to the online
 // limit like 1/delta (logistic regression, sign teacher), and the exact linear equations against a larger
-// MC solve at tau = 0.5. Numbers of record (convergence table) are in docs/special-cases.md.
+// MC solve at tau = 0.5; the same convergence for the erf committee (k = k* = 2). Numbers of record (convergence table) are in docs/special-cases.md.
 import { describe, expect, it } from "vitest";
+import { overlapNames } from "../src/observables/names.js";
 import { solveExactLinear, solveOnline } from "../src/solvers/exact/index.js";
 import { solveMc } from "../src/solvers/mc/index.js";
-import type { ObservableName } from "../src/types.js";
+import { loadDerived } from "../src/symbolic/index.js";
+import type { ObservableName, Result } from "../src/types.js";
 import { handDerived } from "./fixtures/hand-models.js";
 
 const P = { tau: 0.5, lambda: 0.05, sigma: 0.3 };
@@ -38,4 +40,34 @@ describe("exact linear equations vs a large MC solve", () => {
       });
     }
   }, 180000);
+});
+
+describe("erf committee (k = k* = 2): MC DMFT at large delta vs the online (Saad-Solla) limit, same dt", () => {
+  const keys: ObservableName[] = ["train_loss", ...overlapNames(2, 2).map((e) => e.name)];
+  const committee = (delta: number) => loadDerived("models/committee-erf.yaml", { delta });
+  /** Whether every entry at every time is within 4 SE + 1% of the oracle, and the largest |error| / SE. */
+  async function check(delta: number, oracle: Result) {
+    const mc = await solveMc(committee(delta), { dynamics: "sgf", T: 2, dt: 0.1, samples: 20000, seed: 3 });
+    let ok = true;
+    let worst = 0;
+    for (const key of keys) {
+      for (let k = 1; k < mc.t.length; k++) {
+        const err = Math.abs(mc.observables[key]![k] - oracle.observables[key]![k]);
+        const se = mc.stderr[key]![k];
+        worst = Math.max(worst, err / se);
+        if (!(err <= 4 * se + 0.01 * Math.abs(oracle.observables[key]![k]))) ok = false;
+      }
+    }
+    return { ok, worst };
+  }
+  it("agrees within 4 SE + 1% at delta = 80 and is rejected at delta = 5 (error ~ 1/delta)", async () => {
+    const oracle = solveOnline(committee(80), { T: 2, dt: 0.1, discrete: true });
+    const far = await check(80, oracle);
+    const near = await check(5, oracle);
+    console.log(
+      `committee vs online: max |error| / SE ${far.worst.toFixed(2)} at delta 80, ${near.worst.toFixed(2)} at 5`,
+    );
+    expect(far.ok).toBe(true);
+    expect(near.ok).toBe(false);
+  }, 120_000);
 });
