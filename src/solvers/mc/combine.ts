@@ -10,7 +10,11 @@ import type { GroupOut, SchemeParams } from "./group.js";
 
 type Series = Partial<Record<ObservableName, Float64Array | number[]>>;
 
-function groupSeries(derived: Derived, out: GroupOut, rhoStar: number): Series {
+/**
+ * Observables of one group solve. Vector-model test observables (a quadrature in k + k* dimensions per time)
+ * are computed only at every `every`-th step: the dt/2 solve of --extrapolate is read at even steps only.
+ */
+function groupSeries(derived: Derived, out: GroupOut, rhoStar: number, every = 1): Series {
   const { k: U, kTeacher: V } = derived.model;
   const N1 = out.train_loss.length;
   const s: Series = { train_loss: out.train_loss };
@@ -20,13 +24,15 @@ function groupSeries(derived: Derived, out: GroupOut, rhoStar: number): Series {
     if (gauss.test_error) s.test_error = gauss.test_error;
   } else {
     const test = Array.from({ length: N1 }, (_, k) =>
-      vectorTestObservables(
-        derived.vec,
-        out.Q.subarray(k * U * U, (k + 1) * U * U),
-        out.M.subarray(k * U * V, (k + 1) * U * V),
-        rhoStar,
-        derived.binaryLabels,
-      ),
+      k % every !== 0
+        ? { test_loss: Number.NaN, test_error: Number.NaN }
+        : vectorTestObservables(
+            derived.vec,
+            out.Q.subarray(k * U * U, (k + 1) * U * U),
+            out.M.subarray(k * U * V, (k + 1) * U * V),
+            rhoStar,
+            derived.binaryLabels,
+          ),
     );
     s.test_loss = test.map((o) => o.test_loss);
     if (derived.binaryLabels) s.test_error = test.map((o) => o.test_error ?? Number.NaN);
@@ -46,7 +52,7 @@ export function combineGroups(derived: Derived, levels: SchemeParams[], outs: Gr
   for (let g = 0; g < G; g++) {
     const s = groupSeries(derived, outs[g], rhoStar);
     if (levels.length > 1) {
-      const fine = groupSeries(derived, outs[G + g], rhoStar);
+      const fine = groupSeries(derived, outs[G + g], rhoStar, 2);
       for (const key of Object.keys(s) as ObservableName[]) {
         const c = s[key]!;
         const f = fine[key]!;
