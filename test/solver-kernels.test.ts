@@ -1,12 +1,14 @@
 // The WebAssembly SIMD kernels of the Monte-Carlo solver against their JS reference loops on random inputs,
 // including sample counts that are not a multiple of the lane width and blocks of zero c (skipped rows).
 import { describe, expect, it } from "vitest";
-import { appendOrthonormalColumn } from "../src/solvers/mc/linalg.js";
+import { appendOrthonormalColumns } from "../src/solvers/mc/linalg.js";
 import { predictionResponseRow, predictionResponseRowsJs } from "../src/solvers/mc/responses.js";
 import {
   arenaDoubles,
   colDots,
+  colDotsBlock,
   rowDots,
+  rowDotsBlock,
   sameArena,
   TANGENT_LANES,
   tangentRowSimd,
@@ -107,13 +109,88 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
       }
     });
 
-    it(`appendOrthonormalColumn in an arena matches plain arrays to 1e-12, M = ${M}`, () => {
+    it(`appendOrthonormalColumns (one column) in an arena matches plain arrays to 1e-12, M = ${M}`, () => {
       const { X: Z, v, c: dots } = setup();
       const [Zr, vr, dr] = [Float64Array.from(Z), Float64Array.from(v), new Float64Array(stride)];
-      appendOrthonormalColumn(Zr, M, stride, ncols, vr, dr);
-      appendOrthonormalColumn(Z, M, stride, ncols, v, dots);
+      appendOrthonormalColumns(Zr, M, stride, ncols, 1, vr, dr);
+      appendOrthonormalColumns(Z, M, stride, ncols, 1, v, dots);
       const col = (A: Float64Array) => Float64Array.from({ length: M }, (_, i) => A[i * stride + ncols]);
       expect(maxRelDiff(col(Z), col(Zr))).toBeLessThan(1e-12);
+    });
+  }
+
+  for (const [M, ncols, m] of [
+    [203, 17, 2],
+    [200, 16, 3],
+    [61, 1, 5],
+    [3, 2, 2],
+  ]) {
+    const stride = ncols + m + 1;
+    const setup = () => {
+      const rng = new Rng(M, ncols, m);
+      const arena = new WasmArena(arenaDoubles(M * stride, m * M, m * stride, m * M));
+      const [X, V, C, out] = [
+        arena.f64(M * stride),
+        arena.f64(m * M),
+        arena.f64(m * stride),
+        arena.f64(m * M),
+      ];
+      for (let i = 0; i < M * stride; i++) X[i] = rng.normal();
+      for (let i = 0; i < m * M; i++) V[i] = rng.normal();
+      for (let j = 0; j < m * stride; j++) C[j] = rng.normal();
+      return { X, V, C, out };
+    };
+
+    it(`colDotsBlock equals colDots per vector bit for bit, M = ${M}, ${ncols} columns, ${m} vectors`, () => {
+      const { X, V, C } = setup();
+      const ref = Float64Array.from(C);
+      for (let t = 0; t < m; t++) {
+        colDots(X, M, stride, ncols, V.subarray(t * M, (t + 1) * M), ref.subarray(t * stride));
+      }
+      colDotsBlock(X, M, stride, ncols, m, V, M, C, stride);
+      expect(Array.from(C)).toEqual(Array.from(ref));
+    });
+
+    it(`rowDotsBlock matches the JS loop to 1e-12, M = ${M}, ${ncols} columns, ${m} vectors`, () => {
+      const { X, V, C, out } = setup();
+      out.set(V);
+      const ref = Float64Array.from(V);
+      for (let t = 0; t < m; t++) {
+        const c = C.subarray(t * stride, t * stride + ncols);
+        rowDotsJs(0, X, M, stride, ncols, c, ref.subarray(t * M, (t + 1) * M), "add");
+      }
+      rowDotsBlock(X, M, stride, ncols, m, C, stride, out, M);
+      expect(maxRelDiff(out, ref)).toBeLessThan(1e-12);
+    });
+
+    it(`a block of ${m} columns equals ${m} one-column appends to 1e-12, M = ${M}`, () => {
+      const { X: Z, V, C: dots, out: scratch } = setup();
+      if (M <= stride) return; // too few samples for orthonormal columns
+      // Z: a column of ones and ncols - 1 orthonormalised random columns, as GaussianColumns keeps it.
+      const rng = new Rng(M, 3);
+      for (let i = 0; i < M; i++) Z[i * stride] = 1;
+      for (let j = 1; j < ncols; j++) {
+        for (let i = 0; i < M; i++) scratch[i] = rng.normal();
+        appendOrthonormalColumns(Z, M, stride, j, 1, scratch, dots);
+      }
+      const [Zr, Vr, dr] = [Float64Array.from(Z), Float64Array.from(V), new Float64Array(stride)];
+      for (let t = 0; t < m; t++)
+        appendOrthonormalColumns(Zr, M, stride, ncols + t, 1, Vr.subarray(t * M), dr);
+      appendOrthonormalColumns(Z, M, stride, ncols, m, V, dots);
+      const col = (A: Float64Array, j: number) =>
+        Float64Array.from({ length: M }, (_, i) => A[i * stride + j]);
+      for (let t = 0; t < m; t++)
+        expect(maxRelDiff(col(Z, ncols + t), col(Zr, ncols + t))).toBeLessThan(1e-12);
+      // Moment matching: all columns orthonormal (sum_i z_j z_l = M delta_jl).
+      let worst = 0;
+      for (let j = 0; j < ncols + m; j++) {
+        for (let l = 0; l <= j; l++) {
+          let d = 0;
+          for (let i = 0; i < M; i++) d += Z[i * stride + j] * Z[i * stride + l];
+          worst = Math.max(worst, Math.abs(d / M - (j === l ? 1 : 0)));
+        }
+      }
+      expect(worst).toBeLessThan(1e-12);
     });
   }
 

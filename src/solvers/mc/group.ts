@@ -78,14 +78,27 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
   const NN = N1 * N1 * UU;
   const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
   const nCoef = Math.max(predCols, parCols, SW);
+  // Columns drawn per step as one block: w_k (U units) and dB_k on the prediction side, nu_k on the other;
+  // the draws w_k and nu_k (U combinations each) are evaluated in the same pass over the columns.
+  const predBlock = U + (noise ? 1 : 0);
   const arena = new WasmArena(
-    arenaDoubles(M * predCols, M, predCols, M * parCols, M, parCols, M * SW, M * SW, M * N1 * UU, M * UU) +
+    arenaDoubles(M * predCols, M * (predBlock + U), predCols * (predBlock + U)) +
+      arenaDoubles(M * parCols, 2 * M * U, 2 * parCols * U) +
+      arenaDoubles(M * SW, M * SW, M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, nCoef, SW) +
       (3 * U + 1) * arenaDoubles(M),
   );
   const f64 = (n: number) => arena.f64(n);
-  const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal, arena);
-  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal, arena);
+  const pred = new GaussianColumns(
+    M,
+    predCols,
+    new Rng(g.seed, g.tag, g.group, 0),
+    p.orthogonal,
+    arena,
+    predBlock,
+    U,
+  );
+  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal, arena, U, U);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
   // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).
@@ -147,6 +160,9 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
   const colv = f64(M);
   const wOut = Array.from({ length: U }, () => f64(M));
   const nuOut = Array.from({ length: U }, () => f64(M));
+  // Coefficients of the draws w_k and nu_k over all columns of their side.
+  const wCoef = Array.from({ length: U }, () => new Float64Array(predCols));
+  const nuCoef = Array.from({ length: U }, () => new Float64Array(parCols));
   const memOut = Array.from({ length: U }, () => f64(M));
   const rbuf = new Float64Array(U);
   const rows: Float64Array[] = new Array(U);
@@ -193,25 +209,30 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
       limit,
     );
 
-    // w_k conditionally on (w*, w_0..w_{k-1}) one unit at a time; r_k, loss, l, H.
+    // w_k conditionally on (w*, w_0..w_{k-1}) one unit at a time; r_k, loss, l, H. The step's new prediction-
+    // side columns (w_k, then dB_k) are drawn as one block.
     for (let a = 0; a < U; a++) {
       let n = 0;
       for (let c = 0; c < V; c++) cov[n++] = Mo[k * UV + a * V + c];
       for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) cov[n++] = C[(k * N1 + s) * UU + a * U + b];
       for (let b = 0; b <= a; b++) cov[n++] = C[(k * N1 + k) * UU + a * U + b];
       rows[a] = Lw.addRow(cov.subarray(0, n));
-      varCols.push(pred.append());
     }
+    const wCol0 = pred.n;
+    const nNew = U + (noise && k < N ? 1 : 0);
+    for (let a = 0; a < U; a++) varCols.push(wCol0 + a);
+    for (let a = 0; a < U; a++) {
+      wCoef[a].fill(0, 0, wCol0 + nNew);
+      for (let j = 0; j < rows[a].length; j++) wCoef[a][varCols[j]] = rows[a][j];
+    }
+    pred.appendBlock(nNew, wCoef, wOut);
+    const dbCol = noise && k < N ? wCol0 + U : -1;
     const Z = pred.Z;
     const zs = pred.stride;
     const Rk = k * N1 * UU;
     let lossSum = 0;
     wl.fill(0);
     for (let a = 0; a < U; a++) {
-      const row = rows[a];
-      coef.fill(0, 0, pred.n);
-      for (let j = 0; j < row.length; j++) coef[varCols[j]] = row[j];
-      rowDots(Z, M, zs, pred.n, coef, wOut[a], "set");
       for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = R[Rk + s * UU + a * U + b];
       if (k > 0) rowDots(A, M, SW, k * U, coef, wOut[a], "add");
     }
@@ -234,7 +255,6 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
 
     // dxi_k (one scalar per sample), and the histories A_k = l_k dxi_k, Cc_k = H_k dxi_k.
     if (k < N) {
-      const dbCol = noise ? pred.append() : -1;
       for (let i = 0; i < M; i++) {
         let dxi = eDxi;
         if (jumps) dxi = -tau * jumps.poisson(D / (tau * delta));
@@ -288,17 +308,17 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
       }
       guard(k, D, "Var(nu)", cov[n - 1]);
       rows[a] = Lnu.addRow(cov.subarray(0, n));
-      par.append();
     }
+    for (let a = 0; a < U; a++) {
+      nuCoef[a].fill(0, 0, par.n + U);
+      nuCoef[a].set(rows[a], nuCol0);
+    }
+    par.appendBlock(U, nuCoef, nuOut);
 
     // theta_{k+1} = theta_k - D [h(theta_k) + sum_s rho[k,s] theta_s + Gamma_k theta*] + nu_k.
-    const PZ = par.Z;
-    const ps = par.stride;
     let dhMin = Number.POSITIVE_INFINITY;
     let dhMax = Number.NEGATIVE_INFINITY;
     for (let a = 0; a < U; a++) {
-      coef.set(rows[a]);
-      rowDots(PZ.subarray(nuCol0), M, ps, rows[a].length, coef, nuOut[a], "set");
       for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = rho[Rk + s * UU + a * U + b];
       rowDots(Th, M, SW, (k + 1) * U, coef, memOut[a], "set");
     }

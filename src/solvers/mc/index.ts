@@ -27,7 +27,9 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   const N1 = p.N + 1;
   const [predCols, parCols] = inputColumns(p, U, V);
   // Histories per sample: theta and A (U per step), Cc (U^2 per step), l (U per step, dropCrossTerm only).
-  const perSample = predCols + parCols + N1 * (U * (p.dropCrossTerm ? 3 : 2) + U * U) + 4 * V + 8 * U * U;
+  // Plus the kernels' per-sample work columns (conditional draws, memory terms, block Gram–Schmidt).
+  const perSample =
+    predCols + parCols + N1 * (U * (p.dropCrossTerm ? 3 : 2) + U * U) + 4 * V + 8 * U * U + 5 * U + 3;
   return 8 * (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2);
 }
 

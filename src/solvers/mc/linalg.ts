@@ -1,7 +1,7 @@
 // Small dense linear algebra for the Monte-Carlo DMFT solver: a lower-triangular Cholesky factor that
 // grows by one row per time step (conditional Gaussian draws), and Gram–Schmidt orthonormalisation of a
-// new column of per-sample Gaussian draws against the earlier ones (moment matching).
-import { colDots, rowDots } from "./wasm.js";
+// block of new columns of per-sample Gaussian draws against the earlier ones (moment matching).
+import { colDotsBlock, rowDotsBlock } from "./wasm.js";
 
 /**
  * Relative size (to the new variable's variance) below which a squared pivot is treated as zero: rounding
@@ -59,27 +59,48 @@ export class GrowingCholesky {
 }
 
 /**
- * Orthonormalises `v` (length M) against columns 0..ncols-1 of the sample-major matrix Z (M rows, row
- * stride `stride`), whose columns satisfy sum_i Z[i,j] Z[i,l] = M delta_jl, and stores the result, with
- * sum_i v_i^2 = M, as column `ncols`. One classical Gram–Schmidt pass suffices: the columns are random
- * with M well above their number, so [Z, v] is well conditioned (orthogonality error ~1e-15).
- * `dots` is scratch of length >= ncols. Both passes run in the WebAssembly SIMD kernels when Z, v and
+ * Orthonormalises the m vectors W[t*M .. t*M+M-1] (in order) against columns 0..ncols-1 of the sample-major
+ * matrix Z (M rows, row stride `stride`), whose columns satisfy sum_i Z[i,j] Z[i,l] = M delta_jl, and
+ * against each other, and stores them, with sum_i z_i^2 = M, as columns ncols..ncols+m-1. Classical
+ * Gram–Schmidt as a block: one pass computes the dots of all new vectors with the old columns, one pass
+ * subtracts the projections, then the few new columns are orthonormalised among themselves. One pass
+ * suffices: the columns are random with M well above their number, so [Z, W] is well conditioned
+ * (orthogonality error ~1e-15). For m = 1 this is the plain one-column Gram–Schmidt step. `dots` is
+ * scratch of length >= (m + extra) * ncols. Both passes run in the WebAssembly SIMD kernels when Z, W and
  * dots come from one WasmArena (the projection then differs from the JS loop at rounding level).
+ * With `extra` > 0, rows m..m+extra-1 of dots (row length ncols) hold coefficient rows c_r on entry, and
+ * the subtraction pass also adds Z[:, 0..ncols-1] . c_r to rows m.. of W (e.g. a draw from the old columns,
+ * at no extra pass over Z). On return, rows 0..m-1 of W hold the new columns.
  */
-export function appendOrthonormalColumn(
+export function appendOrthonormalColumns(
   Z: Float64Array,
   M: number,
   stride: number,
   ncols: number,
-  v: Float64Array,
+  m: number,
+  W: Float64Array,
   dots: Float64Array,
+  extra = 0,
 ): void {
-  dots.fill(0, 0, ncols);
-  colDots(Z, M, stride, ncols, v, dots);
-  for (let j = 0; j < ncols; j++) dots[j] /= M;
-  rowDots(Z, M, stride, ncols, dots, v, "sub");
-  let ss = 0;
-  for (let i = 0; i < M; i++) ss += v[i] * v[i];
-  const scale = Math.sqrt(M / ss);
-  for (let i = 0; i < M; i++) Z[i * stride + ncols] = v[i] * scale;
+  dots.fill(0, 0, m * ncols);
+  colDotsBlock(Z, M, stride, ncols, m, W, M, dots, ncols);
+  for (let j = 0; j < m * ncols; j++) dots[j] = -dots[j] / M;
+  rowDotsBlock(Z, M, stride, ncols, m + extra, dots, ncols, W, M);
+  for (let t = 0; t < m; t++) {
+    const w = W.subarray(t * M, (t + 1) * M);
+    for (let s = 0; s < t; s++) {
+      const z = W.subarray(s * M, (s + 1) * M);
+      let d = 0;
+      for (let i = 0; i < M; i++) d += w[i] * z[i];
+      d /= M;
+      for (let i = 0; i < M; i++) w[i] -= d * z[i];
+    }
+    let ss = 0;
+    for (let i = 0; i < M; i++) ss += w[i] * w[i];
+    const scale = Math.sqrt(M / ss);
+    for (let i = 0; i < M; i++) {
+      w[i] *= scale;
+      Z[i * stride + ncols + t] = w[i];
+    }
+  }
 }

@@ -5,7 +5,7 @@
 // per call, 10-20% of its work at N = 100); colDots/rowDots run in place when all their arrays share one
 // arena, and otherwise fall back to the JS loops of wasmJs.ts (a copy would cost as much as the work).
 import { colDotsJs, ROW_MODES, type RowMode, rowDotsJs } from "./wasmJs.js";
-import { kernelModuleBytes, TANGENT_LANES } from "./wasmKernels.js";
+import { kernelModuleBytes, MAX_BLOCK, TANGENT_LANES } from "./wasmKernels.js";
 
 export { TANGENT_LANES };
 
@@ -14,6 +14,8 @@ interface Instance {
   tangent: Kernel;
   colDots: Kernel;
   rowDots: Kernel;
+  /** colDots2.., rowDots2.. (MAX_BLOCK vectors at most). */
+  [multi: string]: Kernel;
 }
 
 /** Largest linear memory we ask for (wasm32 byte addresses; stay well inside the 4 GiB limit). */
@@ -193,4 +195,69 @@ export function rowDots(
   const ex = quads > 0 ? sharedInstance(X, c, out) : undefined;
   if (ex) ex.rowDots(X.byteOffset, c.byteOffset, out.byteOffset, quads, stride, ncols, ROW_MODES[mode]);
   rowDotsJs(ex ? 4 * quads : 0, X, M, stride, ncols, c, out, mode);
+}
+
+/** Splits m vectors into kernel calls of at most MAX_BLOCK vectors: f(first, count). */
+function inBlocks(m: number, f: (t: number, b: number) => void): void {
+  for (let t = 0; t < m; t += MAX_BLOCK) f(t, Math.min(MAX_BLOCK, m - t));
+}
+
+/**
+ * colDots for m vectors in one pass over X: out[t*ostep + j] += sum_i X[i*stride + j] V[t*vstep + i] for
+ * t < m (per vector bit-identical to colDots). Kernel when X, V and out share one arena, else JS loops.
+ */
+export function colDotsBlock(
+  X: Float64Array,
+  M: number,
+  stride: number,
+  ncols: number,
+  m: number,
+  V: Float64Array,
+  vstep: number,
+  out: Float64Array,
+  ostep: number,
+): void {
+  const quads = Math.floor(M / 4);
+  const ex = quads > 0 && ncols > 0 ? sharedInstance(X, V, out) : undefined;
+  if (ex) {
+    inBlocks(m, (t, b) => {
+      const [v, o] = [V.byteOffset + 8 * t * vstep, out.byteOffset + 8 * t * ostep];
+      if (b === 1) ex.colDots(X.byteOffset, v, o, quads, stride, ncols);
+      else ex[`colDots${b}`](X.byteOffset, v, o, quads, stride, ncols, 8 * vstep, 8 * ostep);
+    });
+  }
+  for (let t = 0; t < m; t++) {
+    const v = V.subarray(t * vstep, t * vstep + M);
+    colDotsJs(ex ? 4 * quads : 0, X, M, stride, ncols, v, out.subarray(t * ostep, t * ostep + ncols));
+  }
+}
+
+/**
+ * rowDots (mode add) for m coefficient vectors in one pass over X: out[t*ostep + i] += X[i*stride +
+ * 0..ncols-1] . C[t*cstep + 0..ncols-1] for t < m. Kernel when X, C and out share one arena, else JS loops.
+ */
+export function rowDotsBlock(
+  X: Float64Array,
+  M: number,
+  stride: number,
+  ncols: number,
+  m: number,
+  C: Float64Array,
+  cstep: number,
+  out: Float64Array,
+  ostep: number,
+): void {
+  const quads = Math.floor(M / 4);
+  const ex = quads > 0 ? sharedInstance(X, C, out) : undefined;
+  if (ex) {
+    inBlocks(m, (t, b) => {
+      const [c, o] = [C.byteOffset + 8 * t * cstep, out.byteOffset + 8 * t * ostep];
+      if (b === 1) ex.rowDots(X.byteOffset, c, o, quads, stride, ncols, ROW_MODES.add);
+      else ex[`rowDots${b}`](X.byteOffset, c, o, quads, stride, ncols, 8 * cstep, 8 * ostep);
+    });
+  }
+  for (let t = 0; t < m; t++) {
+    const c = C.subarray(t * cstep, t * cstep + ncols);
+    rowDotsJs(ex ? 4 * quads : 0, X, M, stride, ncols, c, out.subarray(t * ostep, t * ostep + M), "add");
+  }
 }
