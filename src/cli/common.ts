@@ -111,7 +111,22 @@ export function writeJsonOut(out: string | undefined, value: unknown): void {
  * A progress bar on stderr (only on a TTY and without --quiet), started on the first report:
  * `onProgress(done, total)`; `stop()` in a finally block.
  */
-export function progressBar(
+/** Runs `task` with a progress bar fed by its onProgress callback; the bar is stopped even when it throws. */
+export async function withProgress<T>(
+  label: string,
+  unit: string,
+  quiet: boolean,
+  task: (onProgress: (done: number, total: number) => void) => Promise<T>,
+): Promise<T> {
+  const bar = progressBar(label, unit, quiet);
+  try {
+    return await task(bar.onProgress);
+  } finally {
+    bar.stop();
+  }
+}
+
+function progressBar(
   label: string,
   unit: string,
   quiet: boolean,

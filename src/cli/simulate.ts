@@ -10,7 +10,7 @@ import {
   oneOf,
   parseIntOption,
   parseNumberOption,
-  progressBar,
+  withProgress,
   writeJsonOut,
 } from "./common.js";
 
@@ -82,14 +82,9 @@ export function registerSimulate(program: Command): void {
         import("../simulate/index.js"),
       ]);
       const derived = loadDerived(modelPath, common.sets);
-      const bar = progressBar("simulate", "seeds", common.quiet);
-      simOpts.onProgress = bar.onProgress;
-      let result: Result;
-      try {
-        result = await simulate(derived, simOpts);
-      } finally {
-        bar.stop();
-      }
+      const result = await withProgress("simulate", "seeds", common.quiet, (onProgress) =>
+        simulate(derived, { ...simOpts, onProgress }),
+      );
       writeJsonOut(common.out, result);
       if (!common.quiet) process.stderr.write(`${summaryTable(result)}\n`);
     });

@@ -11,7 +11,7 @@ import {
   oneOf,
   parseIntOption,
   parseNumberOption,
-  progressBar,
+  withProgress,
   writeJsonOut,
 } from "./common.js";
 
@@ -77,14 +77,9 @@ export function registerSolve(program: Command): void {
             `~${(plan.multiplyAdds / 1e9).toPrecision(2)} G multiply-adds, ~${(plan.bytes / 2 ** 20).toPrecision(2)} MiB\n`,
         );
       }
-      const bar = progressBar("solve", "groups", common.quiet);
-      solveOpts.onProgress = bar.onProgress;
-      let result: Result;
-      try {
-        result = await solve(derived, solveOpts);
-      } finally {
-        bar.stop();
-      }
+      const result = await withProgress("solve", "groups", common.quiet, (onProgress) =>
+        solve(derived, { ...solveOpts, onProgress }),
+      );
       writeJsonOut(common.out, result);
       if (!common.quiet) process.stderr.write(`${summary(result)}\n`);
     });
