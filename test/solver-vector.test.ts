@@ -9,6 +9,7 @@ import { solveMc } from "../src/solvers/mc/index.js";
 import { paramResponseRow, predictionResponseRow } from "../src/solvers/mc/responses.js";
 import {
   paramResponseRowBlock,
+  paramResponseRowGeneric,
   predictionResponseRowBlock,
   predictionResponseRowGeneric,
 } from "../src/solvers/mc/responses-block.js";
@@ -27,20 +28,20 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>, n: number) => {
 describe("block tangent kernels", () => {
   const rng = new Rng(5, 1);
   const [M, N1, k, D] = [7, 9, 6, 0.1];
-  it("U = 1 blocks equal the scalar kernels", () => {
+  it("the generic block kernels with U = 1 equal the scalar kernels", () => {
     const Cc = random(M * N1, rng, 0.3);
     const H = random(M, rng);
     const Rt = random(N1 * N1, rng, 0.5);
     const a = new Float64Array(N1);
     const b = new Float64Array(N1);
     predictionResponseRow(k, M, N1, Cc, H, Rt, new Float64Array(4 * (N1 + 1)), a);
-    predictionResponseRowBlock(1, k, M, N1, Cc, H, Rt, new Float64Array(N1 + 3), b);
+    predictionResponseRowGeneric(1, k, M, N1, Cc, H, Rt, new Float64Array(N1 + 3), b);
     expect(maxDiff(a, b, k + 1)).toBeLessThan(1e-13);
     const Th = random(M * N1, rng);
     const rhoT = random(N1 * N1, rng, 0.4);
     const dh = (t: number) => 1 + 0.5 * Math.tanh(t);
     paramResponseRow(k, M, N1, D, Th, dh, rhoT, new Float64Array(N1 + 1), a);
-    paramResponseRowBlock(1, k, M, N1, D, Th, dh, rhoT, new Float64Array(N1 + 3), b);
+    paramResponseRowGeneric(1, k, M, N1, D, Th, dh, rhoT, new Float64Array(N1 + 3), b);
     expect(maxDiff(a, b, k + 1)).toBeLessThan(1e-13);
   });
 

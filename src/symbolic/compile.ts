@@ -25,7 +25,6 @@ export const VEC_ARGS: Record<VecFnName, string[]> = {
   vlabel: ["w", "wo", "eps"],
   vpredict: ["r", "ro"],
 };
-export const VEC_NAMES = Object.keys(VEC_ARGS) as VecFnName[];
 
 /** 1 / (1 + exp(-x)) without overflow. */
 export function sigmoid(x: number): number {

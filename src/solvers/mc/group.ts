@@ -11,7 +11,6 @@ import { RunError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
-import { paramResponseRow, predictionResponseRow } from "./responses.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { invertSmall } from "./small.js";
 import { arenaDoubles, colDots, rowDots, TANGENT_LANES, WasmArena } from "./wasm.js";
@@ -173,7 +172,6 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
 
   for (let k = 0; k <= N; k++) {
     // Parameter-side moments C_theta[k, 0..k], m_k.
-    acc.fill(0, 0, (k + 1) * UU);
     wl.fill(0);
     for (let i = 0; i < M; i++) {
       const tk = i * SW + k * U;
@@ -266,8 +264,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     }
 
     // rho[k, 0..k] by the exact discrete tangent; Gamma_k by Stein's identity.
-    if (U === 1) predictionResponseRow(k, M, N1, Cc, Hk, Rt, P, acc);
-    else predictionResponseRowBlock(U, k, M, N1, Cc, Hk, Rt, P, acc);
+    predictionResponseRowBlock(U, k, M, N1, Cc, Hk, Rt, P, acc);
     for (let s = 0; s <= k; s++) {
       for (let e = 0; e < UU; e++) {
         rho[Rk + s * UU + e] = acc[s * UU + e] / M;
@@ -353,8 +350,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
         }
       }
     } else {
-      if (U === 1) paramResponseRow(k, M, N1, D, Th, fns.dh, rhoT, P, acc);
-      else paramResponseRowBlock(U, k, M, N1, D, Th, fns.dh, rhoT, P, acc);
+      paramResponseRowBlock(U, k, M, N1, D, Th, fns.dh, rhoT, P, acc);
       for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) R[R1 + s * UU + e] = acc[s * UU + e] / M;
     }
     for (let s = 0; s <= k; s++)

@@ -1,7 +1,9 @@
-// Response rows for vector models (k > 1): the block (k x k) versions of the backward per-sample tangent
-// recursions of responses.ts (theory note §6). Same layouts as there with every scalar replaced by a
-// row-major U x U block: Cc[(i N1 + s) UU], H[i UU], Rt[(s N1 + a) UU] = R[a,s], out[s UU].
-// Scalar models (U = 1) use the specialised kernels of responses.ts; tests check that both agree.
+// Response rows for any k: the block (k x k) versions of the backward per-sample tangent recursions of
+// responses.ts (theory note §6). Same layouts as there with every scalar replaced by a row-major U x U
+// block: Cc[(i N1 + s) UU], H[i UU], Rt[(s N1 + a) UU] = R[a,s], out[s UU]. The entry points dispatch on U:
+// U = 1 to the scalar (SIMD) kernels of responses.ts, U = 2 to an unrolled kernel, else the generic one;
+// tests check that all of them agree.
+import { paramResponseRow, predictionResponseRow } from "./responses.js";
 
 /** C += A B for U x U blocks (row-major, at the given offsets); C must not alias A or B. */
 function mulAdd(
@@ -43,11 +45,12 @@ export function predictionResponseRowBlock(
   P: Float64Array,
   out: Float64Array,
 ): void {
-  if (U === 2) predictionResponseRow2(k, M, N1, Cc, H, Rt, P, out);
+  if (U === 1) predictionResponseRow(k, M, N1, Cc, H, Rt, P, out);
+  else if (U === 2) predictionResponseRow2(k, M, N1, Cc, H, Rt, P, out);
   else predictionResponseRowGeneric(U, k, M, N1, Cc, H, Rt, P, out);
 }
 
-/** predictionResponseRowBlock for any U (exported for the test against the unrolled U = 2 kernel). */
+/** predictionResponseRowBlock for any U (exported for the tests against the specialised kernels). */
 export function predictionResponseRowGeneric(
   U: number,
   k: number,
@@ -162,6 +165,23 @@ function predictionResponseRow2(
  * `Th[(i N1 + j) U + b]` is the theta history; `rhoT[(j N1 + a) UU] = rho[a,j]`; `Q` scratch >= (k + 3) UU.
  */
 export function paramResponseRowBlock(
+  U: number,
+  k: number,
+  M: number,
+  N1: number,
+  D: number,
+  Th: Float64Array,
+  dh: (theta: number) => number,
+  rhoT: Float64Array,
+  Q: Float64Array,
+  out: Float64Array,
+): void {
+  if (U === 1) paramResponseRow(k, M, N1, D, Th, dh, rhoT, Q, out);
+  else paramResponseRowGeneric(U, k, M, N1, D, Th, dh, rhoT, Q, out);
+}
+
+/** paramResponseRowBlock for any U (exported for the test against the scalar kernel). */
+export function paramResponseRowGeneric(
   U: number,
   k: number,
   M: number,
