@@ -6,64 +6,78 @@ import type { KernelSpec, Section } from "./types.js";
 
 const E = "\\mathbb{E}";
 
-export const KERNELS: KernelSpec[] = [
-  {
-    name: "C_theta",
-    symbol: "C_\\theta(t,s)",
-    side: "parameter",
-    times: 2,
-    definition: `${E}[\\theta^t\\theta^s]`,
-    discrete: `C_\\theta[k,j] = ${E}[\\theta_k\\theta_j]`,
-  },
-  {
-    name: "m",
-    symbol: "m(t)",
-    side: "parameter",
-    times: 1,
-    definition: `${E}[\\theta^t\\theta^*]`,
-    discrete: `m_k = ${E}[\\theta_k\\theta^*]`,
-  },
-  {
-    name: "R_theta",
-    symbol: "R_\\theta(t,s)",
-    side: "parameter",
-    times: 2,
-    definition: `${E}\\Big[\\frac{\\partial\\theta^t}{\\partial(dY^s)}\\Big],\\ R_\\theta(s^+,s) = 1`,
-    discrete: `R_\\theta[k,s] = ${E}\\Big[\\frac{\\partial\\theta_k}{\\partial\\nu_s}\\Big]`,
-  },
-  {
-    name: "R_l_loc",
-    symbol: "R_\\ell^{\\mathrm{loc}}(t)",
-    side: "prediction",
-    times: 1,
-    definition: `${E}[\\ell'(r^t; y)]`,
-    discrete: `\\rho[k,k] = ${E}[\\ell'(r_k; y)]`,
-  },
-  {
-    name: "R_l",
-    symbol: "R_\\ell(t,s)",
-    side: "prediction",
-    times: 2,
-    definition: `${E}\\Big[\\frac{\\partial\\ell(r^t; y)}{\\partial w^s}\\Big],\\ s < t`,
-    discrete: `\\rho[k,s] = ${E}[\\ell'(r_k; y)\\,J^{(s)}_k] \\approx R_\\ell(t_k, t_s)\\,D`,
-  },
-  {
-    name: "Gamma",
-    symbol: "\\Gamma(t)",
-    side: "prediction",
-    times: 1,
-    definition: `${E}\\Big[\\frac{\\partial\\ell(r^t; y)}{\\partial w^*}\\Big]_{w\\ \\mathrm{fixed}}`,
-    discrete: `\\Gamma_k`,
-  },
-  {
-    name: "C_Y",
-    symbol: "C_Y(t,s)",
-    side: "prediction",
-    times: 2,
-    definition: `\\delta\\,${E}\\Big[\\Big(\\int_0^t \\ell(r^u; y)\\,d\\xi^u\\Big)\\Big(\\int_0^s \\ell(r^v; y)\\,d\\xi^v\\Big)\\Big]`,
-    discrete: `\\operatorname{Cov}(\\nu_k, \\nu_j) = \\delta\\,${E}[\\ell_k\\,d\\xi_k\\,\\ell_j\\,d\\xi_j]`,
-  },
-];
+/**
+ * The seven kernels with their defining expectations. Vector models (K > 1 or K* > 1) use the matrix forms:
+ * outer products with a transpose, the Hessian H for the curvature l', the identity I_K for R_theta(s+, s).
+ */
+export function kernelSpecs(vector: boolean): KernelSpec[] {
+  const T = vector ? "^\\top" : "";
+  const outer = (a: string, b: string) => (vector ? `${a}(${b})${T}` : `${a}${b}`);
+  const curv = (r: string) => (vector ? `H(${r}; y)` : `\\ell'(${r}; y)`);
+  const noiseProduct = vector
+    ? `(\\ell_k\\,d\\xi_k)(\\ell_j\\,d\\xi_j)${T}`
+    : "\\ell_k\\,d\\xi_k\\,\\ell_j\\,d\\xi_j";
+  return [
+    {
+      name: "C_theta",
+      symbol: "C_\\theta(t,s)",
+      side: "parameter",
+      times: 2,
+      definition: `${E}[${outer("\\theta^t", "\\theta^s")}]`,
+      discrete: `C_\\theta[k,j] = ${E}[\\theta_k\\theta_j${T}]`,
+    },
+    {
+      name: "m",
+      symbol: "m(t)",
+      side: "parameter",
+      times: 1,
+      definition: `${E}[${outer("\\theta^t", "\\theta^*")}]`,
+      discrete: `m_k = ${E}[${outer("\\theta_k", "\\theta^*")}]`,
+    },
+    {
+      name: "R_theta",
+      symbol: "R_\\theta(t,s)",
+      side: "parameter",
+      times: 2,
+      definition: `${E}\\Big[\\frac{\\partial\\theta^t}{\\partial(dY^s)}\\Big],\\ R_\\theta(s^+,s) = ${vector ? "I_K" : "1"}`,
+      discrete: `R_\\theta[k,s] = ${E}\\Big[\\frac{\\partial\\theta_k}{\\partial\\nu_s}\\Big]`,
+    },
+    {
+      name: "R_l_loc",
+      symbol: "R_\\ell^{\\mathrm{loc}}(t)",
+      side: "prediction",
+      times: 1,
+      definition: `${E}[${curv("r^t")}]`,
+      discrete: `\\rho[k,k] = ${E}[${curv("r_k")}]`,
+    },
+    {
+      name: "R_l",
+      symbol: "R_\\ell(t,s)",
+      side: "prediction",
+      times: 2,
+      definition: `${E}\\Big[\\frac{\\partial\\ell(r^t; y)}{\\partial w^s}\\Big],\\ s < t`,
+      discrete: `\\rho[k,s] = ${E}[${curv("r_k")}\\,J^{(s)}_k] \\approx R_\\ell(t_k, t_s)\\,D`,
+    },
+    {
+      name: "Gamma",
+      symbol: "\\Gamma(t)",
+      side: "prediction",
+      times: 1,
+      definition: `${E}\\Big[\\frac{\\partial\\ell(r^t; y)}{\\partial w^*}\\Big]_{w\\ \\mathrm{fixed}}`,
+      discrete: `\\Gamma_k`,
+    },
+    {
+      name: "C_Y",
+      symbol: "C_Y(t,s)",
+      side: "prediction",
+      times: 2,
+      definition: `\\delta\\,${E}\\Big[\\Big(\\int_0^t \\ell(r^u; y)\\,d\\xi^u\\Big)\\Big(\\int_0^s \\ell(r^v; y)\\,d\\xi^v\\Big)${T}\\Big]`,
+      discrete: `\\operatorname{Cov}(\\nu_k, \\nu_j) = \\delta\\,${E}[${noiseProduct}]`,
+    },
+  ];
+}
+
+export const KERNELS = kernelSpecs(false);
 
 export function dmftSection(c: Ctx, observables: string[]): Section {
   const { derived, mt } = c;

@@ -5,73 +5,17 @@ import { overlapNames } from "../observables/names.js";
 import type { Dynamics, ObservableName } from "../types.js";
 import { aligned, display, p } from "./blocks.js";
 import { factor } from "./model-tex.js";
+import { kernelSpecs } from "./text-dmft.js";
 import { texNum } from "./text-model.js";
 import { INCREMENTS } from "./text-scheme.js";
 import type { VCtx } from "./text-vector.js";
-import type { KernelSpec, Section } from "./types.js";
+import type { Section } from "./types.js";
 import { pair } from "./vector-tex.js";
 
 const E = "\\mathbb{E}";
 const T = "^\\top";
 
-export const VECTOR_KERNELS: KernelSpec[] = [
-  {
-    name: "C_theta",
-    symbol: "C_\\theta(t,s)",
-    side: "parameter",
-    times: 2,
-    definition: `${E}[\\theta^t(\\theta^s)${T}]`,
-    discrete: `C_\\theta[k,j] = ${E}[\\theta_k\\theta_j${T}]`,
-  },
-  {
-    name: "m",
-    symbol: "m(t)",
-    side: "parameter",
-    times: 1,
-    definition: `${E}[\\theta^t(\\theta^*)${T}]`,
-    discrete: `m_k = ${E}[\\theta_k(\\theta^*)${T}]`,
-  },
-  {
-    name: "R_theta",
-    symbol: "R_\\theta(t,s)",
-    side: "parameter",
-    times: 2,
-    definition: `${E}\\Big[\\frac{\\partial\\theta^t}{\\partial(dY^s)}\\Big],\\ R_\\theta(s^+,s) = I_K`,
-    discrete: `R_\\theta[k,s] = ${E}\\Big[\\frac{\\partial\\theta_k}{\\partial\\nu_s}\\Big]`,
-  },
-  {
-    name: "R_l_loc",
-    symbol: "R_\\ell^{\\mathrm{loc}}(t)",
-    side: "prediction",
-    times: 1,
-    definition: `${E}[H(r^t; y)]`,
-    discrete: `\\rho[k,k] = ${E}[H(r_k; y)]`,
-  },
-  {
-    name: "R_l",
-    symbol: "R_\\ell(t,s)",
-    side: "prediction",
-    times: 2,
-    definition: `${E}\\Big[\\frac{\\partial\\ell(r^t; y)}{\\partial w^s}\\Big],\\ s < t`,
-    discrete: `\\rho[k,s] = ${E}[H(r_k; y)\\,J^{(s)}_k] \\approx R_\\ell(t_k, t_s)\\,D`,
-  },
-  {
-    name: "Gamma",
-    symbol: "\\Gamma(t)",
-    side: "prediction",
-    times: 1,
-    definition: `${E}\\Big[\\frac{\\partial\\ell(r^t; y)}{\\partial w^*}\\Big]_{w\\ \\mathrm{fixed}}`,
-    discrete: `\\Gamma_k`,
-  },
-  {
-    name: "C_Y",
-    symbol: "C_Y(t,s)",
-    side: "prediction",
-    times: 2,
-    definition: `\\delta\\,${E}\\Big[\\Big(\\int_0^t \\ell(r^u; y)\\,d\\xi^u\\Big)\\Big(\\int_0^s \\ell(r^v; y)\\,d\\xi^v\\Big)${T}\\Big]`,
-    discrete: `\\operatorname{Cov}(\\nu_k, \\nu_j) = \\delta\\,${E}[(\\ell_k\\,d\\xi_k)(\\ell_j\\,d\\xi_j)${T}]`,
-  },
-];
+export const VECTOR_KERNELS = kernelSpecs(true);
 
 const SIZES: Record<string, string> = {
   C_theta: "K \\times K",
