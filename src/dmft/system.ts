@@ -36,12 +36,7 @@ import {
   vectorObservables,
   vectorSchemeSection,
 } from "./text-vector-dmft.js";
-import {
-  vectorGradientFlowSection,
-  vectorLinearSection,
-  vectorOnlineCase,
-  vectorOnlineSection,
-} from "./text-vector-special.js";
+import { vectorLinearSection, vectorOnlineCase, vectorOnlineSection } from "./text-vector-special.js";
 import type { DmftSystem, KernelSpec, LinearCase, OnlineCase, Section } from "./types.js";
 import { VectorTex } from "./vector-tex.js";
 
@@ -150,7 +145,7 @@ function vectorParts(c: Ctx, dynamics: Dynamics[]): Parts {
     vectorKernelsSection(v),
     vectorSchemeSection(v, dynamics),
     { id: "special", title: "Special cases", level: 1, blocks: [] },
-    vectorGradientFlowSection(v),
+    gradientFlowSection(v, true),
     vectorLinearSection(),
     vectorOnlineSection(v, online),
     referencesSection(),

@@ -8,11 +8,13 @@ import type { LinearCase, OnlineCase, Section } from "./types.js";
 
 const E = "\\mathbb{E}";
 
-export function gradientFlowSection(c: Ctx): Section {
+/** Gradient flow (tau = 0); `vector`: the matrix form of C_Y (K > 1 or K* > 1). */
+export function gradientFlowSection(c: Ctx, vector = false): Section {
   const applies =
     c.tau === 0
       ? "Applies to this model at its parameters ($\\tau = 0$)."
       : `Applies with dynamics gd; this model has $\\tau = ${texNum(c.tau)}$ by default.`;
+  const covariance = vector ? "the matrix covariance below" : "covariance $C_\\ell/\\delta$";
   return {
     id: "special-gf",
     title: "Gradient flow ($\\tau = 0$)",
@@ -20,12 +22,12 @@ export function gradientFlowSection(c: Ctx): Section {
     blocks: [
       p(
         "With $\\tau = 0$ there is no Brownian motion: $d\\xi^t = -dt/\\delta$, the responses carry no noise, and " +
-          "$Y$ has covariance $C_\\ell/\\delta$. This is the gradient-flow DMFT of Celentano, Cheng and Montanari " +
+          `$Y$ has ${covariance}. This is the gradient-flow DMFT of Celentano, Cheng and Montanari ` +
           "(arXiv 2112.07572). ",
         applies,
       ),
       display(
-        `C_Y(t,s) = \\frac{1}{\\delta}\\int_0^t\\!\\!\\int_0^s ${E}[\\ell(r^u; y)\\,\\ell(r^v; y)]\\,du\\,dv.`,
+        `C_Y(t,s) = \\frac{1}{\\delta}\\int_0^t\\!\\!\\int_0^s ${E}[\\ell(r^u; y)\\,\\ell(r^v; y)${vector ? "^\\top" : ""}]\\,du\\,dv.`,
       ),
     ],
   };

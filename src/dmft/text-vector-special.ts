@@ -1,37 +1,13 @@
-// Document section 8 for vector models: gradient flow (tau = 0), why the closed linear equations are not
-// used, and the online limit (delta -> infinity) as matrix ODEs for Q and M (Saad–Solla type) with the
-// model's gradient written out at r = w.
-import { aligned, display, p } from "./blocks.js";
+// Document section 8 for vector models: why the closed linear equations are not used, and the online limit
+// (delta -> infinity) as matrix ODEs for Q and M (Saad–Solla type) with the model's gradient written out at
+// r = w. (Gradient flow is gradientFlowSection of text-special.ts with vector = true.)
+import { aligned, p } from "./blocks.js";
 import { factor } from "./model-tex.js";
-import { texNum } from "./text-model.js";
 import type { VCtx } from "./text-vector.js";
 import type { OnlineCase, Section } from "./types.js";
 
 const E = "\\mathbb{E}";
 const L = "\\ell(w; y)";
-
-export function vectorGradientFlowSection(c: VCtx): Section {
-  const applies =
-    c.tau === 0
-      ? "Applies to this model at its parameters ($\\tau = 0$)."
-      : `Applies with dynamics gd; this model has $\\tau = ${texNum(c.tau)}$ by default.`;
-  return {
-    id: "special-gf",
-    title: "Gradient flow ($\\tau = 0$)",
-    level: 2,
-    blocks: [
-      p(
-        "With $\\tau = 0$ there is no Brownian motion: $d\\xi^t = -dt/\\delta$, the responses carry no noise, and " +
-          "$Y$ has the matrix covariance below. This is the gradient-flow DMFT of Celentano, Cheng and Montanari " +
-          "(arXiv 2112.07572). ",
-        applies,
-      ),
-      display(
-        `C_Y(t,s) = \\frac{1}{\\delta}\\int_0^t\\!\\!\\int_0^s ${E}[\\ell(r^u; y)\\,\\ell(r^v; y)^\\top]\\,du\\,dv.`,
-      ),
-    ],
-  };
-}
 
 export function vectorLinearSection(): Section {
   return {
