@@ -79,12 +79,15 @@ export function kernelSpecs(vector: boolean): KernelSpec[] {
 
 export const KERNELS = kernelSpecs(false);
 
+/** Whether the noise cross term of C_Y is present for this model (shared by scalar and vector documents). */
+export function crossTermNote(tau: number): string {
+  return tau === 0
+    ? "For this model $\\tau = 0$: only the first term remains."
+    : `For this model $\\tau = ${texNum(tau)}$, so the cross term is present.`;
+}
+
 export function dmftSection(c: Ctx, observables: string[]): Section {
   const { derived, mt } = c;
-  const crossNote =
-    c.tau === 0
-      ? "For this model $\\tau = 0$: only the first term remains."
-      : `For this model $\\tau = ${texNum(c.tau)}$, so the cross term is present.`;
   return {
     id: "dmft",
     title: "The DMFT system",
@@ -127,7 +130,7 @@ export function dmftSection(c: Ctx, observables: string[]): Section {
           "$dB^v$ ($v < u$), so it does not vanish; modelling $Y$ as an independent drift field plus independent " +
           "white noise drops it and is wrong by 5–30% in $q$ and the train loss at $\\tau \\approx 0.5$–$1$. The solvers " +
           "estimate $\\delta\\,\\mathbb{E}[(\\ell\\,d\\xi)(\\ell\\,d\\xi)]$ directly on the prediction side, which includes it. ",
-        crossNote,
+        crossTermNote(c.tau),
       ),
       p("Observables:"),
       aligned(observables),

@@ -16,16 +16,20 @@ export const INCREMENTS: Partial<Record<Dynamics, string>> = {
     "d\\xi_k = -\\tau P_k, \\quad P_k \\sim \\operatorname{Poisson}\\Big(\\frac{D}{\\tau\\delta}\\Big)",
 };
 
+/** The R_theta recursion: deterministic for a ridge penalty, else averaged tangents (`hPrime`: h' or nabla h). */
+export function responseUpdate(c: Ctx, hPrime: string): string {
+  return c.ridge !== null
+    ? `R_\\theta[k+1,s] &= (1 - D\\,${factor(c.derived.latex.dh)})\\,R_\\theta[k,s] - D\\sum_{s<u\\le k}\\rho[k,u]\\,R_\\theta[u,s]`
+    : `R_\\theta[k+1,s] &= R_\\theta[k,s] - D\\Big(${E}\\Big[${hPrime}(\\theta_k)\\,\\frac{\\partial\\theta_k}{\\partial\\nu_s}\\Big] + \\sum_{s<u\\le k}\\rho[k,u]\\,R_\\theta[u,s]\\Big)`;
+}
+
 export function schemeSection(c: Ctx, dynamics: Dynamics[]): Section {
   const { derived, mt } = c;
   const { T, dt } = derived.model.time;
   const incLines = dynamics
     .filter((d) => INCREMENTS[d] !== undefined)
     .map((d) => `&\\text{${d}:} && ${INCREMENTS[d]}`);
-  const hLin = c.ridge !== null;
-  const rUpdate = hLin
-    ? `R_\\theta[k+1,s] &= (1 - D\\,${factor(derived.latex.dh)})\\,R_\\theta[k,s] - D\\sum_{s<u\\le k}\\rho[k,u]\\,R_\\theta[u,s]`
-    : `R_\\theta[k+1,s] &= R_\\theta[k,s] - D\\Big(${E}\\Big[h'(\\theta_k)\\,\\frac{\\partial\\theta_k}{\\partial\\nu_s}\\Big] + \\sum_{s<u\\le k}\\rho[k,u]\\,R_\\theta[u,s]\\Big)`;
+  const rUpdate = responseUpdate(c, "h'");
   const sgdLimit = derived.linear
     ? "For this model the predictions are multilinear in the increments, so the sgd-limit system coincides with the SGF one."
     : "For this model $\\ell$ is nonlinear in $r$, so the two systems differ at larger $\\tau$.";

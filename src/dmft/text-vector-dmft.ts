@@ -4,10 +4,9 @@
 import { overlapNames } from "../observables/names.js";
 import type { Dynamics, ObservableName } from "../types.js";
 import { aligned, display, p } from "./blocks.js";
-import { factor } from "./model-tex.js";
-import { kernelSpecs } from "./text-dmft.js";
+import { crossTermNote, kernelSpecs } from "./text-dmft.js";
 import { texNum } from "./text-model.js";
-import { INCREMENTS } from "./text-scheme.js";
+import { INCREMENTS, responseUpdate } from "./text-scheme.js";
 import type { VCtx } from "./text-vector.js";
 import type { Section } from "./types.js";
 import { pair } from "./vector-tex.js";
@@ -59,10 +58,6 @@ export function vectorObservables(c: VCtx): {
 
 export function vectorDmftSection(c: VCtx, observables: string[]): Section {
   const { mt } = c;
-  const crossNote =
-    c.tau === 0
-      ? "For this model $\\tau = 0$: only the first term remains."
-      : `For this model $\\tau = ${texNum(c.tau)}$, so the cross term is present.`;
   return {
     id: "dmft",
     title: "The DMFT system",
@@ -110,7 +105,7 @@ export function vectorDmftSection(c: VCtx, observables: string[]): Section {
           "white noise drops it and is wrong by 5–30% in the overlaps and the train loss at $\\tau \\approx 0.5$–$1$. " +
           "The solvers estimate $\\delta\\,\\mathbb{E}[(\\ell\\,d\\xi)(\\ell\\,d\\xi)^\\top]$ directly on the prediction side, " +
           "which includes it. ",
-        crossNote,
+        crossTermNote(c.tau),
       ),
       p("Observables:"),
       aligned(observables),
@@ -167,10 +162,7 @@ export function vectorSchemeSection(c: VCtx, dynamics: Dynamics[]): Section {
   const incLines = dynamics
     .filter((d) => INCREMENTS[d] !== undefined)
     .map((d) => `&\\text{${d}:} && ${INCREMENTS[d]}`);
-  const rUpdate =
-    c.ridge !== null
-      ? `R_\\theta[k+1,s] &= (1 - D\\,${factor(derived.latex.dh)})\\,R_\\theta[k,s] - D\\sum_{s<u\\le k}\\rho[k,u]\\,R_\\theta[u,s]`
-      : `R_\\theta[k+1,s] &= R_\\theta[k,s] - D\\Big(${E}\\Big[\\nabla h(\\theta_k)\\,\\frac{\\partial\\theta_k}{\\partial\\nu_s}\\Big] + \\sum_{s<u\\le k}\\rho[k,u]\\,R_\\theta[u,s]\\Big)`;
+  const rUpdate = responseUpdate(c, "\\nabla h");
   const sgdLimit = c.vt.hessianConstant()
     ? "For this model the predictions are multilinear in the increments, so the sgd-limit system coincides with the SGF one."
     : "For this model $\\ell$ is nonlinear in $r$, so the two systems differ at larger $\\tau$.";
