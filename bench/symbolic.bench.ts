@@ -1,6 +1,7 @@
 // ns/call of the compiled logistic l(r, y) (generated from the AST) against a hand-written function
-// (the baseline) and mathjs compile().evaluate of the same expression; plus derive() time per model.
-// Run: npx tsx bench/symbolic.bench.ts
+// (the baseline) and mathjs compile().evaluate of the same expression; the fused VectorFns.lossGradHess
+// against the three calls loss, grad, hess (the baseline) as the Monte-Carlo solver's sample loop makes them;
+// plus derive() time per model. Run: npx tsx bench/symbolic.bench.ts
 import { readdirSync } from "node:fs";
 import { loadDerived } from "../src/symbolic/index.js";
 import { math } from "../src/symbolic/mathjs.js";
@@ -58,6 +59,64 @@ cases.forEach(([name], i) => {
   const ratio = median(ns[i].map((v, k) => v / ns[0][k]));
   console.log(`  ${name.padEnd(30)} ${median(ns[i]).toFixed(1).padStart(8)} ns  x${ratio.toFixed(2)}`);
 });
+
+// The solver's per-sample pattern (src/solvers/mc/group.ts): r in a scratch buffer, l, H stored per sample.
+const M = 4096;
+const fusedCases = (model: string): Array<[string, () => number]> => {
+  const { vec } = loadDerived(`models/${model}.yaml`);
+  const { k } = vec;
+  const r = Float64Array.from({ length: M * k }, (_, i) => 6 * Math.sin(i * 12.9898) - 1);
+  const yv = Float64Array.from({ length: M }, (_, i) => (i % 3 === 0 ? -1 : 1) * (1 + (i % 5) / 10));
+  const lk = new Float64Array(M * k);
+  const Hk = new Float64Array(M * k * k);
+  const rbuf = new Float64Array(k);
+  const separate = () => {
+    let s = 0;
+    for (let i = 0; i < M; i++) {
+      for (let a = 0; a < k; a++) rbuf[a] = r[i * k + a];
+      s += vec.loss(rbuf, 0, yv[i]);
+      vec.grad(rbuf, 0, yv[i], lk, i * k);
+      vec.hess(rbuf, 0, yv[i], Hk, i * k * k);
+    }
+    return s;
+  };
+  const fused = () => {
+    let s = 0;
+    for (let i = 0; i < M; i++) {
+      for (let a = 0; a < k; a++) rbuf[a] = r[i * k + a];
+      s += vec.lossGradHess(rbuf, 0, yv[i], lk, i * k, Hk, i * k * k);
+    }
+    return s;
+  };
+  return [
+    [`${model}: loss + grad + hess (baseline)`, separate],
+    [`${model}: lossGradHess (fused)`, fused],
+  ];
+};
+const timeSweeps = (f: () => number, sweeps: number) => {
+  let acc = 0;
+  for (let i = 0; i < sweeps / 10; i++) acc += f(); // warm-up
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < sweeps; i++) acc += f();
+  if (!Number.isFinite(acc)) throw new Error("non-finite sum");
+  return Number(process.hrtime.bigint() - t0) / (sweeps * M);
+};
+for (const [model, sweeps] of [
+  ["logistic-regression", 200],
+  ["committee-erf", 20],
+] as const) {
+  const fc = fusedCases(model);
+  const fns = fc.map(() => []) as number[][];
+  for (let round = 0; round < 5; round++)
+    fc.forEach(([, f], i) => {
+      fns[i].push(timeSweeps(f, sweeps));
+    });
+  console.log(`${model}, M = ${M} samples, median of 5 interleaved rounds: ns/sample, ratio to three calls`);
+  fc.forEach(([name], i) => {
+    const ratio = median(fns[i].map((v, k) => v / fns[0][k]));
+    console.log(`  ${name.padEnd(50)} ${median(fns[i]).toFixed(1).padStart(8)} ns  x${ratio.toFixed(2)}`);
+  });
+}
 
 console.log("derive() per shipped model (parse, derivatives, codegen, cross-checks, KaTeX):");
 for (const f of readdirSync("models").filter((x) => x.endsWith(".yaml"))) {

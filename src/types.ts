@@ -74,10 +74,26 @@ export interface VectorFns {
   label(wstar: Float64Array, wo: number, eps: number): number;
   /** The prediction yhat(r) whose sign is compared with +-1 labels for the test error (k = 1: r itself). */
   predict(r: Float64Array, ro: number): number;
+  /**
+   * loss, grad and hess in one call (one generated body, shared subexpressions): g[go + a] = l_a,
+   * h[ho + a k + b] = H_ab, returns L(r; y). Bit-identical to the three separate calls.
+   */
+  lossGradHess(
+    r: Float64Array,
+    ro: number,
+    y: number,
+    g: Float64Array,
+    go: number,
+    h: Float64Array,
+    ho: number,
+  ): number;
 }
 
 /** Extra generated sources for vector models (k > 1 or kTeacher > 1); absent for scalar models. */
 export type VecFnName = "vloss" | "vgrad" | "vhess" | "vlabel" | "vpredict";
+
+/** The fused source of every model (k >= 1): VectorFns.lossGradHess. */
+export type FusedFnName = "lossGradHess";
 
 /** k > 1 or kTeacher > 1: the vector forms as mathjs text and LaTeX (what derive/LaTeX/report display). */
 export interface VectorForms {
@@ -104,7 +120,8 @@ export interface VectorFormTexts {
  * Everything the symbolic stage produces for a model (src/symbolic).
  * `sources` are JS function-expression texts generated from the checked AST with the parameters
  * inlined as numeric literals, e.g. "(r, y) => { ... }"; workers rebuild `fns` from them with
- * `rebuildFns` in src/symbolic/compile.ts. They never contain raw user text.
+ * `rebuildFns` in src/symbolic/compile.ts. They never contain raw user text. `lossGradHess` (loss, gradient
+ * and Hessian in one function) is present for every derived model; rebuildVectorFns requires it.
  */
 export interface Derived {
   model: Model;
@@ -112,7 +129,7 @@ export interface Derived {
   text: Record<FnName, string>;
   /** LaTeX of each, checked to parse with KaTeX. */
   latex: Record<FnName, string>;
-  sources: Record<FnName, string> & Partial<Record<VecFnName, string>>;
+  sources: Record<FnName, string> & Partial<Record<VecFnName | FusedFnName, string>>;
   /** Scalar functions (k = kTeacher = 1). For vector models loss/l/dl/d2l/label throw; pen/h/dh are real
    *  (the penalty acts on every entry of theta). */
   fns: CompiledFns;

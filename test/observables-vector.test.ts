@@ -163,6 +163,9 @@ function signStudent(kT: number, sigma: number, erfUnits: boolean): VectorFns {
     hess: () => {
       throw new Error("unused");
     },
+    lossGradHess: () => {
+      throw new Error("unused");
+    },
     label: (w, o, e) => {
       let s = 0;
       for (let c = 0; c < kT; c++) s += w[o + c];

@@ -130,6 +130,13 @@ function sumModel(): Derived {
       out[oo + 1] = e;
     },
     hess: (_r, _o, _y, out, oo) => out.fill(1, oo, oo + 4),
+    lossGradHess: (r, o, y, g, go, h, ho) => {
+      const e = r[o] + r[o + 1] - y;
+      g[go] = e;
+      g[go + 1] = e;
+      h.fill(1, ho, ho + 4);
+      return 0.5 * e * e;
+    },
     label: base.vec.label,
     predict: (r, o) => r[o] + r[o + 1],
   };

@@ -2,8 +2,10 @@
 // user's text). Parameters are inlined as numeric literals, repeated subexpressions are computed once,
 // small integer powers are unrolled into products, sigmoid/softplus/erf call the stable helpers of
 // compile.ts. Example: "(r, y) => {\n  const t0 = sigmoid((-(y * r)));\n  return (-(y * t0));\n}".
-// genBody does several outputs at once with array-element inputs (the vector sources of k > 1 models).
-import { type Expr, toText } from "./ast.js";
+// genBody does several outputs at once with array-element inputs (the vector sources of k > 1 models, the
+// fused loss-gradient-Hessian source of every model, see genLossGradHess).
+import { type Expr, sub, toText } from "./ast.js";
+import { FUSED_ARGS } from "./compile.js";
 
 const MATH_FNS = new Set([
   "exp",
@@ -33,22 +35,41 @@ export function genSource(e: Expr, args: string[], params: Record<string, number
 }
 
 /**
+ * sigmoid/softplus of u, -u, and of a - b, b - a share exp(-|u|) (|fl(b - a)| = |fl(a - b)| exactly): the
+ * argument without its sign and its sharing key, for those calls.
+ */
+function expShareable(x: Expr): { u: Expr; key: string } | undefined {
+  if (x.k !== "fn" || (x.name !== "sigmoid" && x.name !== "softplus") || x.args.length !== 1)
+    return undefined;
+  const u = x.args[0].k === "neg" ? x.args[0].a : x.args[0];
+  if (u.k !== "sub") return { u, key: toText(u) };
+  return { u, key: [toText(u), toText(sub(u.b, u.a))].sort()[0] };
+}
+
+/**
  * Statements and value expressions computing several trees at once (subexpressions shared between them
  * are computed once). `bind` maps each free variable to the code that reads it (an argument name, or an
- * array element such as "r[ro + 1]", read once into a temporary).
+ * array element such as "r[ro + 1]", read once into a temporary). `shareExp`: when two or more different
+ * sigmoid/softplus calls share |argument| (see expShareable), one e = exp(-|u|) feeds sigmoidE/softplusE
+ * (compile.ts), bit-identical to the separate helpers.
  */
 export function genBody(
   exprs: Expr[],
   bind: Record<string, string>,
   params: Record<string, number>,
+  shareExp = false,
 ): { lines: string[]; values: string[] } {
   const counts = new Map<string, number>();
+  /** Argument key (sign dropped) -> the different sigmoid/softplus calls on it. */
+  const expUsers = new Map<string, Set<string>>();
   const count = (x: Expr): void => {
     if (x.k === "num" || x.k === "sym") return;
     const key = toText(x);
     const n = (counts.get(key) ?? 0) + 1;
     counts.set(key, n);
     if (n > 1) return; // children already counted
+    const share = shareExp ? expShareable(x) : undefined;
+    if (share) expUsers.set(share.key, (expUsers.get(share.key) ?? new Set()).add(key));
     if (x.k === "neg") count(x.a);
     else if (x.k === "fn") x.args.forEach(count);
     else {
@@ -107,6 +128,12 @@ export function genBody(
         return `Math.pow(${gen(x.a)}, ${gen(x.b)})`;
       }
       case "fn": {
+        const share = expShareable(x);
+        if (share && (expUsers.get(share.key)?.size ?? 0) > 1) {
+          const key = `@exp ${share.key}`;
+          const e = names.get(key) ?? hoist(key, `Math.exp((-Math.abs(${gen(share.u, true)})))`);
+          return `${x.name}E(${gen(x.args[0])}, ${e})`;
+        }
         const callee = MATH_FNS.has(x.name) ? `Math.${x.name}` : HELPERS.has(x.name) ? x.name : undefined;
         if (!callee) throw new Error(`codegen: no code for function '${x.name}'`);
         return `${callee}(${x.args.map((a) => gen(a)).join(", ")})`;
@@ -117,6 +144,36 @@ export function genBody(
   };
   const values = exprs.map((e) => gen(e));
   return { lines, values };
+}
+
+/**
+ * Source of VectorFns.lossGradHess (arguments FUSED_ARGS of compile.ts): g[go + a] = grad[a],
+ * h[ho + a k + b] = hess[a k + b] (upper triangle computed, lower mirrored: hess must be symmetric),
+ * returns loss; one body for all three
+ * trees, so shared subexpressions and the exp of sigmoid/softplus pairs are computed once. The values are
+ * bit-identical to separate sources of the same trees. `bind` as for genBody (r read at r[ro + a]).
+ */
+export function genLossGradHess(
+  loss: Expr,
+  grad: Expr[],
+  hess: Expr[],
+  bind: Record<string, string>,
+  params: Record<string, number>,
+): string {
+  const k = grad.length;
+  const upper = hess.map((_, i) => i).filter((i) => Math.floor(i / k) <= i % k);
+  const { lines, values } = genBody([loss, ...grad, ...upper.map((i) => hess[i])], bind, params, true);
+  const at = (arr: string, off: string, i: number) => (i === 0 ? `${arr}[${off}]` : `${arr}[${off} + ${i}]`);
+  grad.forEach((_, a) => {
+    lines.push(`  ${at("g", "go", a)} = ${values[1 + a]};`);
+  });
+  upper.forEach((i, j) => {
+    lines.push(`  ${at("h", "ho", i)} = ${values[1 + k + j]};`);
+  });
+  for (let i = 0; i < k * k; i++)
+    if (Math.floor(i / k) > i % k)
+      lines.push(`  ${at("h", "ho", i)} = ${at("h", "ho", (i % k) * k + Math.floor(i / k))};`);
+  return `(${FUSED_ARGS.join(", ")}) => {\n${lines.join("\n")}\n  return ${values[0]};\n}`;
 }
 
 /** Source of a function that throws when called (a derivative that is a Dirac delta). */

@@ -1,7 +1,7 @@
 // Turns generated sources (Derived.sources) into functions, also inside worker threads.
 // Sources come only from codegen.ts; as a second line of defence every token is checked against the
 // small vocabulary codegen emits before anything reaches `Function`. Also the stable numeric helpers.
-import type { CompiledFns, FnName, VecFnName, VectorFns } from "../types.js";
+import type { CompiledFns, FnName, FusedFnName, VecFnName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 
 /** Argument names of each compiled function. */
@@ -25,6 +25,8 @@ export const VEC_ARGS: Record<VecFnName, string[]> = {
   vlabel: ["w", "wo", "eps"],
   vpredict: ["r", "ro"],
 };
+/** Argument names of the fused source (Derived.sources.lossGradHess, every model), as in VectorFns. */
+export const FUSED_ARGS = ["r", "ro", "y", "g", "go", "h", "ho"];
 
 /** 1 / (1 + exp(-x)) without overflow. */
 export function sigmoid(x: number): number {
@@ -36,6 +38,16 @@ export function sigmoid(x: number): number {
 /** log(1 + exp(x)) without overflow or cancellation. */
 export function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+/** sigmoid(x) given e = exp(-|x|), bit-identical to sigmoid(x): one exp shared with softplus(+-x). */
+export function sigmoidE(x: number, e: number): number {
+  return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+/** softplus(x) given e = exp(-|x|), bit-identical to softplus(x). */
+export function softplusE(x: number, e: number): number {
+  return x > 0 ? x + Math.log1p(e) : Math.log1p(e);
 }
 
 /** erf to ~1e-15: power series (no cancellation) below 2.5, continued fraction for erfc above. */
@@ -75,12 +87,13 @@ function notScalar(name: string): never {
 const WORDS = new Set([
   ...Object.values(FN_ARGS).flat(),
   ...Object.values(VEC_ARGS).flat(),
+  ...FUSED_ARGS,
   ..."const return Math PI E exp log log1p sqrt abs sign tanh cosh sinh min max pow".split(" "),
-  ..."erf sigmoid softplus unsupported notScalar".split(" "),
+  ..."erf sigmoid softplus sigmoidE softplusE unsupported notScalar".split(" "),
 ]);
 const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.[\]]|"[a-z0-9]+"/y;
-/** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], nothing else. */
-const INDEXED: Record<string, string> = { r: "ro", w: "wo", out: "oo" };
+/** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], g[go + i], h[ho + i], no other. */
+const INDEXED: Record<string, string> = { r: "ro", w: "wo", out: "oo", g: "go", h: "ho" };
 
 /** Throws unless `src` uses only the tokens codegen emits. */
 export function checkSource(src: string): void {
@@ -110,11 +123,13 @@ export function compileSource(src: string): (...args: number[]) => number {
     "erf",
     "sigmoid",
     "softplus",
+    "sigmoidE",
+    "softplusE",
     "unsupported",
     "notScalar",
     `"use strict"; return (${src});`,
   );
-  return make(erf, sigmoid, softplus, unsupported, notScalar);
+  return make(erf, sigmoid, softplus, sigmoidE, softplusE, unsupported, notScalar);
 }
 
 /** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread). */
@@ -126,13 +141,16 @@ export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
 
 /**
  * The vector functions of a model (Derived.vec) from its sources. Scalar models (no v* sources) get
- * 1 x 1 wrappers of the scalar functions, so every k runs the same code path.
+ * 1 x 1 wrappers of the scalar functions, so every k runs the same code path; lossGradHess is compiled
+ * from its own source for every k.
  */
 export function rebuildVectorFns(
-  sources: Partial<Record<FnName | VecFnName, string>>,
+  sources: Partial<Record<FnName | VecFnName | FusedFnName, string>>,
   k: number,
   kTeacher: number,
 ): VectorFns {
+  if (sources.lossGradHess === undefined) throw new Error("internal: source lossGradHess missing");
+  const lossGradHess = compileSource(sources.lossGradHess) as unknown as VectorFns["lossGradHess"];
   if (sources.vloss === undefined) {
     if (k !== 1 || kTeacher !== 1) throw new Error(`internal: vector sources missing for k = ${k}`);
     const f = rebuildFns(sources as Record<FnName, string>);
@@ -148,6 +166,7 @@ export function rebuildVectorFns(
       },
       label: (w, wo, eps) => f.label(w[wo], eps),
       predict: (r, ro) => r[ro],
+      lossGradHess,
     };
   }
   const vf = <T>(name: VecFnName): T => {
@@ -163,5 +182,30 @@ export function rebuildVectorFns(
     hess: vf<VectorFns["hess"]>("vhess"),
     label: vf<VectorFns["label"]>("vlabel"),
     predict: vf<VectorFns["predict"]>("vpredict"),
+    lossGradHess,
   };
+}
+
+const FUSED_R = [-1000, -40, -3, -1, -0.25, -0, 0, 1e-3, 0.5, 2, 37, 1000];
+
+/**
+ * Points (r, y) where vec.lossGradHess differs from the separate loss, grad and hess (Object.is: -0 != 0,
+ * NaN == NaN), over 60 fixed r in [-1e3, 1e3]^k including +-0, 5 labels each; empty when bit-identical.
+ */
+export function fusedMismatches(vec: VectorFns): string[] {
+  const { k } = vec;
+  const [r, g, h, gf, hf] = [k, k, k * k, k, k * k].map((n) => new Float64Array(n));
+  const bad: string[] = [];
+  for (let p = 0; p < 60; p++) {
+    for (let a = 0; a < k; a++) r[a] = FUSED_R[(p + 5 * a * (1 + (p % 3))) % FUSED_R.length];
+    for (const y of [-1, 1, 0, 0.5, -2]) {
+      const loss = vec.lossGradHess(r, 0, y, gf, 0, hf, 0);
+      vec.grad(r, 0, y, g, 0);
+      vec.hess(r, 0, y, h, 0);
+      const same = (x: Float64Array, z: Float64Array) => x.every((v, i) => Object.is(v, z[i]));
+      if (!Object.is(loss, vec.loss(r, 0, y)) || !same(g, gf) || !same(h, hf))
+        bad.push(`r = [${r}], y = ${y}`);
+    }
+  }
+  return bad;
 }

@@ -7,8 +7,15 @@ import type { Derived, FnName, Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { type Expr, isNum, size, substitute, toText } from "./ast.js";
 import { labelsAreBinary, penaltyChecks, runChecks } from "./checks.js";
-import { genSource, notScalarSource, unsupportedSource } from "./codegen.js";
-import { compileSource, FN_ARGS, FN_NAMES, rebuildFns, rebuildVectorFns } from "./compile.js";
+import { genLossGradHess, genSource, notScalarSource, unsupportedSource } from "./codegen.js";
+import {
+  compileSource,
+  FN_ARGS,
+  FN_NAMES,
+  fusedMismatches,
+  rebuildFns,
+  rebuildVectorFns,
+} from "./compile.js";
 import { DeltaError, derivative } from "./derivative.js";
 import { LATEX_LHS } from "./latex.js";
 import { familyNames, parseExpr } from "./parse.js";
@@ -108,6 +115,14 @@ export function derive(model: Model): Derived {
         ? notScalarSource(name, FN_ARGS[name])
         : unsupportedSource(name, FN_ARGS[name]);
   }
+  if (!vectorModel)
+    sources.lossGradHess = genLossGradHess(
+      forms.loss!,
+      [forms.l!],
+      [forms.dl!],
+      { r: "r[ro]", y: "y" },
+      model.parameters,
+    );
   const fns = rebuildFns(sources);
   const userForm = (e: Expr, args: string[]) => compileSource(genSource(e, args, model.parameters));
   const penInput = {
@@ -141,6 +156,12 @@ export function derive(model: Model): Derived {
     labelForm = forms.label!;
   }
   const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
+  const fusedBad = fusedMismatches(vec);
+  if (fusedBad.length > 0)
+    throw new Error(
+      `internal: lossGradHess differs from loss, grad, hess at ${fusedBad.slice(0, 3).join("; ")}`,
+    );
+  checks.push("lossGradHess: bit-identical to loss, grad, hess at 300 points (|r| up to 1e3, +-0)");
   const topSign = (e: Expr): boolean =>
     (e.k === "fn" && e.name === "sign") || (e.k === "neg" && topSign(e.a));
   const binaryLabels =

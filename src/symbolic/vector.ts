@@ -1,11 +1,12 @@
 // Vector models (k > 1 or k_teacher > 1): L(r1..rk; y) composed through the activation, its gradient
 // l_a = dL/dr_a and Hessian H_ab = d2L/dr_a dr_b by our rule table, the vector sources (vloss, vgrad, vhess,
-// vlabel, vpredict) generated from the checked trees, their text and LaTeX (Derived.vector), and the checks.
+// vlabel, vpredict, and the fused lossGradHess) generated from the checked trees, their text and LaTeX
+// (Derived.vector), and the checks.
 // The Hessian is derived in both orders: H_ab (a <= b) is compiled and mirrored, so vhess is exactly
 // symmetric, and d(l_b)/dr_a is compiled only to check the symmetry numerically.
-import type { Model, VecFnName, VectorForms, VectorFormTexts } from "../types.js";
+import type { FusedFnName, Model, VecFnName, VectorForms, VectorFormTexts } from "../types.js";
 import { type Expr, sym, toText } from "./ast.js";
-import { genBody } from "./codegen.js";
+import { genBody, genLossGradHess } from "./codegen.js";
 import { compileSource, rebuildVectorFns, VEC_ARGS } from "./compile.js";
 import { toLatex } from "./latex.js";
 import { stabilize } from "./rewrite.js";
@@ -26,7 +27,7 @@ export interface VectorInput {
 
 export interface VectorDerivation {
   vector: VectorForms;
-  sources: Record<VecFnName, string>;
+  sources: Record<VecFnName | FusedFnName, string>;
   /** The stabilised label, for the binary-label test (top-level sign). */
   label: Expr;
   checks: string[];
@@ -49,12 +50,13 @@ export function deriveVector(input: VectorInput): VectorDerivation {
     }
 
   const src = new SourceWriter(model.parameters, rNames, wNames);
-  const sources: Record<VecFnName, string> = {
+  const sources: Record<VecFnName | FusedFnName, string> = {
     vloss: src.value("vloss", loss),
     vgrad: src.store("vgrad", grad),
     vhess: src.store("vhess", hess, true),
     vlabel: src.value("vlabel", label),
     vpredict: src.value("vpredict", predict),
+    lossGradHess: src.fused(loss, grad, hess),
   };
   const vec = rebuildVectorFns(sources, k, wNames.length);
   const checks = runVectorChecks({
@@ -136,6 +138,11 @@ class SourceWriter {
     for (let i = 0; i < exprs.length; i++)
       if (!upper(i)) lines.push(`  ${out(i)} = ${out((i % n) * n + Math.floor(i / n))};`);
     return this.wrap(name, lines);
+  }
+
+  /** loss, gradient and Hessian in one function (VectorFns.lossGradHess). */
+  fused(loss: Expr, grad: Expr[], hess: Expr[]): string {
+    return genLossGradHess(loss, grad, hess, this.bind, this.params);
   }
 
   private wrap(name: VecFnName, lines: string[]): string {
