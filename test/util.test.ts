@@ -73,4 +73,17 @@ describe("mapInWorkers", () => {
     const url = new URL("./fixtures/square-worker.ts", import.meta.url);
     await expect(mapInWorkers<number, number>(url, [1, -1], { threads: 2 })).rejects.toThrow(/negative/);
   });
+
+  it("reuses its worker threads across calls, and replaces them after a failure", async () => {
+    const url = new URL("./fixtures/square-worker.ts", import.meta.url);
+    const ids = async () => new Set(await mapInWorkers<number, number>(url, [0.5, 0.5], { threads: 2 }));
+    const first = await ids();
+    expect(first.size).toBe(2);
+    expect(await ids()).toEqual(first);
+    await expect(mapInWorkers<number, number>(url, [1, -1], { threads: 2 })).rejects.toThrow(/negative/);
+    const after = await ids();
+    expect(after.size).toBe(2);
+    for (const id of after) expect(first.has(id)).toBe(false);
+    expect(await mapInWorkers<number, number>(url, [2, 3], { threads: 2 })).toEqual([4, 9]);
+  });
 });

@@ -61,11 +61,14 @@ export function registerSolve(program: Command): void {
         kernels: Boolean(opts.kernels),
       };
       // Loaded here, not at start-up (`--help` must stay fast).
-      const [{ loadDerived }, { chooseSolver, solve }, { planMc }] = await Promise.all([
+      const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([
         import("../symbolic/index.js"),
         import("../solvers/index.js"),
         import("../solvers/mc/index.js"),
       ]);
+      // The Monte-Carlo solver's worker threads start while the model is loaded and derived (if another
+      // solver is chosen, the idle workers do not keep the process alive).
+      prewarmMc(solveOpts.threads);
       const derived = loadDerived(modelPath, common.sets);
       const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver);
       if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);

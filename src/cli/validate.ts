@@ -69,7 +69,12 @@ export function registerValidate(program: Command): void {
       const seeds =
         opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
       const progress = progressReporter(common.quiet);
-      const { validate } = await import("../validate/index.js");
+      const [{ validate }, { prewarmMc }] = await Promise.all([
+        import("../validate/index.js"),
+        import("../solvers/mc/index.js"),
+      ]);
+      // The solver's worker threads start while the model is loaded and derived.
+      prewarmMc(num("threads"));
       let verdict: Verdict;
       try {
         verdict = await validate(modelPath, {

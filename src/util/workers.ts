@@ -59,8 +59,49 @@ function rebuildError(error: NonNullable<Reply<unknown>["error"]>): Error {
 }
 
 /**
+ * Idle workers per worker module, kept for the next mapInWorkers call in this process (a CLI run that
+ * solves several times, the benchmarks, the tests): starting a worker costs 0.1-0.6 s. Idle workers are
+ * unref'd, so they never keep the process alive.
+ */
+const idle = new Map<string, Worker[]>();
+
+/**
+ * Starts workers on `url` into the idle pool (up to `threads` idle ones) without waiting for them, so that
+ * their start-up overlaps with the caller's own (e.g. loading and deriving a model).
+ */
+export function prewarmWorkers(url: URL, threads = defaultThreads()): void {
+  if (threads < 2) return;
+  const fresh = Array.from({ length: threads - (idle.get(url.href)?.length ?? 0) }, () => startWorker(url));
+  releaseWorkers(url, fresh);
+}
+
+function takeWorker(url: URL): Worker {
+  const w = idle.get(url.href)?.pop() ?? startWorker(url);
+  w.ref();
+  return w;
+}
+
+function releaseWorkers(url: URL, workers: Worker[]): void {
+  const pool = idle.get(url.href) ?? [];
+  idle.set(url.href, pool);
+  for (const w of workers) {
+    w.removeAllListeners("message");
+    w.removeAllListeners("error");
+    w.removeAllListeners("exit");
+    w.unref();
+    if (pool.length < defaultThreads()) {
+      pool.push(w);
+      // A pooled worker that fails or dies (it should not) is simply forgotten; a task never reaches it.
+      w.on("error", () => {});
+      w.once("exit", () => pool.splice(pool.indexOf(w) >>> 0, 1));
+    } else void w.terminate();
+  }
+}
+
+/**
  * Runs `tasks` on up to `threads` workers loaded from `workerUrl`; results come back in task order.
  * Results never depend on the thread count as long as each task is self-contained (own seed stream).
+ * Workers are reused across calls (see `idle`); after a failure the call's workers are terminated.
  */
 export async function mapInWorkers<T, R>(
   workerUrl: URL,
@@ -78,8 +119,9 @@ export async function mapInWorkers<T, R>(
     }
     return results;
   }
-  const workers = Array.from({ length: threads }, () => startWorker(workerUrl));
+  const workers = Array.from({ length: threads }, () => takeWorker(workerUrl));
   let next = 0;
+  let failed = true;
   try {
     await Promise.all(
       workers.map(
@@ -97,15 +139,15 @@ export async function mapInWorkers<T, R>(
               feed();
             });
             worker.on("error", reject);
-            worker.on("exit", (code) => {
-              if (code !== 0) reject(new RunError(`worker thread exited with code ${code}`));
-            });
+            worker.on("exit", (code) => reject(new RunError(`worker thread exited with code ${code}`)));
             feed();
           }),
       ),
     );
+    failed = false;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    if (failed) await Promise.all(workers.map((w) => w.terminate()));
+    else releaseWorkers(workerUrl, workers);
   }
   return results;
 }

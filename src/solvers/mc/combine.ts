@@ -1,25 +1,33 @@
-// Turns G independent group solves into a Result: per-group observables (test loss / error from the
-// group's own Q, M; overlap entries named by overlapNames), optional Richardson extrapolation per group,
-// then mean and standard error over groups.
+// Turns G independent group solves into a Result. groupSeries (run inside each group's task, on the worker
+// threads) computes a group's observables: test loss / error from the group's own Q, M, overlap entries
+// named by overlapNames. combineGroups applies the optional Richardson extrapolation per group, then takes
+// the mean and standard error over groups.
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
 import { isVector, overlapNames } from "../../observables/names.js";
 import { vectorTestObservables } from "../../observables/vector.js";
-import type { Derived, ObservableName, Result } from "../../types.js";
+import type { CompiledFns, Derived, ObservableName, Result, VectorFns } from "../../types.js";
 import { meanAndStderr } from "../../util/stats.js";
 import type { GroupOut, SchemeParams } from "./group.js";
 
-type Series = Partial<Record<ObservableName, Float64Array | number[]>>;
+export type Series = Partial<Record<ObservableName, Float64Array | number[]>>;
+
+/** What groupSeries needs of a model (all of it can be rebuilt in a worker thread). */
+export interface SeriesModel {
+  fns: CompiledFns;
+  vec: VectorFns;
+  binaryLabels: boolean;
+}
 
 /**
  * Observables of one group solve. Vector-model test observables (a quadrature in k + k* dimensions per time)
  * are computed only at every `every`-th step: the dt/2 solve of --extrapolate is read at even steps only.
  */
-function groupSeries(derived: Derived, out: GroupOut, rhoStar: number, every = 1): Series {
-  const { k: U, kTeacher: V } = derived.model;
+export function groupSeries(model: SeriesModel, out: GroupOut, rhoStar: number, every = 1): Series {
+  const { k: U, kTeacher: V } = model.vec;
   const N1 = out.train_loss.length;
   const s: Series = { train_loss: out.train_loss };
   if (!isVector(U, V)) {
-    const gauss = gaussianObservablesSeries(derived.fns, derived.binaryLabels, out.Q, out.M, rhoStar);
+    const gauss = gaussianObservablesSeries(model.fns, model.binaryLabels, out.Q, out.M, rhoStar);
     s.test_loss = gauss.test_loss;
     if (gauss.test_error) s.test_error = gauss.test_error;
   } else {
@@ -27,15 +35,15 @@ function groupSeries(derived: Derived, out: GroupOut, rhoStar: number, every = 1
       k % every !== 0
         ? { test_loss: Number.NaN, test_error: Number.NaN }
         : vectorTestObservables(
-            derived.vec,
+            model.vec,
             out.Q.subarray(k * U * U, (k + 1) * U * U),
             out.M.subarray(k * U * V, (k + 1) * U * V),
             rhoStar,
-            derived.binaryLabels,
+            model.binaryLabels,
           ),
     );
     s.test_loss = test.map((o) => o.test_loss);
-    if (derived.binaryLabels) s.test_error = test.map((o) => o.test_error ?? Number.NaN);
+    if (model.binaryLabels) s.test_error = test.map((o) => o.test_error ?? Number.NaN);
   }
   for (const e of overlapNames(U, V)) {
     const [src, cols] = e.matrix === "Q" ? [out.Q, U] : [out.M, V];
@@ -45,14 +53,25 @@ function groupSeries(derived: Derived, out: GroupOut, rhoStar: number, every = 1
   return s;
 }
 
-export function combineGroups(derived: Derived, levels: SchemeParams[], outs: GroupOut[], G: number): Result {
+/** A group solve with its observables (what a group task returns). */
+export interface GroupResult {
+  out: GroupOut;
+  series: Series;
+}
+
+export function combineGroups(
+  derived: Derived,
+  levels: SchemeParams[],
+  results: GroupResult[],
+  G: number,
+): Result {
   const coarse = levels[0];
-  const rhoStar = coarse.rhoStar;
+  const outs = results.map((r) => r.out);
   const perGroup: Series[] = [];
   for (let g = 0; g < G; g++) {
-    const s = groupSeries(derived, outs[g], rhoStar);
+    const s = { ...results[g].series };
     if (levels.length > 1) {
-      const fine = groupSeries(derived, outs[G + g], rhoStar, 2);
+      const fine = results[G + g].series;
       for (const key of Object.keys(s) as ObservableName[]) {
         const c = s[key]!;
         const f = fine[key]!;

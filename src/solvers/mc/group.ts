@@ -9,7 +9,7 @@
 import type { CompiledFns, VectorFns } from "../../types.js";
 import { RunError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
-import { GaussianColumns } from "./columns.js";
+import { BLOCK, GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { invertSmall } from "./small.js";
@@ -77,27 +77,17 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
   const NN = N1 * N1 * UU;
   const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
   const nCoef = Math.max(predCols, parCols, SW);
-  // Columns drawn per step as one block: w_k (U units) and dB_k on the prediction side, nu_k on the other;
-  // the draws w_k and nu_k (U combinations each) are evaluated in the same pass over the columns.
-  const predBlock = U + (noise ? 1 : 0);
+  const cw = Math.max(BLOCK, U);
   const arena = new WasmArena(
-    arenaDoubles(M * predCols, M * (predBlock + U), predCols * (predBlock + U)) +
-      arenaDoubles(M * parCols, 2 * M * U, 2 * parCols * U) +
+    arenaDoubles(M * predCols, M * cw, predCols * cw) +
+      arenaDoubles(M * parCols, M * cw, parCols * cw) +
       arenaDoubles(M * SW, M * SW, M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, nCoef, SW) +
       (3 * U + 1) * arenaDoubles(M),
   );
   const f64 = (n: number) => arena.f64(n);
-  const pred = new GaussianColumns(
-    M,
-    predCols,
-    new Rng(g.seed, g.tag, g.group, 0),
-    p.orthogonal,
-    arena,
-    predBlock,
-    U,
-  );
-  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal, arena, U, U);
+  const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal, arena, U);
+  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal, arena, U);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
   // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).
@@ -234,34 +224,30 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
       for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = R[Rk + s * UU + a * U + b];
       if (k > 0) rowDots(A, M, SW, k * U, coef, wOut[a], "add");
     }
+    // Per sample: loss, l_k, H_k; then dxi_k (one scalar per sample) and the histories A_k = l_k dxi_k,
+    // Cc_k = H_k dxi_k.
+    const last = k === N;
     for (let i = 0; i < M; i++) {
       const base = i * SW;
       for (let a = 0; a < U; a++) rbuf[a] = wOut[a][i];
       const yi = y[i];
-      lossSum += vec.loss(rbuf, 0, yi);
-      vec.grad(rbuf, 0, yi, lk, i * U);
-      vec.hess(rbuf, 0, yi, Hk, i * UU);
+      lossSum += vec.lossGradHess(rbuf, 0, yi, lk, i * U, Hk, i * UU);
       for (let a = 0; a < U; a++) {
         const la = lk[i * U + a];
         for (let c = 0; c < V; c++) wl[a * V + c] += la * wstar[i * V + c];
         if (Lh) Lh[base + k * U + a] = la;
       }
+      if (last) continue;
+      let dxi = eDxi;
+      if (jumps) dxi = -tau * jumps.poisson(D / (tau * delta));
+      else if (noise) dxi += sdB * Z[i * zs + dbCol];
+      for (let a = 0; a < U; a++) A[base + k * U + a] = lk[i * U + a] * dxi;
+      const co = (i * N1 + k) * UU;
+      for (let e = 0; e < UU; e++) Cc[co + e] = Hk[i * UU + e] * dxi;
     }
     train_loss[k] = lossSum / M;
     guard(k, D, "train loss", train_loss[k]);
     for (let e = 0; e < UV; e++) guard(k, D, "E[w* l]", wl[e]);
-
-    // dxi_k (one scalar per sample), and the histories A_k = l_k dxi_k, Cc_k = H_k dxi_k.
-    if (k < N) {
-      for (let i = 0; i < M; i++) {
-        let dxi = eDxi;
-        if (jumps) dxi = -tau * jumps.poisson(D / (tau * delta));
-        else if (noise) dxi += sdB * Z[i * zs + dbCol];
-        for (let a = 0; a < U; a++) A[i * SW + k * U + a] = lk[i * U + a] * dxi;
-        const co = (i * N1 + k) * UU;
-        for (let e = 0; e < UU; e++) Cc[co + e] = Hk[i * UU + e] * dxi;
-      }
-    }
 
     // rho[k, 0..k] by the exact discrete tangent; Gamma_k by Stein's identity.
     predictionResponseRowBlock(U, k, M, N1, Cc, Hk, Rt, P, acc);

@@ -6,11 +6,11 @@
 import { totalmem } from "node:os";
 import type { Derived, Result } from "../../types.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
-import { defaultThreads, mapInWorkers } from "../../util/workers.js";
+import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
-import { combineGroups } from "./combine.js";
-import { type GroupOut, inputColumns, type SchemeParams, solveGroup } from "./group.js";
-import type { GroupTask } from "./worker.js";
+import { combineGroups, type GroupResult } from "./combine.js";
+import { inputColumns, type SchemeParams } from "./group.js";
+import { type GroupTask, runGroup } from "./worker.js";
 
 /** Internal switches, used by tests and measurements only. */
 export interface McInternals {
@@ -21,6 +21,11 @@ export interface McInternals {
 }
 
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+
+/** Starts the solver's worker threads ahead of a solve (the CLI does this while it loads the model). */
+export function prewarmMc(threads?: number): void {
+  prewarmWorkers(WORKER_URL, threads);
+}
 
 /** Bytes held by one group solve of `samples` samples over N steps with U units and V teacher units. */
 export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): number {
@@ -115,25 +120,26 @@ export async function solveMc(
         sources: derived.sources,
         k: model.k,
         kTeacher: model.kTeacher,
+        binaryLabels: derived.binaryLabels,
         params: lv,
         spec: { seed: opts.seed, tag, group: g, samples: sizes[g] },
       });
     }
   });
   const t0 = performance.now();
-  let outs: GroupOut[];
+  let results: GroupResult[] = [];
   if (threads === 1) {
-    outs = [];
     for (const task of tasks) {
-      outs.push(solveGroup(derived.fns, derived.vec, task.params, task.spec));
-      opts.onProgress?.(outs.length, tasks.length);
+      results.push(runGroup(derived, task));
+      opts.onProgress?.(results.length, tasks.length);
     }
   } else {
-    outs = await mapInWorkers<GroupTask, GroupOut>(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
+    results = await mapInWorkers(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
   }
+  const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const result = combineGroups(derived, levels, outs, G);
+  const result = combineGroups(derived, levels, results, G);
   result.meta = {
     solver: "mc",
     model: model.name,

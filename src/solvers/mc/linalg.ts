@@ -66,11 +66,8 @@ export class GrowingCholesky {
  * subtracts the projections, then the few new columns are orthonormalised among themselves. One pass
  * suffices: the columns are random with M well above their number, so [Z, W] is well conditioned
  * (orthogonality error ~1e-15). For m = 1 this is the plain one-column Gram–Schmidt step. `dots` is
- * scratch of length >= (m + extra) * ncols. Both passes run in the WebAssembly SIMD kernels when Z, W and
+ * scratch of length >= m * ncols. Both passes run in the WebAssembly SIMD kernels when Z, W and
  * dots come from one WasmArena (the projection then differs from the JS loop at rounding level).
- * With `extra` > 0, rows m..m+extra-1 of dots (row length ncols) hold coefficient rows c_r on entry, and
- * the subtraction pass also adds Z[:, 0..ncols-1] . c_r to rows m.. of W (e.g. a draw from the old columns,
- * at no extra pass over Z). On return, rows 0..m-1 of W hold the new columns.
  */
 export function appendOrthonormalColumns(
   Z: Float64Array,
@@ -80,12 +77,11 @@ export function appendOrthonormalColumns(
   m: number,
   W: Float64Array,
   dots: Float64Array,
-  extra = 0,
 ): void {
   dots.fill(0, 0, m * ncols);
   colDotsBlock(Z, M, stride, ncols, m, W, M, dots, ncols);
   for (let j = 0; j < m * ncols; j++) dots[j] = -dots[j] / M;
-  rowDotsBlock(Z, M, stride, ncols, m + extra, dots, ncols, W, M);
+  rowDotsBlock(Z, M, stride, ncols, m, dots, ncols, W, M);
   for (let t = 0; t < m; t++) {
     const w = W.subarray(t * M, (t + 1) * M);
     for (let s = 0; s < t; s++) {

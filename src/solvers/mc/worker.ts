@@ -1,29 +1,41 @@
-// Worker-thread entry of the Monte-Carlo solver: one task = one independent group solve. The model
-// functions are rebuilt from Derived.sources (generated code only; functions cannot cross threads).
+// Worker-thread entry of the Monte-Carlo solver: one task = one independent group solve and its
+// observables (the test-loss quadratures run here, in parallel, not on the main thread afterwards). The
+// model functions are rebuilt from Derived.sources (generated code only; functions cannot cross threads).
+// solveMc with one thread calls runGroup in-process, with the Derived's own functions.
 import { rebuildFns, rebuildVectorFns } from "../../symbolic/compile.js";
 import type { CompiledFns, Derived, VectorFns } from "../../types.js";
 import { serveTasks } from "../../util/workers.js";
-import { type GroupOut, type GroupSpec, type SchemeParams, solveGroup } from "./group.js";
+import { type GroupResult, groupSeries, type SeriesModel } from "./combine.js";
+import { type GroupSpec, type SchemeParams, solveGroup } from "./group.js";
 
 export interface GroupTask {
   sources: Derived["sources"];
   /** Units k and teacher units kTeacher of the model. */
   k: number;
   kTeacher: number;
+  binaryLabels: boolean;
   params: SchemeParams;
   spec: GroupSpec;
 }
 
 const cache = new Map<string, { fns: CompiledFns; vec: VectorFns }>();
 
-export async function run(task: GroupTask): Promise<GroupOut> {
+/** One group solve and its observables, with the model's functions at hand. */
+export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
+  const out = solveGroup(model.fns, model.vec, task.params, task.spec);
+  // The dt/2 solve of --extrapolate (tag 1) is read at even steps only.
+  const every = task.spec.tag === 1 ? 2 : 1;
+  return { out, series: groupSeries(model, out, task.params.rhoStar, every) };
+}
+
+export async function run(task: GroupTask): Promise<GroupResult> {
   const key = JSON.stringify([task.sources, task.k, task.kTeacher]);
   let built = cache.get(key);
   if (!built) {
     built = { fns: rebuildFns(task.sources), vec: rebuildVectorFns(task.sources, task.k, task.kTeacher) };
     cache.set(key, built);
   }
-  return solveGroup(built.fns, built.vec, task.params, task.spec);
+  return runGroup({ ...built, binaryLabels: task.binaryLabels }, task);
 }
 
 serveTasks(run);
