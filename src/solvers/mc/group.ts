@@ -12,6 +12,7 @@ import { Rng } from "../../util/rng.js";
 import { BLOCK, GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
+import { column, predictionSamples, type SampleState, teacherOverlaps, thetaStep } from "./samples.js";
 import { invertSmall } from "./small.js";
 import { arenaDoubles, colDots, rowDots, TANGENT_LANES, WasmArena } from "./wasm.js";
 
@@ -153,25 +154,46 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
   const wCoef = Array.from({ length: U }, () => new Float64Array(predCols));
   const nuCoef = Array.from({ length: U }, () => new Float64Array(parCols));
   const memOut = Array.from({ length: U }, () => f64(M));
-  const rbuf = new Float64Array(U);
   const rows: Float64Array[] = new Array(U);
 
   const eDxi = -D / delta;
-  const sdB = Math.sqrt((tau * D) / delta);
   const vDxi = p.dynamics === "gd" ? 0 : (tau * D) / delta;
+  const st: SampleState = {
+    M,
+    U,
+    V,
+    N1,
+    SW,
+    fns,
+    vec,
+    Th,
+    thStar,
+    nuOut,
+    memOut,
+    wOut,
+    wstar,
+    y,
+    lk,
+    Hk,
+    rbuf: new Float64Array(U),
+    A,
+    Cc,
+    Lh,
+    eDxi,
+    sdB: Math.sqrt((tau * D) / delta),
+    tau,
+    rate: jumps ? D / (tau * delta) : 0,
+    jumps,
+    Z: pred.Z,
+    zs: pred.stride,
+  };
+  const dhRange = new Float64Array(2);
 
   for (let k = 0; k <= N; k++) {
     // Parameter-side moments C_theta[k, 0..k], m_k.
-    wl.fill(0);
-    for (let i = 0; i < M; i++) {
-      const tk = i * SW + k * U;
-      for (let a = 0; a < U; a++) {
-        const ta = Th[tk + a];
-        for (let c = 0; c < V; c++) wl[a * V + c] += ta * thStar[i * V + c];
-      }
-    }
+    teacherOverlaps(st, k, wl);
     for (let a = 0; a < U; a++) {
-      for (let i = 0; i < M; i++) colv[i] = Th[i * SW + k * U + a];
+      column(Th, M, SW, k * U + a, colv);
       accA.fill(0, 0, (k + 1) * U);
       colDots(Th, M, SW, (k + 1) * U, colv, accA);
       for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) acc[s * UU + a * U + b] = accA[s * U + b];
@@ -215,10 +237,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     }
     pred.appendBlock(nNew, wCoef, wOut);
     const dbCol = noise && k < N ? wCol0 + U : -1;
-    const Z = pred.Z;
-    const zs = pred.stride;
     const Rk = k * N1 * UU;
-    let lossSum = 0;
     wl.fill(0);
     for (let a = 0; a < U; a++) {
       for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = R[Rk + s * UU + a * U + b];
@@ -226,25 +245,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     }
     // Per sample: loss, l_k, H_k; then dxi_k (one scalar per sample) and the histories A_k = l_k dxi_k,
     // Cc_k = H_k dxi_k.
-    const last = k === N;
-    for (let i = 0; i < M; i++) {
-      const base = i * SW;
-      for (let a = 0; a < U; a++) rbuf[a] = wOut[a][i];
-      const yi = y[i];
-      lossSum += vec.lossGradHess(rbuf, 0, yi, lk, i * U, Hk, i * UU);
-      for (let a = 0; a < U; a++) {
-        const la = lk[i * U + a];
-        for (let c = 0; c < V; c++) wl[a * V + c] += la * wstar[i * V + c];
-        if (Lh) Lh[base + k * U + a] = la;
-      }
-      if (last) continue;
-      let dxi = eDxi;
-      if (jumps) dxi = -tau * jumps.poisson(D / (tau * delta));
-      else if (noise) dxi += sdB * Z[i * zs + dbCol];
-      for (let a = 0; a < U; a++) A[base + k * U + a] = lk[i * U + a] * dxi;
-      const co = (i * N1 + k) * UU;
-      for (let e = 0; e < UU; e++) Cc[co + e] = Hk[i * UU + e] * dxi;
-    }
+    const lossSum = predictionSamples(st, k, k === N, dbCol, wl);
     train_loss[k] = lossSum / M;
     guard(k, D, "train loss", train_loss[k]);
     for (let e = 0; e < UV; e++) guard(k, D, "E[w* l]", wl[e]);
@@ -279,7 +280,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     acc.fill(0, 0, U * width);
     const src = Lh ?? A;
     for (let a = 0; a < U; a++) {
-      for (let i = 0; i < M; i++) colv[i] = src[i * SW + k * U + a];
+      column(src, M, SW, k * U + a, colv);
       colDots(src, M, SW, width, colv, acc.subarray(a * width, (a + 1) * width));
     }
     for (let a = 0; a < U; a++) {
@@ -299,26 +300,12 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     par.appendBlock(U, nuCoef, nuOut);
 
     // theta_{k+1} = theta_k - D [h(theta_k) + sum_s rho[k,s] theta_s + Gamma_k theta*] + nu_k.
-    let dhMin = Number.POSITIVE_INFINITY;
-    let dhMax = Number.NEGATIVE_INFINITY;
     for (let a = 0; a < U; a++) {
       for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = rho[Rk + s * UU + a * U + b];
       rowDots(Th, M, SW, (k + 1) * U, coef, memOut[a], "set");
     }
-    for (let i = 0; i < M; i++) {
-      const base = i * SW;
-      for (let a = 0; a < U; a++) {
-        const ta = Th[base + k * U + a];
-        const nu = nuOut[a][i];
-        const mem = memOut[a][i];
-        let gam = 0;
-        for (let c = 0; c < V; c++) gam += Gamma[k * UV + a * V + c] * thStar[i * V + c];
-        Th[base + (k + 1) * U + a] = ta - D * (fns.h(ta) + mem + gam) + nu;
-        const dh = fns.dh(ta);
-        if (dh < dhMin) dhMin = dh;
-        if (dh > dhMax) dhMax = dh;
-      }
-    }
+    thetaStep(st, k, D, Gamma.subarray(k * UV, (k + 1) * UV), dhRange);
+    const [dhMin, dhMax] = dhRange;
 
     // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
     const R1 = (k + 1) * N1 * UU;
