@@ -29,7 +29,7 @@ function maxRelDiff(a: Float64Array, b: Float64Array): number {
 }
 
 /** Random tangent inputs; c is zero on whole blocks for some steps (as in sgd-limit without jumps). */
-function tangentInputs(M: number, N1: number, seed: number) {
+function tangentInputs(M: number, N1: number, seed: number, zeroProb = 0.2) {
   const rng = new Rng(seed, 7);
   const Cc = new Float64Array(M * N1);
   const dl = new Float64Array(M);
@@ -37,7 +37,7 @@ function tangentInputs(M: number, N1: number, seed: number) {
   for (let i = 0; i < M; i++) {
     dl[i] = rng.uniform();
     for (let s = 0; s < N1; s++)
-      Cc[i * N1 + s] = s % 5 === 3 || rng.uniform() < 0.2 ? 0 : -0.1 * rng.normal();
+      Cc[i * N1 + s] = s % 5 === 3 || rng.uniform() < zeroProb ? 0 : -0.1 * rng.normal();
   }
   for (let s = 0; s < N1; s++) for (let a = s + 1; a < N1; a++) Rt[s * N1 + a] = 0.5 * rng.normal();
   return { Cc, dl, Rt };
@@ -68,6 +68,38 @@ describe("tangent kernel (predictionResponseRow)", () => {
       wOut.fill(0);
       expect(tangentRowSimd(5, M, N1, wCc, wdl, wRt, wP, wOut)).toBe(blocks);
       expect(tangentRowSimd(5, M, N1, Cc, dl, Rt, P, copied.fill(0))).toBe(blocks);
+    });
+  }
+});
+
+describe("tangent kernel: per-sample arithmetic independent of blocks and row pairing", () => {
+  const N1 = 23;
+  const M = 2 * TANGENT_LANES + 3;
+  for (const zeroProb of [0, 0.2, 0.7]) {
+    it(`one-hot dl gives each sample's P[s] bit for bit on every path, zero c with p = ${zeroProb}`, () => {
+      const { Cc, Rt } = tangentInputs(M, N1, 11, zeroProb);
+      const [wCc, wdl, wRt, wP, wOut] = wasmArrays(M * N1, M, N1 * N1, TANGENT_LANES * (N1 + 1), N1);
+      wCc.set(Cc);
+      wRt.set(Rt);
+      const P = new Float64Array(4 * (N1 + 1));
+      const [alone, blocksJs] = [new Float64Array(N1), new Float64Array(N1)];
+      for (const k of [1, 2, 9, N1 - 1]) {
+        let nonzero = 0;
+        for (let i = 0; i < M; i++) {
+          wdl.fill(0)[i] = 1;
+          // WebAssembly blocks (samples < 2 TANGENT_LANES, rows paired where possible), else the JS tail.
+          predictionResponseRow(k, M, N1, wCc, wdl, wRt, wP, wOut);
+          // JS blocks of four samples (samples < 16), else the JS tail.
+          predictionResponseRowsJs(0, k, M, N1, Cc, wdl, Rt, P, blocksJs.fill(0));
+          // The sample alone (the single-sample loop).
+          const own = Cc.subarray(i * N1, (i + 1) * N1);
+          predictionResponseRowsJs(0, k, 1, N1, own, Float64Array.of(1), Rt, P, alone.fill(0));
+          expect(Array.from(wOut.subarray(0, k + 1))).toEqual(Array.from(alone.subarray(0, k + 1)));
+          expect(Array.from(blocksJs.subarray(0, k + 1))).toEqual(Array.from(alone.subarray(0, k + 1)));
+          nonzero += alone.subarray(0, k).filter((x) => x !== 0).length;
+        }
+        expect(nonzero).toBeGreaterThan(0); // not a trivial check
+      }
     });
   }
 });

@@ -5,7 +5,8 @@ import { tangentRowSimd } from "./wasm.js";
 /**
  * Prediction side: out[s] = sum_i dl_i(r_k) J_i^(s)_k for s <= k, where J^(s)_k = d r_k / d w_s solves
  * J_k = delta_ks + sum_{a<k} R[k,a] c_a J_a with c_a = dl(r_a) dxi_a. Row k of P = (I - K)^-1 obeys
- * P = I + P K, i.e. P[k] = 1 and P[s] = c_s sum_{a=s+1..k} P[a] R[a,s] (backwards in s).
+ * P = I + P K, i.e. P[k] = 1 and P[s] = c_s sum_{a=s+1..k} P[a] R[a,s] (backwards in s), each sum taken in
+ * descending a from +0 (so that the SIMD kernel can compute two rows in one pass with the same rounding).
  * `Cc` holds c (sample-major, stride N1); `Rt[s*N1 + a] = R[a,s]`; `P` is scratch of length >= 4 (k+1).
  * Whole blocks of TANGENT_LANES samples go through the WebAssembly SIMD kernel (bit-identical to the JS
  * loop; in place, without copies, when the arrays come from one `wasmArrays` call and P has length
@@ -38,7 +39,8 @@ export function predictionResponseRowsJs(
   P: Float64Array,
   out: Float64Array,
 ): void {
-  // Four samples at a time (P interleaved: P[4a + j]) so that each load of R serves four multiply-adds.
+  // Four samples at a time (P interleaved: P[4a + j]) so that each load of R serves four multiply-adds;
+  // out[s] gets (d0 P0 + d2 P2) + (d1 P1 + d3 P3), the order of the SIMD kernel's runs of four samples.
   let i = from;
   for (; i + 4 <= M; i += 4) {
     const b0 = i * N1;
@@ -67,7 +69,7 @@ export function predictionResponseRowsJs(
       let s1 = 0;
       let s2 = 0;
       let s3 = 0;
-      for (let a = s + 1; a <= k; a++) {
+      for (let a = k; a > s; a--) {
         const r = Rt[rb + a];
         const pa = 4 * a;
         s0 += P[pa] * r;
@@ -86,7 +88,7 @@ export function predictionResponseRowsJs(
     const d3 = dl[i + 3];
     for (let s = 0; s <= k; s++) {
       const ps = 4 * s;
-      out[s] += d0 * P[ps] + d1 * P[ps + 1] + d2 * P[ps + 2] + d3 * P[ps + 3];
+      out[s] += d0 * P[ps] + d2 * P[ps + 2] + (d1 * P[ps + 1] + d3 * P[ps + 3]);
     }
   }
   for (; i < M; i++) {
@@ -95,7 +97,7 @@ export function predictionResponseRowsJs(
     for (let s = k - 1; s >= 0; s--) {
       const rb = s * N1;
       let acc = 0;
-      for (let a = s + 1; a <= k; a++) acc += P[a] * Rt[rb + a];
+      for (let a = k; a > s; a--) acc += P[a] * Rt[rb + a];
       P[s] = Cc[base + s] * acc;
     }
     const d = dl[i];

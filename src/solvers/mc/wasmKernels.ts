@@ -1,7 +1,7 @@
 // WebAssembly SIMD (f64x2) bodies of the Monte-Carlo solver's hot loops, assembled with src/util/wasm.ts.
 // All arguments are byte addresses / counts in one linear memory (see wasm.ts for the calling side):
 //   tangent(k, groups, N1, cc, dl, rt, p, out): predictionResponseRow over `groups` blocks of TANGENT_LANES
-//     samples; per sample the same operations in the same order as the JS loop (bit-identical results).
+//     samples (body in wasmTangent.ts; bit-identical to the JS loop).
 //   colDots(x, v, out, quads, stride, ncols): out[j] += sum_i X[i,j] v_i over four-row blocks (JS order:
 //     bit-identical to colDotsJs).
 //   rowDots(x, c, out, quads, stride, ncols, mode): out_i (mode 0: =, 1: -=, 2: +=) X[i, 0..ncols-1] . c
@@ -12,10 +12,8 @@
 //     ostep): out_t[i] += X[i, 0..ncols-1] . c_t. Vector t starts t * step bytes after the first.
 import {
   addTo,
-  anyTrue,
   F64,
   f64add,
-  f64c,
   f64load,
   f64mul,
   f64store,
@@ -26,122 +24,32 @@ import {
   i32and,
   i32c,
   i32eq,
-  i32mul,
   i32shl,
-  i32sub,
   ifElse,
   ins,
   Locals,
   lane,
-  replaceLane,
   set,
   splat,
   sum,
   V128,
   vadd,
   vload,
-  vload64splat,
   vmul,
-  vne,
-  vor,
   vstore,
   vzero,
   type WasmFunction,
   wasmModuleBytes,
   whileLt,
 } from "../../util/wasm.js";
+import { TANGENT_LANES, tangentBody } from "./wasmTangent.js";
 
-/** Samples per block of the tangent kernel (a multiple of 4; 2 per f64x2 vector). */
-export const TANGENT_LANES = 8;
+export { TANGENT_LANES };
+
 /** Largest number of vectors handled by one colDotsM / rowDotsM pass. */
 export const MAX_BLOCK = 3;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-function tangentBody(lanes: number): number[] {
-  const U = lanes / 2;
-  const [k, groups, N1, cc, dl, rt, p, out] = range(8);
-  const L = new Locals(8);
-  const [rowB, grpB, ccEnd, s, zero, ps, pa, pr, pend, q, po, poEnd] = L.add(I32, 12);
-  const acc = L.add(V128, U);
-  const d = L.add(V128, U);
-  const [r, e0, e1] = L.add(V128, 3);
-  const wB = 8 * lanes;
-  /** local = base + get(i) * get(j) */
-  const mulAdd = (dst: number, base: number, i: number, j: number[]) =>
-    ins(get(base), get(i), j, i32mul, i32add, set(dst));
-  const pStore = (u: number, value: number[]) => ins(get(ps), value, vstore(16 * u));
-  const backward = ins(
-    ins(get(s), i32c(1), i32sub, set(s)),
-    mulAdd(ps, p, s, i32c(wB)),
-    ins(get(cc), get(s), i32c(3), i32shl, i32add, set(q)),
-    // P[s] := c_s of the block's samples (read down the sample-major history with stride N1).
-    ...range(U).map((u) =>
-      ins(
-        pStore(u, ins(get(q), f64load(), splat, get(q), get(rowB), i32add, f64load(), replaceLane(1))),
-        ins(get(q), get(rowB), i32c(1), i32shl, i32add, set(q)),
-      ),
-    ),
-    ifElse(
-      ins(...range(U).map((u) => ins(get(ps), vload(16 * u), vzero, vne, u > 0 ? vor : [])), anyTrue),
-      ins(
-        ...acc.map((a) => ins(vzero, set(a))),
-        ins(get(ps), i32c(wB), i32add, set(pa)),
-        mulAdd(pr, rt, s, get(rowB)),
-        ins(get(pr), get(s), i32c(3), i32shl, i32add, set(pr)),
-        addTo(pr, i32c(8)),
-        ins(get(pr), get(k), get(s), i32sub, i32c(3), i32shl, i32add, set(pend)),
-        whileLt(
-          pr,
-          pend,
-          ins(
-            ins(get(pr), vload64splat(), set(r)),
-            ...acc.map((a, u) => ins(get(a), get(pa), vload(16 * u), get(r), vmul, vadd, set(a))),
-            addTo(pa, i32c(wB)),
-            addTo(pr, i32c(8)),
-          ),
-        ),
-        ...acc.map((a, u) => pStore(u, ins(get(ps), vload(16 * u), get(a), vmul))),
-      ),
-      ins(...range(U).map((u) => pStore(u, vzero))),
-    ),
-  );
-  /** out[s] += ((d0 P0 + d1 P1) + d2 P2) + d3 P3 for each run of four samples, as in the JS loop. */
-  const chunk = (h: number) =>
-    ins(
-      ins(get(d[2 * h]), get(ps), vload(32 * h), vmul, set(e0)),
-      ins(get(d[2 * h + 1]), get(ps), vload(32 * h + 16), vmul, set(e1)),
-      get(po),
-      get(po),
-      f64load(),
-      ins(get(e0), lane(0), get(e0), lane(1), f64add, get(e1), lane(0), f64add, get(e1), lane(1), f64add),
-      f64add,
-      f64store(),
-    );
-  const code = ins(
-    ins(get(N1), i32c(3), i32shl, set(rowB)),
-    ins(get(rowB), i32c(lanes), i32mul, set(grpB)),
-    mulAdd(ccEnd, cc, groups, get(grpB)),
-    whileLt(
-      cc,
-      ccEnd,
-      ins(
-        mulAdd(ps, p, k, i32c(wB)),
-        ...range(U).map((u) => pStore(u, ins(f64c(1), splat))),
-        ins(get(k), set(s)),
-        whileLt(zero, s, backward),
-        ...d.map((dv, u) => ins(get(dl), vload(16 * u), set(dv))),
-        ins(get(p), set(ps), get(out), set(po)),
-        ins(get(out), get(k), i32c(1), i32add, i32c(3), i32shl, i32add, set(poEnd)),
-        whileLt(po, poEnd, ins(...range(U / 2).map(chunk), addTo(ps, i32c(wB)), addTo(po, i32c(8)))),
-        addTo(cc, get(grpB)),
-        addTo(dl, i32c(wB)),
-      ),
-    ),
-    [0x0b],
-  );
-  return [...L.encode(), ...code];
-}
 
 /** Pointers p[r] = z + r * stride bytes to four consecutive rows. */
 const rows4 = (p: number[], z: number, strB: number) =>
