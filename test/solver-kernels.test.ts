@@ -142,11 +142,12 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
     });
 
     it(`appendOrthonormalColumns (one column) in an arena matches plain arrays to 1e-12, M = ${M}`, () => {
+      // X read column-major: column j is X[j M .. j M + M - 1].
       const { X: Z, v, c: dots } = setup();
       const [Zr, vr, dr] = [Float64Array.from(Z), Float64Array.from(v), new Float64Array(stride)];
-      appendOrthonormalColumns(Zr, M, stride, ncols, 1, vr, dr);
-      appendOrthonormalColumns(Z, M, stride, ncols, 1, v, dots);
-      const col = (A: Float64Array) => Float64Array.from({ length: M }, (_, i) => A[i * stride + ncols]);
+      appendOrthonormalColumns(Zr, M, ncols, 1, vr, dr);
+      appendOrthonormalColumns(Z, M, ncols, 1, v, dots);
+      const col = (A: Float64Array) => A.subarray(ncols * M, (ncols + 1) * M);
       expect(maxRelDiff(col(Z), col(Zr))).toBeLessThan(1e-12);
     });
   }
@@ -198,19 +199,18 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
     it(`a block of ${m} columns equals ${m} one-column appends to 1e-12, M = ${M}`, () => {
       const { X: Z, V, C: dots, out: scratch } = setup();
       if (M <= stride) return; // too few samples for orthonormal columns
-      // Z: a column of ones and ncols - 1 orthonormalised random columns, as GaussianColumns keeps it.
+      // Z (column-major): a column of ones and ncols - 1 orthonormalised random columns, as GaussianColumns
+      // keeps it.
       const rng = new Rng(M, 3);
-      for (let i = 0; i < M; i++) Z[i * stride] = 1;
+      Z.fill(1, 0, M);
       for (let j = 1; j < ncols; j++) {
         for (let i = 0; i < M; i++) scratch[i] = rng.normal();
-        appendOrthonormalColumns(Z, M, stride, j, 1, scratch, dots);
+        appendOrthonormalColumns(Z, M, j, 1, scratch, dots);
       }
       const [Zr, Vr, dr] = [Float64Array.from(Z), Float64Array.from(V), new Float64Array(stride)];
-      for (let t = 0; t < m; t++)
-        appendOrthonormalColumns(Zr, M, stride, ncols + t, 1, Vr.subarray(t * M), dr);
-      appendOrthonormalColumns(Z, M, stride, ncols, m, V, dots);
-      const col = (A: Float64Array, j: number) =>
-        Float64Array.from({ length: M }, (_, i) => A[i * stride + j]);
+      for (let t = 0; t < m; t++) appendOrthonormalColumns(Zr, M, ncols + t, 1, Vr.subarray(t * M), dr);
+      appendOrthonormalColumns(Z, M, ncols, m, V, dots);
+      const col = (A: Float64Array, j: number) => A.subarray(j * M, (j + 1) * M);
       for (let t = 0; t < m; t++)
         expect(maxRelDiff(col(Z, ncols + t), col(Zr, ncols + t))).toBeLessThan(1e-12);
       // Moment matching: all columns orthonormal (sum_i z_j z_l = M delta_jl).
@@ -218,7 +218,7 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
       for (let j = 0; j < ncols + m; j++) {
         for (let l = 0; l <= j; l++) {
           let d = 0;
-          for (let i = 0; i < M; i++) d += Z[i * stride + j] * Z[i * stride + l];
+          for (let i = 0; i < M; i++) d += Z[j * M + i] * Z[l * M + i];
           worst = Math.max(worst, Math.abs(d / M - (j === l ? 1 : 0)));
         }
       }

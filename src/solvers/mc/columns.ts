@@ -1,19 +1,21 @@
-// Per-sample standard-normal inputs of one side of the Monte-Carlo solver, stored as the columns of a
-// sample-major matrix (one column per Gaussian variable: teacher, label noise, w_k, dB_k, nu_k ...).
+// Per-sample standard-normal inputs of one side of the Monte-Carlo solver, stored column-major (one
+// contiguous column of M samples per Gaussian variable: teacher, label noise, w_k, dB_k, nu_k ...).
 // With `orthogonal` on, each column is orthonormalised against a column of ones and all earlier columns,
 // so every empirical first and second moment of the inputs is exact (moment matching). The inputs do not
 // depend on the dynamics, so all columns are drawn and orthonormalised when the object is built (blocks of
-// BLOCK columns: few passes over Z while it is hot in cache); the solver then takes them in order
-// (`append`, `appendBlock`) and evaluates its draws as combinations of the columns taken so far.
+// BLOCK columns); the solver then takes them in order (`append`, `appendBlock`) and evaluates its draws as
+// combinations of the columns taken so far. Column-major storage makes both the Gram–Schmidt passes and the
+// draws stream whole columns (sequential reads) instead of reading a short piece of every sample's row.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
-import { rowDotsBlock, type WasmArena } from "./wasm.js";
+import { colDotsBlock, type WasmArena } from "./wasm.js";
 import { MAX_BLOCK } from "./wasmKernels.js";
 
 /** Columns orthonormalised per pass of the up-front Gram–Schmidt. */
 export const BLOCK = MAX_BLOCK;
 
 export class GaussianColumns {
+  /** Column j is Z[j M .. j M + M - 1]. */
   readonly Z: Float64Array;
   /** Number of columns taken; column 0 is all ones. */
   n = 1;
@@ -22,29 +24,30 @@ export class GaussianColumns {
 
   constructor(
     readonly M: number,
-    readonly stride: number,
+    /** Number of columns. */
+    readonly width: number,
     rng: Rng,
     orthogonal: boolean,
     arena?: WasmArena,
     /** Most linear combinations evaluated by one appendBlock call. */
     readonly maxCombos = 0,
   ) {
-    if (orthogonal && M <= stride) {
-      throw new RangeError(`orthogonal columns need more samples (${M}) than columns (${stride})`);
+    if (orthogonal && M <= width) {
+      throw new RangeError(`orthogonal columns need more samples (${M}) than columns (${width})`);
     }
     const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
-    const Z = f64(M * stride);
+    const Z = f64(M * width);
     this.Z = Z;
     this.v = f64(M * Math.max(BLOCK, maxCombos));
-    this.dots = f64(stride * Math.max(BLOCK, maxCombos));
+    this.dots = f64(width * Math.max(BLOCK, maxCombos));
     const { v, dots } = this;
-    for (let i = 0; i < M; i++) Z[i * stride] = 1;
+    Z.fill(1, 0, M);
     // The same draws, column after column, as drawing each column when it is first needed.
-    for (let col = 1; col < stride; col += BLOCK) {
-      const m = Math.min(BLOCK, stride - col);
+    for (let col = 1; col < width; col += BLOCK) {
+      const m = Math.min(BLOCK, width - col);
       rng.fillNormal(v.subarray(0, m * M));
-      if (orthogonal) appendOrthonormalColumns(Z, M, stride, col, m, v, dots);
-      else for (let t = 0; t < m; t++) for (let i = 0; i < M; i++) Z[i * stride + col + t] = v[t * M + i];
+      if (orthogonal) appendOrthonormalColumns(Z, M, col, m, v, dots);
+      else Z.set(v.subarray(0, m * M), col * M);
     }
   }
 
@@ -55,27 +58,32 @@ export class GaussianColumns {
 
   /**
    * Takes the next m columns and returns the index of the first. Also sets outs[r][i] = sum_j coefs[r][j]
-   * Z[i, j] over all columns taken, including the new ones (coefs[r] has at least n + m entries).
+   * Z[j, i] over all columns taken, including the new ones (coefs[r] has at least n + m entries).
    */
   appendBlock(m: number, coefs: readonly Float64Array[] = [], outs: readonly Float64Array[] = []): number {
     const col = this.n;
     const n = col + m;
     const extra = coefs.length;
-    if (n > this.stride) throw new RangeError("GaussianColumns: capacity exceeded");
+    if (n > this.width) throw new RangeError("GaussianColumns: capacity exceeded");
     if (extra > this.maxCombos) throw new RangeError("GaussianColumns: too many combinations");
-    const { M, Z, stride, v, dots } = this;
+    const { M, Z, v, dots } = this;
     if (extra > 0) {
       v.fill(0, 0, extra * M);
       for (let r = 0; r < extra; r++) dots.set(coefs[r].subarray(0, n), r * n);
-      rowDotsBlock(Z, M, stride, n, extra, dots, n, v, M);
+      colDotsBlock(Z, n, M, M, extra, dots, n, v, M);
       for (let r = 0; r < extra; r++) outs[r].set(v.subarray(r * M, (r + 1) * M));
     }
     this.n = n;
     return col;
   }
 
+  /** Column `col` (a view: samples 0..M-1). */
+  column(col: number): Float64Array {
+    return this.Z.subarray(col * this.M, (col + 1) * this.M);
+  }
+
   /** Value of column `col` for sample i. */
   at(i: number, col: number): number {
-    return this.Z[i * this.stride + col];
+    return this.Z[col * this.M + i];
   }
 }

@@ -184,8 +184,6 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     tau,
     rate: jumps ? D / (tau * delta) : 0,
     jumps,
-    Z: pred.Z,
-    zs: pred.stride,
   };
   const dhRange = new Float64Array(2);
 
@@ -236,7 +234,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
       for (let j = 0; j < rows[a].length; j++) wCoef[a][varCols[j]] = rows[a][j];
     }
     pred.appendBlock(nNew, wCoef, wOut);
-    const dbCol = noise && k < N ? wCol0 + U : -1;
+    const dB = noise && k < N ? pred.column(wCol0 + U) : null;
     const Rk = k * N1 * UU;
     wl.fill(0);
     for (let a = 0; a < U; a++) {
@@ -245,7 +243,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     }
     // Per sample: loss, l_k, H_k; then dxi_k (one scalar per sample) and the histories A_k = l_k dxi_k,
     // Cc_k = H_k dxi_k.
-    const lossSum = predictionSamples(st, k, k === N, dbCol, wl);
+    const lossSum = predictionSamples(st, k, k === N, dB, wl);
     train_loss[k] = lossSum / M;
     guard(k, D, "train loss", train_loss[k]);
     for (let e = 0; e < UV; e++) guard(k, D, "E[w* l]", wl[e]);

@@ -59,29 +59,30 @@ export class GrowingCholesky {
 }
 
 /**
- * Orthonormalises the m vectors W[t*M .. t*M+M-1] (in order) against columns 0..ncols-1 of the sample-major
- * matrix Z (M rows, row stride `stride`), whose columns satisfy sum_i Z[i,j] Z[i,l] = M delta_jl, and
+ * Orthonormalises the m vectors W[t*M .. t*M+M-1] (in order) against columns 0..ncols-1 of the column-major
+ * matrix Z (column j is Z[j*M .. j*M+M-1]), whose columns satisfy sum_i Z[j,i] Z[l,i] = M delta_jl, and
  * against each other, and stores them, with sum_i z_i^2 = M, as columns ncols..ncols+m-1. Classical
  * Gram–Schmidt as a block: one pass computes the dots of all new vectors with the old columns, one pass
  * subtracts the projections, then the few new columns are orthonormalised among themselves. One pass
  * suffices: the columns are random with M well above their number, so [Z, W] is well conditioned
  * (orthogonality error ~1e-15). For m = 1 this is the plain one-column Gram–Schmidt step. `dots` is
- * scratch of length >= m * ncols. Both passes run in the WebAssembly SIMD kernels when Z, W and
- * dots come from one WasmArena (the projection then differs from the JS loop at rounding level).
+ * scratch of length >= m * ncols. Both passes stream whole columns through the WebAssembly SIMD kernels
+ * when Z, W and dots come from one WasmArena (the dots then differ from the JS loop at rounding level).
  */
 export function appendOrthonormalColumns(
   Z: Float64Array,
   M: number,
-  stride: number,
   ncols: number,
   m: number,
   W: Float64Array,
   dots: Float64Array,
 ): void {
   dots.fill(0, 0, m * ncols);
-  colDotsBlock(Z, M, stride, ncols, m, W, M, dots, ncols);
+  // dots[t][j] = Z_j . W_t: a row-dot pass over Z read as ncols rows of length M.
+  rowDotsBlock(Z, ncols, M, M, m, W, M, dots, ncols);
   for (let j = 0; j < m * ncols; j++) dots[j] = -dots[j] / M;
-  rowDotsBlock(Z, M, stride, ncols, m, dots, ncols, W, M);
+  // W_t += sum_j dots[t][j] Z_j: a column-dot pass over the same rows.
+  colDotsBlock(Z, ncols, M, M, m, dots, ncols, W, M);
   for (let t = 0; t < m; t++) {
     const w = W.subarray(t * M, (t + 1) * M);
     for (let s = 0; s < t; s++) {
@@ -94,9 +95,7 @@ export function appendOrthonormalColumns(
     let ss = 0;
     for (let i = 0; i < M; i++) ss += w[i] * w[i];
     const scale = Math.sqrt(M / ss);
-    for (let i = 0; i < M; i++) {
-      w[i] *= scale;
-      Z[i * stride + ncols + t] = w[i];
-    }
+    for (let i = 0; i < M; i++) w[i] *= scale;
+    Z.set(w, (ncols + t) * M);
   }
 }

@@ -31,14 +31,12 @@ export interface SampleState {
   A: Float64Array;
   Cc: Float64Array;
   Lh: Float64Array | null;
-  /** dxi_k = eDxi + sdB * Z[i, dbCol] (sgf), eDxi (gd), or -tau Poisson(rate) (sgd-limit, `jumps`). */
+  /** dxi_k = eDxi + sdB dB_k (sgf), eDxi (gd), or -tau Poisson(rate) (sgd-limit, `jumps`). */
   eDxi: number;
   sdB: number;
   tau: number;
   rate: number;
   jumps: Rng | null;
-  Z: Float64Array;
-  zs: number;
 }
 
 /** wl[a V + c] = sum_i theta_k^a(i) theta*^c(i) (not divided by M). */
@@ -61,17 +59,17 @@ export function column(X: Float64Array, M: number, stride: number, col: number, 
 
 /**
  * Per sample at step k: loss, l_k and H_k at r_k = wOut (fused generated function), wl += l_k w*^T; unless
- * `last`, dxi_k and the histories A_k = l_k dxi_k, Cc_k = H_k dxi_k (dbCol < 0: no Brownian column).
+ * `last`, dxi_k and the histories A_k = l_k dxi_k, Cc_k = H_k dxi_k (dB: the Brownian column dB_k, if any).
  * Returns the loss summed over samples.
  */
 export function predictionSamples(
   st: SampleState,
   k: number,
   last: boolean,
-  dbCol: number,
+  dB: Float64Array | null,
   wl: Float64Array,
 ): number {
-  const { M, U, V, N1, SW, vec, wOut, wstar, y, lk, Hk, rbuf, A, Cc, Lh, eDxi, sdB, jumps, Z, zs } = st;
+  const { M, U, V, N1, SW, vec, wOut, wstar, y, lk, Hk, rbuf, A, Cc, Lh, eDxi, sdB, jumps } = st;
   const UU = U * U;
   let lossSum = 0;
   for (let i = 0; i < M; i++) {
@@ -86,7 +84,7 @@ export function predictionSamples(
     if (last) continue;
     let dxi = eDxi;
     if (jumps) dxi = -st.tau * jumps.poisson(st.rate);
-    else if (dbCol >= 0) dxi += sdB * Z[i * zs + dbCol];
+    else if (dB) dxi += sdB * dB[i];
     for (let a = 0; a < U; a++) A[base + k * U + a] = lk[i * U + a] * dxi;
     const co = (i * N1 + k) * UU;
     for (let e = 0; e < UU; e++) Cc[co + e] = Hk[i * UU + e] * dxi;
