@@ -84,7 +84,10 @@ describe("block tangent kernels", () => {
       out,
     );
     const ThBlock = new Float64Array(M * N1 * 2);
-    for (let j = 0; j < M * N1; j++) for (let u = 0; u < 2; u++) ThBlock[j * 2 + u] = scalar[u].Th[j];
+    // Column-major histories: scalar theta_j of sample i at Th[j M + i], block unit u at ThBlock[(2 j + u) M + i].
+    for (let j = 0; j < N1; j++)
+      for (let u = 0; u < 2; u++)
+        for (let i = 0; i < M; i++) ThBlock[(2 * j + u) * M + i] = scalar[u].Th[j * M + i];
     const outP = new Float64Array(N1 * 4);
     paramResponseRowBlock(
       2,

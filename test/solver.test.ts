@@ -181,7 +181,7 @@ describe("paramResponseRow (non-quadratic penalty)", () => {
         for (let a = s; a <= k; a++) {
           let mem = 0;
           for (let b = 0; b <= a; b++) mem += rho[a * N1 + b] * T[b];
-          T[a + 1] = T[a] - D * (dh(Th[i * N1 + a]) * T[a] + mem) + (a === s ? 1 : 0);
+          T[a + 1] = T[a] - D * (dh(Th[a * M + i]) * T[a] + mem) + (a === s ? 1 : 0);
         }
         mean += T[k + 1];
       }

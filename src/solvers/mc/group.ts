@@ -12,7 +12,7 @@ import { Rng } from "../../util/rng.js";
 import { BLOCK, GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
-import { column, predictionSamples, type SampleState, teacherOverlaps, thetaStep } from "./samples.js";
+import { predictionSamples, type SampleState, teacherOverlaps, thetaStep } from "./samples.js";
 import { invertSmall } from "./small.js";
 import { arenaDoubles, colDots, rowDots, TANGENT_LANES, WasmArena } from "./wasm.js";
 
@@ -84,7 +84,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
       arenaDoubles(M * parCols, M * cw, parCols * cw) +
       arenaDoubles(M * SW, M * SW, M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, nCoef, SW) +
-      (3 * U + 1) * arenaDoubles(M),
+      3 * U * arenaDoubles(M),
   );
   const f64 = (n: number) => arena.f64(n);
   const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal, arena, U);
@@ -93,14 +93,16 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
 
   // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).
   const thStar = new Float64Array(M * V);
+  // Histories are column-major: column c = s U + a (step s, unit a) is X[c M .. c M + M - 1].
   const Th = f64(M * SW);
+  const hist = (X: Float64Array, c: number) => X.subarray(c * M, (c + 1) * M);
   const cStar = Array.from({ length: V }, () => par.append());
   const c0 = Array.from({ length: U }, () => par.append());
   const nuCol0 = par.n;
   const Gss = new Float64Array(V * V);
   for (let i = 0; i < M; i++) {
     for (let c = 0; c < V; c++) thStar[i * V + c] = Math.sqrt(p.rhoStar) * par.at(i, cStar[c]);
-    for (let a = 0; a < U; a++) Th[i * SW + a] = p.initStd * par.at(i, c0[a]);
+    for (let a = 0; a < U; a++) Th[a * M + i] = p.initStd * par.at(i, c0[a]);
     for (let c = 0; c < V; c++)
       for (let e = 0; e < V; e++) Gss[c * V + e] += thStar[i * V + c] * thStar[i * V + e];
   }
@@ -147,7 +149,6 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
   // Kernel operands: coefficient row, one column, and per-unit outputs (w, nu, memory term).
   const coef = f64(nCoef);
   const accA = f64(SW);
-  const colv = f64(M);
   const wOut = Array.from({ length: U }, () => f64(M));
   const nuOut = Array.from({ length: U }, () => f64(M));
   // Coefficients of the draws w_k and nu_k over all columns of their side.
@@ -163,7 +164,6 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     U,
     V,
     N1,
-    SW,
     fns,
     vec,
     Th,
@@ -191,9 +191,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     // Parameter-side moments C_theta[k, 0..k], m_k.
     teacherOverlaps(st, k, wl);
     for (let a = 0; a < U; a++) {
-      column(Th, M, SW, k * U + a, colv);
-      accA.fill(0, 0, (k + 1) * U);
-      colDots(Th, M, SW, (k + 1) * U, colv, accA);
+      rowDots(Th, (k + 1) * U, M, M, hist(Th, k * U + a), accA, "set");
       for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) acc[s * UU + a * U + b] = accA[s * U + b];
     }
     for (let s = 0; s <= k; s++) {
@@ -239,7 +237,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     wl.fill(0);
     for (let a = 0; a < U; a++) {
       for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = R[Rk + s * UU + a * U + b];
-      if (k > 0) rowDots(A, M, SW, k * U, coef, wOut[a], "add");
+      if (k > 0) colDots(A, k * U, M, M, coef, wOut[a]);
     }
     // Per sample: loss, l_k, H_k; then dxi_k (one scalar per sample) and the histories A_k = l_k dxi_k,
     // Cc_k = H_k dxi_k.
@@ -278,8 +276,7 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     acc.fill(0, 0, U * width);
     const src = Lh ?? A;
     for (let a = 0; a < U; a++) {
-      column(src, M, SW, k * U + a, colv);
-      colDots(src, M, SW, width, colv, acc.subarray(a * width, (a + 1) * width));
+      rowDots(src, width, M, M, hist(src, k * U + a), acc.subarray(a * width, (a + 1) * width), "set");
     }
     for (let a = 0; a < U; a++) {
       const n = k * U + a + 1;
@@ -300,7 +297,8 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
     // theta_{k+1} = theta_k - D [h(theta_k) + sum_s rho[k,s] theta_s + Gamma_k theta*] + nu_k.
     for (let a = 0; a < U; a++) {
       for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = rho[Rk + s * UU + a * U + b];
-      rowDots(Th, M, SW, (k + 1) * U, coef, memOut[a], "set");
+      memOut[a].fill(0);
+      colDots(Th, (k + 1) * U, M, M, coef, memOut[a]);
     }
     thetaStep(st, k, D, Gamma.subarray(k * UV, (k + 1) * UV), dhRange);
     const [dhMin, dhMax] = dhRange;

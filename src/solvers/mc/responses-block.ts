@@ -162,7 +162,7 @@ function predictionResponseRow2(
 /**
  * Parameter side with a non-quadratic penalty (acting entry-wise): out[s] = sum_i d theta^i_{k+1} / d nu_s.
  * Q[k+1] = I, Q[j] = Q[j+1] diag(1 - D h'(theta_j)) - D sum_{a=j..k} Q[a+1] rho[a,j]; d theta_{k+1}/d nu_s = Q[s+1].
- * `Th[(i N1 + j) U + b]` is the theta history; `rhoT[(j N1 + a) UU] = rho[a,j]`; `Q` scratch >= (k + 3) UU.
+ * `Th[(j U + b) M + i]` is the theta history (column-major); `rhoT[(j N1 + a) UU] = rho[a,j]`; `Q` scratch >= (k + 3) UU.
  */
 export function paramResponseRowBlock(
   U: number,
@@ -201,11 +201,10 @@ export function paramResponseRowGeneric(
     for (let j = k; j >= 1; j--) {
       Q.fill(0, S, S + UU);
       for (let a = j; a <= k; a++) mulAdd(U, Q, (a + 1) * UU, rhoT, (j * N1 + a) * UU, Q, S);
-      const tb = (i * N1 + j) * U;
       for (let a = 0; a < U; a++) {
         for (let b = 0; b < U; b++) {
           Q[j * UU + a * U + b] =
-            Q[(j + 1) * UU + a * U + b] * (1 - D * dh(Th[tb + b])) - D * Q[S + a * U + b];
+            Q[(j + 1) * UU + a * U + b] * (1 - D * dh(Th[(j * U + b) * M + i])) - D * Q[S + a * U + b];
         }
       }
     }

@@ -109,7 +109,7 @@ export function predictionResponseRowsJs(
  * Parameter side with a non-quadratic penalty: out[s] = sum_i d theta^i_{k+1} / d nu_s for s <= k.
  * With Q[j] = d theta_{k+1} / d theta_j (all paths): Q[k+1] = 1,
  * Q[j] = Q[j+1] (1 - D h'(theta_j)) - D sum_{a=j..k} Q[a+1] rho[a,j], and d theta_{k+1}/d nu_s = Q[s+1].
- * `Th` is the theta history (sample-major, stride N1); `rhoT[j*N1 + a] = rho[a,j]`.
+ * `Th` is the theta history (column-major: theta_j of sample i at Th[j*M + i]); `rhoT[j*N1 + a] = rho[a,j]`.
  */
 export function paramResponseRow(
   k: number,
@@ -124,13 +124,12 @@ export function paramResponseRow(
 ): void {
   out.fill(0, 0, k + 1);
   for (let i = 0; i < M; i++) {
-    const base = i * N1;
     Q[k + 1] = 1;
     for (let j = k; j >= 1; j--) {
       const rb = j * N1;
       let mem = 0;
       for (let a = j; a <= k; a++) mem += Q[a + 1] * rhoT[rb + a];
-      Q[j] = Q[j + 1] * (1 - D * dh(Th[base + j])) - D * mem;
+      Q[j] = Q[j + 1] * (1 - D * dh(Th[j * M + i])) - D * mem;
     }
     for (let s = 0; s <= k; s++) out[s] += Q[s + 1];
   }

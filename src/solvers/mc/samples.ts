@@ -6,13 +6,15 @@
 import type { CompiledFns, VectorFns } from "../../types.js";
 import type { Rng } from "../../util/rng.js";
 
-/** What the per-sample loops read and write (sample-major histories: stride SW = N1 U, Cc stride N1 U^2). */
+/**
+ * What the per-sample loops read and write. Histories Th, A, Lh are column-major (column s U + a holds step
+ * s, unit a for all M samples); Cc is sample-major (stride N1 U^2, what the tangent kernels read).
+ */
 export interface SampleState {
   M: number;
   U: number;
   V: number;
   N1: number;
-  SW: number;
   fns: CompiledFns;
   vec: VectorFns;
   /** Parameter side: theta history, teacher theta*, conditional draws nu_k and memory terms (per unit). */
@@ -27,7 +29,7 @@ export interface SampleState {
   lk: Float64Array;
   Hk: Float64Array;
   rbuf: Float64Array;
-  /** Histories A_s = l_s dxi_s (stride SW), Cc_s = H_s dxi_s (stride N1 U^2); Lh = l_s (dropCrossTerm). */
+  /** Histories A_s = l_s dxi_s, Cc_s = H_s dxi_s; Lh = l_s (dropCrossTerm only). */
   A: Float64Array;
   Cc: Float64Array;
   Lh: Float64Array | null;
@@ -41,20 +43,14 @@ export interface SampleState {
 
 /** wl[a V + c] = sum_i theta_k^a(i) theta*^c(i) (not divided by M). */
 export function teacherOverlaps(st: SampleState, k: number, wl: Float64Array): void {
-  const { M, U, V, SW, Th, thStar } = st;
+  const { M, U, V, Th, thStar } = st;
   wl.fill(0);
   for (let i = 0; i < M; i++) {
-    const tk = i * SW + k * U;
     for (let a = 0; a < U; a++) {
-      const ta = Th[tk + a];
+      const ta = Th[(k * U + a) * M + i];
       for (let c = 0; c < V; c++) wl[a * V + c] += ta * thStar[i * V + c];
     }
   }
-}
-
-/** out[i] = X[i stride + col], i < M. */
-export function column(X: Float64Array, M: number, stride: number, col: number, out: Float64Array): void {
-  for (let i = 0; i < M; i++) out[i] = X[i * stride + col];
 }
 
 /**
@@ -69,23 +65,22 @@ export function predictionSamples(
   dB: Float64Array | null,
   wl: Float64Array,
 ): number {
-  const { M, U, V, N1, SW, vec, wOut, wstar, y, lk, Hk, rbuf, A, Cc, Lh, eDxi, sdB, jumps } = st;
+  const { M, U, V, N1, vec, wOut, wstar, y, lk, Hk, rbuf, A, Cc, Lh, eDxi, sdB, jumps } = st;
   const UU = U * U;
   let lossSum = 0;
   for (let i = 0; i < M; i++) {
-    const base = i * SW;
     for (let a = 0; a < U; a++) rbuf[a] = wOut[a][i];
     lossSum += vec.lossGradHess(rbuf, 0, y[i], lk, i * U, Hk, i * UU);
     for (let a = 0; a < U; a++) {
       const la = lk[i * U + a];
       for (let c = 0; c < V; c++) wl[a * V + c] += la * wstar[i * V + c];
-      if (Lh) Lh[base + k * U + a] = la;
+      if (Lh) Lh[(k * U + a) * M + i] = la;
     }
     if (last) continue;
     let dxi = eDxi;
     if (jumps) dxi = -st.tau * jumps.poisson(st.rate);
     else if (dB) dxi += sdB * dB[i];
-    for (let a = 0; a < U; a++) A[base + k * U + a] = lk[i * U + a] * dxi;
+    for (let a = 0; a < U; a++) A[(k * U + a) * M + i] = lk[i * U + a] * dxi;
     const co = (i * N1 + k) * UU;
     for (let e = 0; e < UU; e++) Cc[co + e] = Hk[i * UU + e] * dxi;
   }
@@ -103,16 +98,15 @@ export function thetaStep(
   gamma: Float64Array,
   range: Float64Array,
 ): void {
-  const { M, U, V, SW, Th, thStar, nuOut, memOut, fns } = st;
+  const { M, U, V, Th, thStar, nuOut, memOut, fns } = st;
   let dhMin = Number.POSITIVE_INFINITY;
   let dhMax = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < M; i++) {
-    const base = i * SW;
     for (let a = 0; a < U; a++) {
-      const ta = Th[base + k * U + a];
+      const ta = Th[(k * U + a) * M + i];
       let gam = 0;
       for (let c = 0; c < V; c++) gam += gamma[a * V + c] * thStar[i * V + c];
-      Th[base + (k + 1) * U + a] = ta - D * (fns.h(ta) + memOut[a][i] + gam) + nuOut[a][i];
+      Th[((k + 1) * U + a) * M + i] = ta - D * (fns.h(ta) + memOut[a][i] + gam) + nuOut[a][i];
       const dh = fns.dh(ta);
       if (dh < dhMin) dhMin = dh;
       if (dh > dhMax) dhMax = dh;
