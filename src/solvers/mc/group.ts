@@ -335,5 +335,6 @@ export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g:
   };
   // Copies out of the arena: a view would structured-clone its whole WebAssembly memory.
   if (p.kernels) out.kernels = { C_theta: C, R_theta: R.slice(), rho: rho.slice(), Gamma };
+  arena.release();
   return out;
 }

@@ -22,6 +22,8 @@ interface Instance {
 const MAX_BYTES = 2 ** 31;
 
 let compiled: WebAssembly.Module | undefined | null;
+/** The memory of this thread's last released WasmArena, for the next one. */
+let spare: WebAssembly.Memory | null = null;
 const instances = new WeakMap<ArrayBufferLike, Instance>();
 
 /** A kernel instance over a fresh memory of at least `bytes` bytes, or null (no WebAssembly SIMD/memory). */
@@ -56,11 +58,27 @@ export function arenaDoubles(...lengths: number[]): number {
  * The memory never grows, so the arrays stay valid; size it with `arenaDoubles`.
  */
 export class WasmArena {
-  private readonly mem: WebAssembly.Memory | null;
+  private mem: WebAssembly.Memory | null;
   private top = 0;
 
   constructor(readonly doubles: number) {
-    this.mem = instantiate(8 * doubles)?.mem ?? null;
+    const bytes = 8 * doubles;
+    const reuse = spare && spare.buffer.byteLength >= bytes && spare.buffer.byteLength <= 2 * bytes + 2 ** 20;
+    if (reuse && spare) {
+      this.mem = spare;
+      new Uint8Array(spare.buffer, 0, bytes).fill(0);
+    } else this.mem = instantiate(bytes)?.mem ?? null;
+    spare = null;
+  }
+
+  /**
+   * Hands the memory to the next WasmArena of this thread; none of this arena's arrays may be used
+   * afterwards. Memory the process has touched before is much cheaper than fresh pages (measured: a
+   * tangent sweep over freshly allocated memory stays ~1.4x slower than over reused memory).
+   */
+  release(): void {
+    if (this.mem) spare = this.mem;
+    this.mem = null;
   }
 
   f64(n: number): Float64Array {
