@@ -1,0 +1,248 @@
+// One time step of a group solve (group.ts), in three module-level functions over the GroupState: the
+// parameter-side moments, the prediction side (draws, per-sample loss and histories, the tangent, Gamma by
+// Stein) and the parameter side (nu_k, theta_{k+1}, R_theta). Blocks are row-major U x U; histories are
+// column-major (see samples.ts).
+import { RunError } from "../../util/errors.js";
+import type { GroupState } from "./group.js";
+import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
+import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
+import { colDots, rowDots } from "./wasm.js";
+
+/** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
+function guard(k: number, dt: number, what: string, value: number, limit = Number.POSITIVE_INFINITY): void {
+  if (!Number.isFinite(value) || Math.abs(value) > limit) {
+    throw new RunError(`solver blew up at step ${k} (t = ${+(k * dt).toFixed(10)}): ${what} = ${value}`);
+  }
+}
+
+/** Column c (c = s U + a: step s, unit a) of a column-major history with M samples per column. */
+function hist(X: Float64Array, c: number, M: number): Float64Array {
+  return X.subarray(c * M, (c + 1) * M);
+}
+
+/**
+ * One time step k, in three module-level functions (not the body of a loop in solveGroup, nor a closure per
+ * group): V8 then optimises each once per thread and reuses the code for every group. A loop in the long
+ * solveGroup was recompiled by on-stack replacement several times per thread (~150 ms of TurboFan each,
+ * measured with --trace-opt), competing with the solve itself for the two cores.
+ */
+export function step(s: GroupState, k: number): void {
+  stepMoments(s, k);
+  stepPrediction(s, k);
+  if (k < s.N) stepParameters(s, k);
+}
+
+/** Parameter-side moments of step k: C_theta[k, 0..k], m_k, Q_k. */
+function stepMoments(s: GroupState, k: number): void {
+  const { C, D, M, Mo, N1, Qo, Th, U, UU, UV, acc, accA, limit, st, wl } = s;
+  // Parameter-side moments C_theta[k, 0..k], m_k.
+  teacherOverlaps(st, k, wl);
+  for (let a = 0; a < U; a++) {
+    rowDots(Th, (k + 1) * U, M, M, hist(Th, k * U + a, M), accA, "set");
+    for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) acc[s * UU + a * U + b] = accA[s * U + b];
+  }
+  for (let s = 0; s <= k; s++) {
+    for (let a = 0; a < U; a++) {
+      for (let b = 0; b < U; b++) {
+        const v = acc[s * UU + a * U + b] / M;
+        C[(k * N1 + s) * UU + a * U + b] = v;
+        C[(s * N1 + k) * UU + b * U + a] = v;
+      }
+    }
+  }
+  for (let e = 0; e < UV; e++) Mo[k * UV + e] = wl[e] / M;
+  let trace = 0;
+  for (let e = 0; e < UU; e++) Qo[k * UU + e] = C[(k * N1 + k) * UU + e];
+  for (let a = 0; a < U; a++) trace += Qo[k * UU + a * U + a];
+  guard(
+    k,
+    D,
+    U === 1 ? "q (parameter-side second moment)" : "tr Q (parameter-side second moment)",
+    trace,
+    limit,
+  );
+}
+
+/** Prediction side of step k: w_k, r_k, loss, l_k, H_k, the histories, rho[k, .] and Gamma_k. */
+function stepPrediction(s: GroupState, k: number): void {
+  const {
+    A,
+    C,
+    Cc,
+    D,
+    Gamma,
+    GssInv,
+    Hk,
+    Lw,
+    M,
+    Mo,
+    N,
+    N1,
+    P,
+    R,
+    Rt,
+    U,
+    UU,
+    UV,
+    V,
+    acc,
+    coef,
+    cov,
+    noise,
+    pred,
+    rho,
+    rhoT,
+    rows,
+    st,
+    train_loss,
+    varCols,
+    wCoef,
+    wOut,
+    wl,
+  } = s;
+  // w_k conditionally on (w*, w_0..w_{k-1}) one unit at a time; r_k, loss, l, H. The step's new prediction-
+  // side columns (w_k, then dB_k) are drawn as one block.
+  for (let a = 0; a < U; a++) {
+    let n = 0;
+    for (let c = 0; c < V; c++) cov[n++] = Mo[k * UV + a * V + c];
+    for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) cov[n++] = C[(k * N1 + s) * UU + a * U + b];
+    for (let b = 0; b <= a; b++) cov[n++] = C[(k * N1 + k) * UU + a * U + b];
+    rows[a] = Lw.addRow(cov.subarray(0, n));
+  }
+  const wCol0 = pred.n;
+  const nNew = U + (noise && k < N ? 1 : 0);
+  for (let a = 0; a < U; a++) varCols.push(wCol0 + a);
+  for (let a = 0; a < U; a++) {
+    wCoef[a].fill(0, 0, wCol0 + nNew);
+    for (let j = 0; j < rows[a].length; j++) wCoef[a][varCols[j]] = rows[a][j];
+  }
+  pred.appendBlock(nNew, wCoef, wOut);
+  const dB = noise && k < N ? pred.column(wCol0 + U) : null;
+  const Rk = k * N1 * UU;
+  wl.fill(0);
+  for (let a = 0; a < U; a++) {
+    for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = R[Rk + s * UU + a * U + b];
+    if (k > 0) colDots(A, k * U, M, M, coef, wOut[a]);
+  }
+  // Per sample: loss, l_k, H_k; then dxi_k (one scalar per sample) and the histories A_k = l_k dxi_k,
+  // Cc_k = H_k dxi_k.
+  const lossSum = predictionSamples(st, k, k === N, dB, wl);
+  train_loss[k] = lossSum / M;
+  guard(k, D, "train loss", train_loss[k]);
+  for (let e = 0; e < UV; e++) guard(k, D, "E[w* l]", wl[e]);
+
+  // rho[k, 0..k] by the exact discrete tangent; Gamma_k by Stein's identity.
+  predictionResponseRowBlock(U, k, M, N1, Cc, Hk, Rt, P, acc);
+  for (let s = 0; s <= k; s++) {
+    for (let e = 0; e < UU; e++) {
+      rho[Rk + s * UU + e] = acc[s * UU + e] / M;
+      rhoT[(s * N1 + k) * UU + e] = acc[s * UU + e] / M;
+    }
+  }
+  // Stein: E[l_k w*^T] = Gamma_k Gss + sum_s rho[k,s] m_s.
+  for (let a = 0; a < U; a++) {
+    for (let c = 0; c < V; c++) {
+      let v = wl[a * V + c] / M;
+      for (let s = 0; s <= k; s++)
+        for (let b = 0; b < U; b++) v -= rho[Rk + s * UU + a * U + b] * Mo[s * UV + b * V + c];
+      cov[c] = v;
+    }
+    for (let c = 0; c < V; c++) {
+      let v = 0;
+      for (let e = 0; e < V; e++) v += cov[e] * GssInv[e * V + c];
+      Gamma[k * UV + a * V + c] = v;
+      guard(k, D, "Gamma", v);
+    }
+  }
+}
+
+/** Parameter side of step k < N: nu_k, theta_{k+1} and R_theta[k+1, .]. */
+function stepParameters(s: GroupState, k: number): void {
+  const {
+    A,
+    D,
+    Gamma,
+    Lh,
+    Lnu,
+    M,
+    N1,
+    P,
+    R,
+    Rt,
+    Th,
+    U,
+    UU,
+    UV,
+    acc,
+    coef,
+    cov,
+    delta,
+    dhRange,
+    eDxi,
+    fns,
+    memOut,
+    nuCoef,
+    nuCol0,
+    nuOut,
+    par,
+    rho,
+    rhoT,
+    rows,
+    st,
+    vDxi,
+  } = s;
+  const Rk = k * N1 * UU;
+  // nu_k: Cov(nu_k, nu_j) = delta E[A_k A_j^T], drawn conditionally on nu_0..nu_{k-1}, one unit at a time.
+  const width = (k + 1) * U;
+  acc.fill(0, 0, U * width);
+  const src = Lh ?? A;
+  for (let a = 0; a < U; a++) {
+    rowDots(src, width, M, M, hist(src, k * U + a, M), acc.subarray(a * width, (a + 1) * width), "set");
+  }
+  for (let a = 0; a < U; a++) {
+    const n = k * U + a + 1;
+    for (let j = 0; j < n; j++) {
+      const e = acc[a * width + j] / M;
+      const same = Math.floor(j / U) === k;
+      cov[j] = Lh ? delta * (eDxi * eDxi + (same ? vDxi : 0)) * e : delta * e;
+    }
+    guard(k, D, "Var(nu)", cov[n - 1]);
+    rows[a] = Lnu.addRow(cov.subarray(0, n));
+  }
+  for (let a = 0; a < U; a++) {
+    nuCoef[a].fill(0, 0, par.n + U);
+    nuCoef[a].set(rows[a], nuCol0);
+  }
+  par.appendBlock(U, nuCoef, nuOut);
+
+  // theta_{k+1} = theta_k - D [h(theta_k) + sum_s rho[k,s] theta_s + Gamma_k theta*] + nu_k.
+  for (let a = 0; a < U; a++) {
+    for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = rho[Rk + s * UU + a * U + b];
+    memOut[a].fill(0);
+    colDots(Th, (k + 1) * U, M, M, coef, memOut[a]);
+  }
+  thetaStep(st, k, D, Gamma.subarray(k * UV, (k + 1) * UV), dhRange);
+  const [dhMin, dhMax] = dhRange;
+
+  // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
+  const R1 = (k + 1) * N1 * UU;
+  if (dhMin === dhMax) {
+    for (let s = 0; s <= k; s++) {
+      for (let a = 0; a < U; a++) {
+        for (let b = 0; b < U; b++) {
+          let v = (1 - D * dhMin) * R[Rk + s * UU + a * U + b] + (s === k && a === b ? 1 : 0);
+          for (let t = s + 1; t <= k; t++) {
+            for (let c = 0; c < U; c++)
+              v -= D * rho[Rk + t * UU + a * U + c] * R[(t * N1 + s) * UU + c * U + b];
+          }
+          R[R1 + s * UU + a * U + b] = v;
+        }
+      }
+    }
+  } else {
+    paramResponseRowBlock(U, k, M, N1, D, Th, fns.dh, rhoT, P, acc);
+    for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) R[R1 + s * UU + e] = acc[s * UU + e] / M;
+  }
+  for (let s = 0; s <= k; s++)
+    for (let e = 0; e < UU; e++) Rt[(s * N1 + k + 1) * UU + e] = R[R1 + s * UU + e];
+}
