@@ -1,5 +1,6 @@
-// `npm run bench`: runs every bench/*.bench.ts (or those named on the command line) one after another
-// with tsx. Each script prints its own timings as ratios against a baseline run in the same script.
+// `npm run bench`: builds dist/, then runs every bench/*.bench.ts (or those named on the command line) one
+// after another with tsx. Each script prints its own timings as ratios against a baseline run in the same
+// script.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 
@@ -9,6 +10,12 @@ const scripts = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
   .sort();
+// Benchmarks that time the shipped code import it from dist/: build it first.
+const build = spawnSync("npm", ["run", "build"], { stdio: ["ignore", "ignore", "inherit"] });
+if (build.status !== 0) {
+  process.stderr.write("bench: npm run build failed\n");
+  process.exit(1);
+}
 let failed = 0;
 for (const f of scripts) {
   process.stdout.write(`\n### ${f}\n`);
