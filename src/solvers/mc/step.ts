@@ -227,22 +227,42 @@ function stepParameters(s: GroupState, k: number): void {
   // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
   const R1 = (k + 1) * N1 * UU;
   if (dhMin === dhMax) {
-    for (let s = 0; s <= k; s++) {
-      for (let a = 0; a < U; a++) {
-        for (let b = 0; b < U; b++) {
-          let v = (1 - D * dhMin) * R[Rk + s * UU + a * U + b] + (s === k && a === b ? 1 : 0);
-          for (let t = s + 1; t <= k; t++) {
-            for (let c = 0; c < U; c++)
-              v -= D * rho[Rk + t * UU + a * U + c] * R[(t * N1 + s) * UU + c * U + b];
-          }
-          R[R1 + s * UU + a * U + b] = v;
-        }
-      }
-    }
+    rThetaConstantCurvature(R, rho, k, N1, U, D, dhMin);
   } else {
     paramResponseRowBlock(U, k, M, N1, D, Th, fns.dh, rhoT, P, acc);
     for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) R[R1 + s * UU + e] = acc[s * UU + e] / M;
   }
   for (let s = 0; s <= k; s++)
     for (let e = 0; e < UU; e++) Rt[(s * N1 + k + 1) * UU + e] = R[R1 + s * UU + e];
+}
+
+/**
+ * R_theta[k+1, s] = (1 - D h') R_theta[k, s] + delta_ks I - D sum_{t=s+1..k} rho[k,t] R_theta[t, s] when h' is
+ * a constant (quadratic penalty): deterministic, O(k^2 U^3). Its own function so that its long loop is
+ * compiled alone by on-stack replacement, not the whole of stepParameters.
+ */
+function rThetaConstantCurvature(
+  R: Float64Array,
+  rho: Float64Array,
+  k: number,
+  N1: number,
+  U: number,
+  D: number,
+  dh: number,
+): void {
+  const UU = U * U;
+  const Rk = k * N1 * UU;
+  const R1 = (k + 1) * N1 * UU;
+  for (let s = 0; s <= k; s++) {
+    for (let a = 0; a < U; a++) {
+      for (let b = 0; b < U; b++) {
+        let v = (1 - D * dh) * R[Rk + s * UU + a * U + b] + (s === k && a === b ? 1 : 0);
+        for (let t = s + 1; t <= k; t++) {
+          for (let c = 0; c < U; c++)
+            v -= D * rho[Rk + t * UU + a * U + c] * R[(t * N1 + s) * UU + c * U + b];
+        }
+        R[R1 + s * UU + a * U + b] = v;
+      }
+    }
+  }
 }
