@@ -71,7 +71,8 @@ const idle = new Map<string, Worker[]>();
  */
 export function prewarmWorkers(url: URL, threads = defaultThreads()): void {
   if (threads < 2) return;
-  const fresh = Array.from({ length: threads - (idle.get(url.href)?.length ?? 0) }, () => startWorker(url));
+  const missing = Math.max(0, threads - (idle.get(url.href)?.length ?? 0));
+  const fresh = Array.from({ length: missing }, () => startWorker(url));
   releaseWorkers(url, fresh);
 }
 
@@ -93,7 +94,10 @@ function releaseWorkers(url: URL, workers: Worker[]): void {
       pool.push(w);
       // A pooled worker that fails or dies (it should not) is simply forgotten; a task never reaches it.
       w.on("error", () => {});
-      w.once("exit", () => pool.splice(pool.indexOf(w) >>> 0, 1));
+      w.once("exit", () => {
+        const i = pool.indexOf(w);
+        if (i >= 0) pool.splice(i, 1);
+      });
     } else void w.terminate();
   }
 }

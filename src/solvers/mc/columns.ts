@@ -8,13 +8,19 @@
 // draws stream whole columns (sequential reads) instead of reading a short piece of every sample's row.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
-import { colDotsBlock, type WasmArena } from "./wasm.js";
+import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
 import { MAX_BLOCK } from "./wasmKernels.js";
 
 /** Columns orthonormalised per pass of the up-front Gram–Schmidt. */
-export const BLOCK = MAX_BLOCK;
+const BLOCK = MAX_BLOCK;
 
 export class GaussianColumns {
+  /** Doubles a GaussianColumns(M, width, ..., maxCombos) takes from its WasmArena. */
+  static doubles(M: number, width: number, maxCombos: number): number {
+    const scratch = Math.max(BLOCK, maxCombos);
+    return arenaDoubles(M * width, M * scratch, width * scratch);
+  }
+
   /** Column j is Z[j M .. j M + M - 1]. */
   readonly Z: Float64Array;
   /** Number of columns taken; column 0 is all ones. */

@@ -8,7 +8,7 @@
 // Groups share nothing, so their spread gives honest standard errors.
 import type { CompiledFns, VectorFns } from "../../types.js";
 import { Rng } from "../../util/rng.js";
-import { BLOCK, GaussianColumns } from "./columns.js";
+import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
@@ -143,13 +143,11 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
   const NN = N1 * N1 * UU;
   const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
-  const nCoef = Math.max(predCols, parCols, SW);
-  const cw = Math.max(BLOCK, U);
   const arena = new WasmArena(
-    arenaDoubles(M * predCols, M * cw, predCols * cw) +
-      arenaDoubles(M * parCols, M * cw, parCols * cw) +
+    GaussianColumns.doubles(M, predCols, U) +
+      GaussianColumns.doubles(M, parCols, U) +
       arenaDoubles(M * SW, M * SW, M * N1 * UU, M * UU) +
-      arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, nCoef, SW) +
+      arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, SW) +
       3 * U * arenaDoubles(M),
   );
   const f64 = (n: number) => arena.f64(n);
@@ -202,8 +200,8 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const acc = f64(N1 * UU * Math.max(U, 1));
   const wl = new Float64Array(UV);
   const P = f64(pLen);
-  // Kernel operands: coefficient row, one column, and per-unit outputs (w, nu, memory term).
-  const coef = f64(nCoef);
+  // Kernel operands: the memory-term coefficient row, and per-unit outputs (w, nu, memory term).
+  const coef = f64(SW);
   const accA = f64(SW);
   const wOut = Array.from({ length: U }, () => f64(M));
   const nuOut = Array.from({ length: U }, () => f64(M));
@@ -215,7 +213,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
 
   const eDxi = -D / delta;
   const vDxi = p.dynamics === "gd" ? 0 : (tau * D) / delta;
-  const st: SampleState = {
+  const sample: SampleState = {
     M,
     U,
     V,
@@ -242,30 +240,23 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     jumps,
   };
   const dhRange = new Float64Array(2);
+  // One object for the step functions (step.ts); it is also the SampleState of the per-sample loops.
   return {
-    A,
+    ...sample,
     C,
-    Cc,
     D,
     Gamma,
     GssInv,
-    Hk,
-    Lh,
     Lnu,
     Lw,
-    M,
     Mo,
     N,
-    N1,
     P,
     Qo,
     R,
     Rt,
-    Th,
-    U,
     UU,
     UV,
-    V,
     acc,
     accA,
     arena,
@@ -273,26 +264,20 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     cov,
     delta,
     dhRange,
-    eDxi,
-    fns,
     limit,
-    memOut,
     noise,
     nuCoef,
     nuCol0,
-    nuOut,
     p,
     par,
     pred,
     rho,
     rhoT,
     rows,
-    st,
     train_loss,
     vDxi,
     varCols,
     wCoef,
-    wOut,
     wl,
   };
 }

@@ -34,9 +34,8 @@ export function step(s: GroupState, k: number): void {
 
 /** Parameter-side moments of step k: C_theta[k, 0..k], m_k, Q_k. */
 function stepMoments(s: GroupState, k: number): void {
-  const { C, D, M, Mo, N1, Qo, Th, U, UU, UV, acc, accA, limit, st, wl } = s;
-  // Parameter-side moments C_theta[k, 0..k], m_k.
-  teacherOverlaps(st, k, wl);
+  const { C, D, M, Mo, N1, Qo, Th, U, UU, UV, acc, accA, limit, wl } = s;
+  teacherOverlaps(s, k, wl);
   for (let a = 0; a < U; a++) {
     rowDots(Th, (k + 1) * U, M, M, hist(Th, k * U + a, M), accA, "set");
     for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) acc[s * UU + a * U + b] = accA[s * U + b];
@@ -93,15 +92,14 @@ function stepPrediction(s: GroupState, k: number): void {
     rho,
     rhoT,
     rows,
-    st,
     train_loss,
     varCols,
     wCoef,
     wOut,
     wl,
   } = s;
-  // w_k conditionally on (w*, w_0..w_{k-1}) one unit at a time; r_k, loss, l, H. The step's new prediction-
-  // side columns (w_k, then dB_k) are drawn as one block.
+  // w_k conditionally on (w*, w_0..w_{k-1}) one unit at a time, from the prediction-side columns taken so
+  // far (this step takes w_k, then dB_k); then r_k = w_k + sum_s R[k,s] A_s.
   for (let a = 0; a < U; a++) {
     let n = 0;
     for (let c = 0; c < V; c++) cov[n++] = Mo[k * UV + a * V + c];
@@ -126,7 +124,7 @@ function stepPrediction(s: GroupState, k: number): void {
   }
   // Per sample: loss, l_k, H_k; then dxi_k (one scalar per sample) and the histories A_k = l_k dxi_k,
   // Cc_k = H_k dxi_k.
-  const lossSum = predictionSamples(st, k, k === N, dB, wl);
+  const lossSum = predictionSamples(s, k, k === N, dB, wl);
   train_loss[k] = lossSum / M;
   guard(k, D, "train loss", train_loss[k]);
   for (let e = 0; e < UV; e++) guard(k, D, "E[w* l]", wl[e]);
@@ -188,7 +186,6 @@ function stepParameters(s: GroupState, k: number): void {
     rho,
     rhoT,
     rows,
-    st,
     vDxi,
   } = s;
   const Rk = k * N1 * UU;
@@ -221,7 +218,7 @@ function stepParameters(s: GroupState, k: number): void {
     memOut[a].fill(0);
     colDots(Th, (k + 1) * U, M, M, coef, memOut[a]);
   }
-  thetaStep(st, k, D, Gamma.subarray(k * UV, (k + 1) * UV), dhRange);
+  thetaStep(s, k, D, Gamma.subarray(k * UV, (k + 1) * UV), dhRange);
   const [dhMin, dhMax] = dhRange;
 
   // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.

@@ -63,12 +63,13 @@ export class WasmArena {
 
   constructor(readonly doubles: number) {
     const bytes = 8 * doubles;
-    const reuse = spare && spare.buffer.byteLength >= bytes && spare.buffer.byteLength <= 2 * bytes + 2 ** 20;
-    if (reuse && spare) {
-      this.mem = spare;
-      new Uint8Array(spare.buffer, 0, bytes).fill(0);
-    } else this.mem = instantiate(bytes)?.mem ?? null;
+    const old = spare;
     spare = null;
+    const size = old?.buffer.byteLength ?? 0;
+    if (old && size >= bytes && size <= 2 * bytes + 2 ** 20) {
+      this.mem = old;
+      new Uint8Array(old.buffer, 0, bytes).fill(0);
+    } else this.mem = instantiate(bytes)?.mem ?? null;
   }
 
   /**
