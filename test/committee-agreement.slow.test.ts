@@ -8,27 +8,17 @@ import { simulate } from "../src/simulate/index.js";
 import { solveMc } from "../src/solvers/mc/index.js";
 import { loadDerived } from "../src/symbolic/index.js";
 import type { ObservableName, Result } from "../src/types.js";
+import { compareObservable, DEFAULT_RULE } from "../src/validate/compare.js";
 
 const derived = loadDerived("models/committee-erf.yaml", { delta: 2, tau: 0.5 });
 const GRID = { dt: 0.1, T: 4 };
 const KEYS: ObservableName[] = ["train_loss", "test_loss", ...overlapNames(2, 2).map((e) => e.name)];
 
+/** The project's rule (validate's compareObservable, 4 combined SE + 1%) on every key; worst = max |z|. */
 function compare(sol: Result, sim: Result) {
-  const worst: Record<string, number> = {};
-  let ok = true;
-  for (const key of KEYS) {
-    worst[key] = 0;
-    for (let k = 0; k < sim.t.length; k++) {
-      const a = sol.observables[key]![k];
-      const b = sim.observables[key]![k];
-      const se = Math.hypot(sol.stderr[key]![k], sim.stderr[key]![k]);
-      const diff = Math.abs(a - b);
-      if (!Number.isFinite(diff) || !Number.isFinite(se)) ok = false;
-      if (se > 1e-9 * Math.max(1, Math.abs(b))) worst[key] = Math.max(worst[key], diff / se);
-      if (diff > 4 * se + 0.01 * Math.abs(b)) ok = false;
-    }
-  }
-  return { ok, worst };
+  const checks = KEYS.map((key) => compareObservable(sol, sim, key, DEFAULT_RULE));
+  const worst = Object.fromEntries(checks.map((c) => [c.name, c.maxZ]));
+  return { ok: checks.every((c) => c.pass), worst };
 }
 
 describe("erf committee K = K* = 2: Monte-Carlo solver vs simulate (d = 1000, 8 seeds, SGF)", () => {
