@@ -147,7 +147,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     GaussianColumns.doubles(M, predCols, U) +
       GaussianColumns.doubles(M, parCols, U) +
       arenaDoubles(M * SW, M * SW, M * N1 * UU, M * UU) +
-      arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, SW) +
+      arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
       3 * U * arenaDoubles(M),
   );
   const f64 = (n: number) => arena.f64(n);
@@ -202,7 +202,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const P = f64(pLen);
   // Kernel operands: the memory-term coefficient row, and per-unit outputs (w, nu, memory term).
   const coef = f64(SW);
-  const accA = f64(SW);
+  const accA = f64(U * SW);
   const wOut = Array.from({ length: U }, () => f64(M));
   const nuOut = Array.from({ length: U }, () => f64(M));
   // Coefficients of the draws w_k and nu_k over all columns of their side.

@@ -6,7 +6,7 @@ import { RunError } from "../../util/errors.js";
 import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
-import { colDots, rowDots } from "./wasm.js";
+import { colDots, rowDotsBlock } from "./wasm.js";
 
 /** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
 function guard(k: number, dt: number, what: string, value: number, limit = Number.POSITIVE_INFINITY): void {
@@ -15,9 +15,9 @@ function guard(k: number, dt: number, what: string, value: number, limit = Numbe
   }
 }
 
-/** Column c (c = s U + a: step s, unit a) of a column-major history with M samples per column. */
-function hist(X: Float64Array, c: number, M: number): Float64Array {
-  return X.subarray(c * M, (c + 1) * M);
+/** Columns c..c+n-1 (c = s U + a: step s, unit a) of a column-major history with M samples per column. */
+function hist(X: Float64Array, c: number, M: number, n: number): Float64Array {
+  return X.subarray(c * M, (c + n) * M);
 }
 
 /**
@@ -36,10 +36,13 @@ export function step(s: GroupState, k: number): void {
 function stepMoments(s: GroupState, k: number): void {
   const { C, D, M, Mo, N1, Qo, Th, U, UU, UV, acc, accA, limit, wl } = s;
   teacherOverlaps(s, k, wl);
-  for (let a = 0; a < U; a++) {
-    rowDots(Th, (k + 1) * U, M, M, hist(Th, k * U + a, M), accA, "set");
-    for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) acc[s * UU + a * U + b] = accA[s * U + b];
-  }
+  // accA[a W + c] = theta_k^a . theta_c for all history columns c < W = (k + 1) U, all units in one pass.
+  const W = (k + 1) * U;
+  accA.fill(0, 0, U * W);
+  rowDotsBlock(Th, W, M, M, U, hist(Th, k * U, M, U), M, accA, W);
+  for (let a = 0; a < U; a++)
+    for (let s = 0; s <= k; s++)
+      for (let b = 0; b < U; b++) acc[s * UU + a * U + b] = accA[a * W + s * U + b];
   for (let s = 0; s <= k; s++) {
     for (let a = 0; a < U; a++) {
       for (let b = 0; b < U; b++) {
@@ -193,9 +196,7 @@ function stepParameters(s: GroupState, k: number): void {
   const width = (k + 1) * U;
   acc.fill(0, 0, U * width);
   const src = Lh ?? A;
-  for (let a = 0; a < U; a++) {
-    rowDots(src, width, M, M, hist(src, k * U + a, M), acc.subarray(a * width, (a + 1) * width), "set");
-  }
+  rowDotsBlock(src, width, M, M, U, hist(src, k * U, M, U), M, acc, width);
   for (let a = 0; a < U; a++) {
     const n = k * U + a + 1;
     for (let j = 0; j < n; j++) {
