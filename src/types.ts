@@ -129,7 +129,7 @@ export interface Derived {
   text: Record<FnName, string>;
   /** LaTeX of each, checked to parse with KaTeX. */
   latex: Record<FnName, string>;
-  sources: Record<FnName, string> & Partial<Record<VecFnName | FusedFnName, string>>;
+  sources: Record<FnName, string> & Partial<Record<VecFnName | FusedFnName | "jumps", string>>;
   /** Scalar functions (k = kTeacher = 1). For vector models loss/l/dl/d2l/label throw; pen/h/dh are real
    *  (the penalty acts on every entry of theta). */
   fns: CompiledFns;
@@ -143,6 +143,24 @@ export interface Derived {
   linear: boolean;
   /** Names of the checks that ran and passed (cross-checks of derivatives, stability checks). */
   checks: string[];
+  /**
+   * Steps of l = dL/dr (non-smooth losses and activations, issue 14): l = l_ac + sum_j J_j H(r - c_j).
+   * Empty or absent for smooth models. When present, `fns.dl` / `vec.hess` are the absolutely continuous
+   * part l_ac' (d step = d sign = 0), so a pathwise tangent alone misses the jumps.
+   * For k = 1 models whose step arguments are affine in r, `sources.jumps` is generated:
+   * "(y, out) => count" writing out[2j] = c_j(y), out[2j + 1] = J_j(y).
+   */
+  jumps?: Jump[];
+}
+
+/** One step of the gradient l = dL/dr (see Derived.jumps). */
+export interface Jump {
+  /** Which component of r crosses the kink (0-based; always 0 for k = 1). */
+  unit: number;
+  /** mathjs text of the location c(y) and size J(y) (size may depend on r for vector models). */
+  loc: string;
+  size: string;
+  latex: { loc: string; size: string };
 }
 
 /** Dynamics a solver or simulator integrates. */

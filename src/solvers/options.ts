@@ -1,3 +1,5 @@
+import type { RecordSpec } from "../util/record.js";
+
 // Options shared by every DMFT solver (Monte-Carlo in src/solvers/mc, exact ones in src/solvers/exact).
 
 export interface SolveOptions {
@@ -18,5 +20,14 @@ export interface SolveOptions {
   threads?: number;
   /** Independent sample groups for the standard errors (default 8). */
   groups?: number;
+  /**
+   * Response estimator for rho (issues 14, 15): tangent = exact pathwise discrete tangent, O(M N^3)
+   * (misses the Dirac part of l' when l jumps); branch = tangent plus conditional branching at the jumps
+   * (exact for non-smooth k = 1 models); stein = Gaussian integration by parts, O(M N^2), noisy kernels;
+   * auto (default) picks what is exact and affordable and records it in meta.response.
+   */
+  response?: "auto" | "tangent" | "branch" | "stein";
+  /** Which steps are written out: every K-th (default 1) or log-spaced (src/util/record.ts). */
+  record?: RecordSpec;
   onProgress?: (done: number, total: number) => void;
 }
