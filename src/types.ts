@@ -19,8 +19,10 @@ export interface Model {
   label: string;
   /** Per-coordinate penalty pen(theta). */
   penalty: string;
-  /** theta^0 ~ N(0, initStd^2) per coordinate. */
+  /** theta^0 = initOverlap theta* + initStd xi, xi ~ N(0, 1) per coordinate. */
   initStd: number;
+  /** Warm start m0 (model key init_overlap, default 0): m(0) = m0 rho*, q(0) = m0^2 rho* + initStd^2. */
+  initOverlap: number;
   /** theta* ~ N(0, teacherVariance) per coordinate (rho* in the theory note). */
   teacherVariance: number;
   /** Declared parameters after --set overrides; always contains delta and tau. All finite. */
@@ -164,7 +166,7 @@ export interface Jump {
 }
 
 /** Dynamics a solver or simulator integrates. */
-export type Dynamics = "sgf" | "gd" | "sgd" | "sgd-limit" | "online";
+export type Dynamics = "sgf" | "gd" | "sgd" | "sgd-limit" | "sgd-fraction" | "online";
 
 /**
  * Scalar observables on the recording grid. k = kTeacher = 1: q, m. Vector models report the overlap

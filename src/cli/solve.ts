@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { SolveDynamics, SolverChoice } from "../solvers/index.js";
 import type { SolveOptions } from "../solvers/options.js";
 import type { Result } from "../types.js";
+import { UsageError } from "../util/errors.js";
 import { observableOrder } from "../validate/compare.js";
 import {
   addCommonOptions,
@@ -15,7 +16,7 @@ import {
   writeJsonOut,
 } from "./common.js";
 
-const DYNAMICS = ["sgf", "gd", "sgd-limit", "online"] as const;
+const DYNAMICS = ["sgf", "gd", "sgd-limit", "sgd-fraction", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
 
 function summary(result: Result): string {
@@ -36,7 +37,16 @@ export function registerSolve(program: Command): void {
       .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables"),
     "output JSON file (default: stdout)",
   )
-    .option("--dynamics <name>", "sgf | gd | sgd-limit | online (delta -> infinity ODEs)", "sgf")
+    .option(
+      "--dynamics <name>",
+      "sgf | gd | sgd-limit | sgd-fraction | online (delta -> infinity ODEs)",
+      "sgf",
+    )
+    .option(
+      "--batch-fraction <b>",
+      "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
+    )
+    .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership")
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--samples <M>", "Monte-Carlo population size", "20000")
@@ -59,7 +69,11 @@ export function registerSolve(program: Command): void {
         seed: common.seed,
         extrapolate: Boolean(opts.extrapolate),
         kernels: Boolean(opts.kernels),
+        batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
+        persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
       };
+      if (solveOpts.dynamics !== "sgd-fraction" && (opts.batchFraction ?? opts.persistence) !== undefined)
+        throw new UsageError("--batch-fraction and --persistence apply to --dynamics sgd-fraction only");
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([
         import("../symbolic/index.js"),
@@ -70,7 +84,7 @@ export function registerSolve(program: Command): void {
       // solver is chosen, the idle workers do not keep the process alive).
       prewarmMc(solveOpts.threads);
       const derived = loadDerived(modelPath, common.sets);
-      const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver);
+      const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver, solveOpts.persistence);
       if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);
       if (!common.quiet && which === "mc" && solveOpts.dynamics !== "online") {
         const plan = planMc(derived, { ...solveOpts, dynamics: solveOpts.dynamics });
