@@ -6,6 +6,7 @@ import { katexCss, renderMath } from "../latex/katex.js";
 import { isVector } from "../observables/names.js";
 import type { FnName, ObservableName } from "../types.js";
 import type { Verdict } from "../validate/index.js";
+import { simulatedLabel } from "../validate/settings.js";
 import { heatmaps } from "./heatmaps.js";
 import { matrixPlot, observablePlot, residualPlot, SMALL } from "./plots.js";
 import { observableInfo, observablesOf, type SeriesDef, seriesOf } from "./series.js";
@@ -28,8 +29,8 @@ function banner(v: Verdict): string {
   const worst = Math.max(...t.rows.map((r) => r.worst));
   const maxZ = Math.max(...t.rows.map((r) => r.maxZ));
   const text = v.pass
-    ? `DMFT at step dt = ${v.settings.dt} agrees with the SGF simulation at the same dt on all ${t.rows.length} observables`
-    : `DMFT and SGF simulation disagree on ${failed.join(", ")}`;
+    ? `DMFT at step dt = ${v.settings.dt} agrees with the ${simulatedLabel(v.settings)} simulation at the same dt on all ${t.rows.length} observables`
+    : `DMFT and ${simulatedLabel(v.settings)} simulation disagree on ${failed.join(", ")}`;
   return `<div class="banner ${v.pass ? "pass" : "fail"}" id="verdict"><div class="big">${v.pass ? "PASS" : "FAIL"}</div>
   <div>${esc(text)}.<br><span class="sub">largest deviation ${fmt(maxZ, 3)} combined standard errors; tightest point uses
   ${(100 * worst).toFixed(0)}% of the allowance. Exit status ${v.pass ? 0 : 1}.</span></div></div>`;
@@ -120,7 +121,7 @@ function heatmapSection(v: Verdict): string {
         `C_theta${m.id}-dmft`,
         `DMFT, step dt = ${v.settings.dt}`,
         m.dmft,
-      )}${fig(`C_theta${m.id}-sgf`, "SGF simulation", m.sim)}${fig(`C_theta${m.id}-diff`, "(SGF − DMFT) / SE", m.diff)}</div>`,
+      )}${fig(`C_theta${m.id}-sgf`, `${simulatedLabel(v.settings)} simulation`, m.sim)}${fig(`C_theta${m.id}-diff`, "(simulation − DMFT) / SE", m.diff)}</div>`,
   );
   const title =
     maps.length > 1
@@ -183,7 +184,7 @@ function modelSection(v: Verdict, equations?: string): string {
     .join("");
   return `<section id="model"><h2>Model: ${esc(m.name)}</h2><p>${esc(m.description)}</p>
   <div class="meta-grid"><div><h3>As declared</h3><table class="kv">${source}
-  <tr><th>init</th><td>θ⁰ ~ N(0, ${esc(m.initStd)}²)</td></tr><tr><th>teacher</th><td>θ* ~ N(0, ${esc(m.teacherVariance)})</td></tr></table></div>
+  <tr><th>init</th><td>${m.initOverlap === 0 ? `θ⁰ ~ N(0, ${esc(m.initStd)}²)` : `θ⁰ = ${esc(m.initOverlap)} θ* + ${esc(m.initStd)} ξ, ξ ~ N(0, 1)`}</td></tr><tr><th>teacher</th><td>θ* ~ N(0, ${esc(m.teacherVariance)})</td></tr></table></div>
   <div><h3>Parameters</h3><table class="kv">${params}</table></div></div>
   <h3>Derived (symbolic; checks passed: ${v.derived.checks.length})</h3><div class="eq-grid">${fns}</div>
   ${

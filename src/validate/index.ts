@@ -1,5 +1,5 @@
 // validate(): model file -> verdict. Runs derive -> DMFT solve at dt (with kernels) -> SGF simulation at
-// the same dt (two-time) -> the gating comparison; then, when tau > 0, real minibatch SGD against the
+// the same dt (two-time; or GD / batch-fraction SGD with --dynamics) -> the gating comparison; then, when tau > 0, real minibatch SGD against the
 // continuum theory (Richardson-extrapolated SGF DMFT and the sgd-limit DMFT), a second, non-gating table.
 import { simulate } from "../simulate/index.js";
 import { solve } from "../solvers/index.js";
@@ -11,6 +11,7 @@ import {
   STAGE_LABEL,
   type StageName,
   settingsOf,
+  simulatedLabel,
   type ValidateOptions,
   type ValidateSettings,
 } from "./settings.js";
@@ -58,21 +59,23 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   const grid = { dt: s.dt, T: s.T, seed: s.seed, threads: s.threads };
   const theory = { ...grid, samples: s.samples };
 
+  const law = { dynamics: s.dynamics ?? "sgf", batchFraction: s.batchFraction, persistence: s.persistence };
   const dmft = await stage("dmft", (onProgress) =>
-    solve(derived, { ...theory, dynamics: "sgf", kernels: true, onProgress }),
+    solve(derived, { ...theory, ...law, kernels: true, onProgress }),
   );
   const sgf = await stage("sgf", (onProgress) =>
-    simulate(derived, { ...grid, d: s.d, seeds: s.seeds, dynamics: "sgf", twoTime: true, onProgress }),
+    simulate(derived, { ...grid, ...law, d: s.d, seeds: s.seeds, twoTime: true, onProgress }),
   );
+  const simulated = simulatedLabel(s);
   const runs: Verdict["runs"] = { dmft, sgf };
   const tables: ComparisonTable[] = [
     compareResults(
       {
         id: "gating",
-        title: "Consistency check: DMFT at step dt vs SGF simulated at the same dt",
+        title: `Consistency check: DMFT at step dt vs ${simulated} simulated at the same dt`,
         gating: true,
         theoryLabel: `DMFT (dt = ${s.dt})`,
-        simLabel: `SGF simulation (d = ${s.d})`,
+        simLabel: `${simulated} simulation (d = ${s.d})`,
       },
       dmft,
       sgf,
@@ -85,7 +88,9 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
       `Only ${s.seeds} seeds: standard errors estimated from so few seeds are themselves noisy, so a spurious failure of the 4-SE rule somewhere on the time grid is likely; use 8 or more.`,
     );
   }
-  if (model.parameters.tau > 0) {
+  if (law.dynamics !== "sgf") {
+    notes.push(`--dynamics ${law.dynamics}: the minibatch-SGD vs continuum tables apply to sgf only.`);
+  } else if (model.parameters.tau > 0) {
     runs.sgd = await stage("sgd", (onProgress) =>
       simulate(derived, {
         ...grid,

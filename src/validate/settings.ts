@@ -30,6 +30,11 @@ export interface ValidateOptions {
   samples?: number;
   /** SGD minibatch size B (default 1); the learning rate is eta = tau B. */
   batch?: number;
+  /** Dynamics of the gating comparison (default sgf); gd and sgd-fraction skip the SGD-vs-continuum tables. */
+  dynamics?: "sgf" | "gd" | "sgd-fraction";
+  /** sgd-fraction: batch fraction b and membership persistence tau_p. */
+  batchFraction?: number;
+  persistence?: number;
   /** Smaller defaults that finish in under 2 minutes for the shipped logistic model. */
   quick?: boolean;
   seed?: number;
@@ -48,6 +53,10 @@ export interface ValidateSettings {
   seeds: number;
   samples: number;
   batch: number;
+  /** Absent means sgf. */
+  dynamics?: "sgf" | "gd" | "sgd-fraction";
+  batchFraction?: number;
+  persistence?: number;
   quick: boolean;
   seed: number;
   dt: number;
@@ -67,6 +76,10 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
     seeds: opts.seeds ?? base.seeds,
     samples: opts.samples ?? base.samples,
     batch: opts.batch ?? 1,
+    dynamics: opts.dynamics ?? "sgf",
+    ...(opts.dynamics === "sgd-fraction"
+      ? { batchFraction: opts.batchFraction, persistence: opts.persistence }
+      : {}),
     quick: opts.quick ?? false,
     seed: opts.seed ?? 1,
     dt: opts.dt ?? model.time.dt,
@@ -76,6 +89,14 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
   if (s.seeds < 2)
     throw new UsageError("validate: --seeds must be at least 2 (standard errors need 2 seeds)");
   return s;
+}
+
+/** The simulated dynamics of the gating comparison, in words ("SGF", "GD", "SGD, batch fraction 0.2"). */
+export function simulatedLabel(s: ValidateSettings): string {
+  if ((s.dynamics ?? "sgf") === "sgf") return "SGF";
+  if (s.dynamics === "gd") return "GD";
+  const p = s.persistence ? `, persistence ${s.persistence}` : "";
+  return `SGD (batch fraction ${s.batchFraction}${p})`;
 }
 
 /** How the DMFT curve of a verdict was solved, for summaries ("Monte Carlo, M samples" or the exact solver). */
