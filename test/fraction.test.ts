@@ -4,11 +4,14 @@
 // stationary fraction b and the lag-one correlation 1 - dt / (b tau_p) (tau_p = dt / b: independent draws);
 // for a linear model the Monte-Carlo solver with Bernoulli weights agrees with the exact equations (only
 // the first two moments of dxi enter); bad options are usage errors (exit code 2).
+import katex from "katex";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/index.js";
+import { buildDmftSystem } from "../src/dmft/index.js";
 import { parseModel } from "../src/model/load.js";
 import { simulate } from "../src/simulate/index.js";
 import { solve } from "../src/solvers/index.js";
+import { loadDerived } from "../src/symbolic/index.js";
 import type { Derived, Result } from "../src/types.js";
 import { BatchWeights, batchLaw } from "../src/util/batch.js";
 import { UsageError } from "../src/util/errors.js";
@@ -59,6 +62,25 @@ describe("init_overlap: theta^0 = m0 theta* + init_std xi", () => {
     const r = await simulate(logistic, { ...GRID, T: 0.1, d: 2000, seeds: 2, seed: 1, dynamics: "gd" });
     expect(Math.abs(r.observables.m![0] - 0.2)).toBeLessThan(0.06);
     expect(Math.abs(r.observables.q![0] - q0)).toBeLessThan(0.06);
+  });
+
+  it("the DMFT document states the warm start, and its formulas render with KaTeX", () => {
+    for (const d of [
+      warm(loadDerived("models/linear-regression.yaml")),
+      warm(loadDerived("models/committee-erf.yaml")),
+    ]) {
+      const sys = buildDmftSystem(d);
+      const maths = sys.sections.flatMap((sec) =>
+        sec.blocks.flatMap((b) =>
+          b.kind === "p"
+            ? b.content.flatMap((x) => (typeof x !== "string" && "math" in x ? [x.math] : []))
+            : [],
+        ),
+      );
+      expect(maths.some((m) => /m_0\\(Theta|theta)\^\*/.test(m))).toBe(true);
+      for (const m of maths)
+        expect(() => katex.renderToString(m, { throwOnError: true, strict: "error" })).not.toThrow();
+    }
   });
 
   it("a model file declares it; it needs k = k_teacher", () => {

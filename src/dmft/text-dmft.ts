@@ -1,7 +1,7 @@
 // Document sections 5–6: the continuous-time DMFT system (prediction side, parameter side, covariance of
 // Y with its noise cross term, observables) and the kernels with their defining expectations.
 import { aligned, display, eqLines, expectChunks, p } from "./blocks.js";
-import { type Ctx, texNum } from "./text-model.js";
+import { type Ctx, initTex, texNum } from "./text-model.js";
 import type { KernelSpec, Section } from "./types.js";
 
 const E = "\\mathbb{E}";
@@ -114,7 +114,7 @@ export function dmftSection(c: Ctx, observables: string[]): Section {
           "+ \\Gamma(t)\\,\\theta^*\\Big]dt + dY^t,",
       ),
       p(
-        `with $h(\\theta^t) = ${mt.at("h", "\\theta^{t}")}$, $\\theta^0 \\sim \\mathcal{N}(0, s_0^2)$, ` +
+        `with $h(\\theta^t) = ${mt.at("h", "\\theta^{t}")}$, ${initTex(c)}, ` +
           "$\\theta^* \\sim \\mathcal{N}(0, \\rho^*)$, and $Y$ a centred Gaussian process independent of " +
           "$(\\theta^0, \\theta^*)$ with covariance",
       ),

@@ -5,7 +5,7 @@ import { overlapNames } from "../observables/names.js";
 import type { Dynamics, ObservableName } from "../types.js";
 import { aligned, display, p } from "./blocks.js";
 import { crossTermNote, kernelSpecs } from "./text-dmft.js";
-import { texNum } from "./text-model.js";
+import { initTex, texNum } from "./text-model.js";
 import { INCREMENTS, responseUpdate } from "./text-scheme.js";
 import type { VCtx } from "./text-vector.js";
 import type { Section } from "./types.js";
@@ -88,7 +88,7 @@ export function vectorDmftSection(c: VCtx, observables: string[]): Section {
           "+ \\Gamma(t)\\,\\theta^*\\Big]dt + dY^t,",
       ),
       p(
-        `with $h$ entry by entry, $h(\\theta_a) = ${mt.at("h", "\\theta_a")}$, $\\theta^0 \\sim \\mathcal{N}(0, s_0^2 I_K)$, ` +
+        `with $h$ entry by entry, $h(\\theta_a) = ${mt.at("h", "\\theta_a")}$, ${initTex(c, "s_0^2 I_K")}, ` +
           "$\\theta^* \\sim \\mathcal{N}(0, \\rho^* I_{K^*})$, and $Y$ a centred Gaussian process in $\\mathbb{R}^K$ " +
           "independent of $(\\theta^0, \\theta^*)$ with the $K \\times K$ matrix covariance",
       ),
