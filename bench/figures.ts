@@ -5,13 +5,17 @@ import { writeFileSync } from "node:fs";
 import * as Plot from "@observablehq/plot";
 import { render } from "../src/report/plots.js";
 
-/** One text mark per legend entry, stacked in the panel's top-right corner. */
-export function legendMarks(items: Array<{ label: string; color: string }>): Plot.Markish[] {
+/** One text mark per legend entry, stacked in a corner of the panel. */
+export function legendMarks(
+  items: Array<{ label: string; color: string }>,
+  corner: "top-left" | "bottom-right" = "bottom-right",
+): Plot.Markish[] {
+  const top = corner === "top-left";
   return items.map((it, i) =>
     Plot.text([it.label], {
-      frameAnchor: "bottom-right",
-      dx: -8,
-      dy: -8 - 15 * (items.length - 1 - i),
+      frameAnchor: corner,
+      dx: top ? 8 : -8,
+      dy: top ? 8 + 15 * i : -8 - 15 * (items.length - 1 - i),
       fill: it.color,
       fontWeight: "bold",
       text: (d: string) => d,
