@@ -57,7 +57,7 @@ export function formatDerived(d: Derived): string {
     `model       ${m.name}: ${m.description} (${m.source})`,
     ...(d.vector ? [`width       k = ${m.k} student units, k_teacher = ${m.kTeacher} teacher units`] : []),
     `parameters  ${params}`,
-    `time        T = ${m.time.T}, dt = ${m.time.dt}; init_std = ${m.initStd}, teacher_variance = ${m.teacherVariance}`,
+    `time        T = ${m.time.T}, dt = ${m.time.dt}; init_std = ${m.initStd}${m.initOverlap === 0 ? "" : `, init_overlap = ${m.initOverlap}`}, teacher_variance = ${m.teacherVariance}`,
     `activation  yhat = ${m.activation}; loss = ${m.loss}`,
     `properties  binary labels: ${d.binaryLabels ? "yes" : "no"}; linear (closed equations): ${d.linear ? "yes" : "no"}`,
     "",

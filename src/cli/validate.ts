@@ -7,7 +7,14 @@ import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { RunError, UsageError } from "../util/errors.js";
 import type { Verdict } from "../validate/index.js";
-import { FULL, QUICK, STAGE_LABEL, type StageName, type ValidateOptions } from "../validate/settings.js";
+import {
+  FULL,
+  QUICK,
+  STAGE_LABEL,
+  type StageName,
+  simulatedLabel,
+  type ValidateOptions,
+} from "../validate/settings.js";
 import { addCommonOptions, commonOf, oneOf, parseIntOption, parseNumberOption } from "./common.js";
 
 /** Reports stage progress: a bar per stage on a TTY, one line per finished stage otherwise. */
@@ -119,7 +126,7 @@ export function registerValidate(program: Command): void {
       if (!verdict.pass) {
         const failed = verdict.tables[0].rows.filter((r) => !r.pass).map((r) => r.name);
         throw new RunError(
-          `validation failed: DMFT and SGF simulation disagree on ${failed.join(", ")} (${join(out, "index.html")})`,
+          `validation failed: DMFT and ${simulatedLabel(verdict.settings)} simulation disagree on ${failed.join(", ")} (${join(out, "index.html")})`,
         );
       }
     });

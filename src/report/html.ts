@@ -70,7 +70,7 @@ function matrixFigures(v: Verdict, overlaps: ObservableName[]): { panels: string
           : String.raw`M(t) = \theta^{t\top} \theta^* / d`;
       return `<figure class="plot matrix" data-plot="${matrix}">
   <figcaption><b>${matrix === "Q" ? "Overlap matrix" : "Teacher overlap matrix"}</b> ${renderMath(what, false)}, entry by entry:
-  lines DMFT (dt) with ±2 SE band, points SGF simulation ±2 SE</figcaption>
+  lines DMFT (dt) with ±2 SE band, points ${esc(simulatedLabel(v.settings))} simulation ±2 SE</figcaption>
   ${matrixPlot(v, names)}</figure>`;
     })
     .join("\n");
@@ -95,7 +95,7 @@ function plotsSection(v: Verdict): string {
   <p class="hint">Lines: theory; band: ±2 standard errors of the DMFT solver. Points: simulation means over seeds, bars ±2 standard errors.
   Time t is SGF time (one unit = d/η SGD steps).</p>
   ${legend(seriesOf(v))}<div class="plot-grid">${figures}${matrix.panels}
-  <figure class="plot" data-plot="residuals"><figcaption><b>Gating residuals</b> (SGF − DMFT) / SE per observable;
+  <figure class="plot" data-plot="residuals"><figcaption><b>Gating residuals</b> (simulation − DMFT) / SE per observable;
   dashed: ±${v.tables[0].rule.nSigma}</figcaption>${residualPlot(v)}</figure></div>${entries}</section>`;
 }
 

@@ -1,7 +1,7 @@
 // The console summary `dmftkit validate` prints on stderr after writing the report.
 import { join } from "node:path";
 import type { Verdict } from "../validate/index.js";
-import { solverLabel } from "../validate/settings.js";
+import { simulatedLabel, solverLabel } from "../validate/settings.js";
 import { fmt } from "./tables.js";
 
 /** The verdict in a few lines: the gating rows, the informative tables in one line each, notes, files, time. */
@@ -9,7 +9,7 @@ export function consoleSummary(v: Verdict, out: string, seconds: number): string
   const s = v.settings;
   const gating = v.tables[0];
   const lines = [
-    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${solverLabel(v)}) vs SGF simulation (d = ${s.d}, ${s.seeds} seeds)`,
+    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${solverLabel(v)}) vs ${simulatedLabel(s)} simulation (d = ${s.d}, ${s.seeds} seeds)`,
     `  rule: |sim - theory| <= ${gating.rule.nSigma} SE + ${gating.rule.relative * 100}% |theory| at every recorded time`,
   ];
   for (const r of gating.rows) {
