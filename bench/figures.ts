@@ -23,11 +23,15 @@ export function legendMarks(
   );
 }
 
-/** Renders a plot and writes it as a standalone SVG file. */
-export function writeSvg(path: string, options: Plot.PlotOptions): void {
+/**
+ * Renders a plot and writes it as a standalone SVG file with a <title> (accessibility; the repository's lint
+ * checks .svg files too) and without Plot's duplicate `height: intrinsic` CSS fallback.
+ */
+export function writeSvg(path: string, title: string, options: Plot.PlotOptions): void {
   let svg = render({ ...options, style: { fontSize: "12px", background: "white" } });
   if (!svg.includes('xmlns="http://www.w3.org/2000/svg"'))
     svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
+  svg = svg.replace(/(<svg[^>]*>)/, `$1<title>${title}</title>`).replace(/\s*height: intrinsic;/, "");
   writeFileSync(path, `${svg}\n`);
 }
 

@@ -66,7 +66,7 @@ for (const [i, b] of [0.1, 0.02].entries()) {
   });
 }
 
-writeSvg("docs/img/sgf-vs-fraction.svg", {
+writeSvg("docs/img/sgf-vs-fraction.svg", "q(t): SGD with batch fraction b vs SGF at matched variance", {
   width: 680,
   height: 360,
   marginLeft: 56,

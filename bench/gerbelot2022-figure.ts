@@ -73,25 +73,35 @@ console.log(
 const line = (ys: number[], n = 50) => ys.slice(0, n).map((y, k) => ({ t: k * 0.1, y }));
 const simPts = m(sim).map((y, k) => ({ t: k * 0.1, y, lo: y - 2 * se(sim)[k], hi: y + 2 * se(sim)[k] }));
 const C = { exact: "#1f77b4", ours: "#e67e22", theirSim: "#2ca02c", theirDmft: "#9467bd" };
-writeSvg("docs/img/gerbelot2022-gd.svg", {
-  width: 640,
-  height: 360,
-  marginLeft: 56,
-  x: { label: "time t = k dt →", labelAnchor: "right" },
-  y: { label: "↑ m(t) = θ·θ*/d", domain: [0.15, 1.1] },
-  marks: [
-    Plot.gridY({ strokeOpacity: 0.08 }),
-    Plot.lineY(line(DMFT), { x: "t", y: "y", stroke: C.theirDmft, strokeDasharray: "2,3", strokeWidth: 1.6 }),
-    Plot.lineY(line(SIM), { x: "t", y: "y", stroke: C.theirSim, strokeDasharray: "6,3", strokeWidth: 1.8 }),
-    Plot.lineY(line(m(exact), 51), { x: "t", y: "y", stroke: C.exact, strokeWidth: 2 }),
-    Plot.ruleX(simPts, { x: "t", y1: "lo", y2: "hi", stroke: C.ours }),
-    Plot.dot(simPts, { x: "t", y: "y", r: 2.4, fill: C.ours }),
-    ...legendMarks([
-      { label: "dmftkit exact DMFT (gd, dt = 0.1)", color: C.exact },
-      { label: "dmftkit simulation, d = 2000, 8 seeds (±2 SE)", color: C.ours },
-      { label: "SPOC-group simulation (published csv)", color: C.theirSim },
-      { label: "SPOC-group DMFT, fixed-point iterate 30", color: C.theirDmft },
-    ]),
-  ],
-});
+writeSvg(
+  "docs/img/gerbelot2022-gd.svg",
+  "m(t) in the SPOC-group example: dmftkit vs their published numbers",
+  {
+    width: 640,
+    height: 360,
+    marginLeft: 56,
+    x: { label: "time t = k dt →", labelAnchor: "right" },
+    y: { label: "↑ m(t) = θ·θ*/d", domain: [0.15, 1.1] },
+    marks: [
+      Plot.gridY({ strokeOpacity: 0.08 }),
+      Plot.lineY(line(DMFT), {
+        x: "t",
+        y: "y",
+        stroke: C.theirDmft,
+        strokeDasharray: "2,3",
+        strokeWidth: 1.6,
+      }),
+      Plot.lineY(line(SIM), { x: "t", y: "y", stroke: C.theirSim, strokeDasharray: "6,3", strokeWidth: 1.8 }),
+      Plot.lineY(line(m(exact), 51), { x: "t", y: "y", stroke: C.exact, strokeWidth: 2 }),
+      Plot.ruleX(simPts, { x: "t", y1: "lo", y2: "hi", stroke: C.ours }),
+      Plot.dot(simPts, { x: "t", y: "y", r: 2.4, fill: C.ours }),
+      ...legendMarks([
+        { label: "dmftkit exact DMFT (gd, dt = 0.1)", color: C.exact },
+        { label: "dmftkit simulation, d = 2000, 8 seeds (±2 SE)", color: C.ours },
+        { label: "SPOC-group simulation (published csv)", color: C.theirSim },
+        { label: "SPOC-group DMFT, fixed-point iterate 30", color: C.theirDmft },
+      ]),
+    ],
+  },
+);
 console.log("wrote docs/img/gerbelot2022-gd.svg");
