@@ -55,12 +55,15 @@ async function connect(text: string) {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  probe.on("error", () => {});
+  let first: Error | undefined;
+  probe.on("error", (err: Error) => {
+    first ??= err;
+  });
   try {
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    throw new UsageError(`cannot reach Redis at ${text}: ${(err as Error).message}`);
+    throw new UsageError(`cannot reach Redis at ${text}: ${(first ?? (err as Error)).message}`);
   } finally {
     probe.disconnect();
   }
@@ -144,6 +147,7 @@ export async function runWorker(url: string, opts: WorkerOptions): Promise<void>
     Object.entries(params)
       .map(([k, v]) => `${k}=${v}`)
       .join(" ");
+  worker.on("active", (job) => log(`solving ${job.id} (${what(job.data.sets)})`));
   worker.on("completed", (job) => log(`solved ${job.id} (${what(job.data.sets)})`));
   worker.on("failed", (job, err) => log(`failed ${job?.id}: ${err.message}`));
   worker.on("error", (err) => log(`error: ${err.message}`));
