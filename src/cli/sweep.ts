@@ -55,7 +55,9 @@ export function registerSweep(program: Command): void {
         queue: opts.queue as string | undefined,
         shard: opts.shard === undefined ? undefined : parseShard(opts.shard as string),
         at: parseNumberOption("at", opts.at as string | undefined, false),
-        command: `dmftkit sweep ${process.argv.slice(2).join(" ")}`,
+        command: process.argv.includes("sweep")
+          ? ["dmftkit sweep", ...process.argv.slice(process.argv.indexOf("sweep") + 1)].join(" ")
+          : undefined,
         quiet: common.quiet,
       });
     });

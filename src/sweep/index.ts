@@ -1,6 +1,5 @@
 // runSweep(): plans the grid, solves the points missing from the store (locally, on a queue, or one shard
 // of them), and, once every point is stored, writes DIR/sweep.json, DIR/points.csv and DIR/index.html.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliSolveOptions } from "../cli/solve.js";
 import { RunError, UsageError } from "../util/errors.js";
@@ -10,7 +9,7 @@ import { runLocal } from "./local.js";
 import { sweepPage } from "./page.js";
 import { type PointFailure, planSweep } from "./plan.js";
 import { runOnQueue } from "./queue.js";
-import { Store } from "./store.js";
+import { Store, writeAtomic } from "./store.js";
 
 export interface SweepConfig {
   modelPath: string;
@@ -70,9 +69,9 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepSummary> {
     return summary;
   }
   const stored = points.map((p) => store.read(p.key));
-  writeFileSync(join(cfg.out, "sweep.json"), `${JSON.stringify(sweepJson(cfg.axes, stored))}\n`);
-  writeFileSync(join(cfg.out, "points.csv"), pointsCsv(cfg.axes, stored));
-  writeFileSync(
+  writeAtomic(join(cfg.out, "sweep.json"), `${JSON.stringify(sweepJson(cfg.axes, stored))}\n`);
+  writeAtomic(join(cfg.out, "points.csv"), pointsCsv(cfg.axes, stored));
+  writeAtomic(
     join(cfg.out, "index.html"),
     sweepPage(cfg.axes, stored, { model, command: cfg.command, at: cfg.at }),
   );

@@ -1,5 +1,6 @@
 // The point store of a sweep directory: DIR/points/<key>.json, one file per solved point, written atomically
-// (temporary file, then rename), so that a crash or Ctrl-C leaves only whole points behind.
+// (temporary file, then rename), so that a crash or Ctrl-C leaves only whole points behind; writeAtomic
+// does the same for the collected files (shards finishing together may both write them).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Result } from "../types.js";
@@ -35,16 +36,19 @@ export class Store {
     return JSON.parse(readFileSync(this.file(key), "utf8")) as StoredPoint;
   }
 
-  /** Writes the point as `solve --out` would write its result (one JSON text), atomically. */
+  /** Writes the point as one JSON text (its result as `solve --out` writes it), atomically. */
   write(point: StoredPoint): void {
-    const tmp = `${this.file(point.key)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      writeFileSync(tmp, `${JSON.stringify(point)}\n`);
-      renameSync(tmp, this.file(point.key));
-    } catch (err) {
-      throw new RunError(
-        `cannot write '${this.file(point.key)}': ${(err as NodeJS.ErrnoException).code ?? err}`,
-      );
-    }
+    writeAtomic(this.file(point.key), `${JSON.stringify(point)}\n`);
+  }
+}
+
+/** Writes `text` to a temporary file next to `path`, then renames it: readers see the old or the new file. */
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    throw new RunError(`cannot write '${path}': ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
 }
