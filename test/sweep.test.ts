@@ -1,8 +1,10 @@
 // dmftkit sweep, local executor and shards: every point equals the plain `dmftkit solve` with the grid
 // values as --set (same seed), a second run recomputes nothing, and shard slices cover the grid once.
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/index.js";
 import { gridPoints, parseAxis, parseShard, shardOf } from "../src/sweep/grid.js";
@@ -105,6 +107,41 @@ describe("dmftkit sweep (local)", () => {
     expect(readFileSync(join(sharded, "points.csv"), "utf8")).toBe(
       readFileSync(join(out, "points.csv"), "utf8"),
     );
+  });
+
+  it("a sweep SIGKILLed mid-way loses no finished point; the next run solves only the rest", async () => {
+    const crashed = join(dir, "crashed");
+    const points = join(crashed, "points");
+    const cli = pathToFileURL(join(process.cwd(), "src/cli/index.ts")).href;
+    const argv = [
+      "sweep",
+      ...SOLVE,
+      "--grid",
+      "tau=0.5,1,1.5",
+      "--grid",
+      "lambda=0.01,0.1",
+      "--out",
+      crashed,
+      "--jobs",
+      "1",
+    ];
+    const script = `const { main } = await import(${JSON.stringify(cli)}); process.exitCode = await main(${JSON.stringify(argv)});`;
+    const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { stdio: "ignore" });
+    const stored = () => (existsSync(points) ? readdirSync(points).filter((f) => f.endsWith(".json")) : []);
+    while (stored().length === 0) {
+      expect(child.exitCode).toBeNull();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    const before = stored();
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.length).toBeLessThan(6);
+    const mtimes = before.map((f) => statSync(join(points, f)).mtimeMs);
+    expect(await main(argv)).toBe(0);
+    expect(before.map((f) => statSync(join(points, f)).mtimeMs)).toEqual(mtimes);
+    expect(stored()).toHaveLength(6);
+    expect((readJson(join(crashed, "sweep.json")) as { points: Point[] }).points).toHaveLength(6);
   });
 
   it("bad grids and options are usage errors (exit 2)", async () => {

@@ -134,8 +134,8 @@ export function sweepPage(axes: Axis[], points: StoredPoint[], info: PageInfo): 
   const others = axes.slice(2).map((a) => `${a.name} = ${a.values[0]}`);
   const where =
     axes.length >= 2
-      ? `over ${axes[0].name} × ${axes[1].name} at t = ${shownAt}${others.length ? ` (${others.join(", ")})` : ""}`
-      : `against ${axes[0].name} at t = ${shownAt}`;
+      ? `over ${axes[0].name} × ${axes[1].name} at t = ${fmt(shownAt)}${others.length ? ` (${others.join(", ")})` : ""}`
+      : `against ${axes[0].name} at t = ${fmt(shownAt)}`;
   const phase = names.map((n) => figure("phase", n, where, phaseDiagram(axes, points, n, at))).join("\n");
   const lines = names
     .map((n) => figure("curves", n, `against t, coloured by ${axes[0].name}`, curves(axes, points, n)))
