@@ -24,6 +24,7 @@ export class PointPool {
   private idle: Thread[] = [];
   private queue: Pending[] = [];
   private all = new Set<Thread>();
+  private closed = false;
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
@@ -35,11 +36,29 @@ export class PointPool {
     worker.postMessage({ port: port2 }, [port2]);
     const t = { worker, port: port1 };
     this.all.add(t);
+    // A thread that fails while idle is dropped and replaced (a busy one fails its point, see dispatch).
+    worker.on("error", () => {});
+    worker.once("exit", () => {
+      this.all.delete(t);
+      t.port.close();
+      const i = this.idle.indexOf(t);
+      if (i >= 0) {
+        this.idle.splice(i, 1);
+        this.replace();
+      }
+    });
     return t;
+  }
+
+  private replace(): void {
+    if (this.closed) return;
+    this.idle.push(this.spawn());
+    this.pump();
   }
 
   /** Solves one point on the next free thread. */
   run(task: PointTask): Promise<Result> {
+    if (this.closed) return Promise.reject(new RunError("the solver threads are stopped"));
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.pump();
@@ -53,44 +72,39 @@ export class PointPool {
 
   private dispatch(t: Thread, job: Pending): void {
     const w = t.worker;
-    const done = (replace: boolean) => {
-      t.port.removeAllListeners("message");
-      w.removeAllListeners("error");
-      w.removeAllListeners("exit");
-      if (replace) {
-        this.all.delete(t);
-        t.port.close();
-        void w.terminate();
-        this.idle.push(this.spawn());
-      } else this.idle.push(t);
+    const onReply = (reply: PointReply) => {
+      w.off("error", onError);
+      w.off("exit", onExit);
+      this.idle.push(t);
       this.pump();
-    };
-    t.port.once("message", (reply: PointReply) => {
-      done(false);
       if (reply.ok) job.resolve(reply.value!);
       else {
         const e = new RunError(reply.error!.message);
         if (reply.error!.exitCode === 2) Object.assign(e, { exitCode: 2 });
         job.reject(e);
       }
-    });
-    w.once("error", (err) => {
-      done(true);
+    };
+    const onError = (err: unknown) => {
+      w.off("exit", onExit);
+      t.port.off("message", onReply);
+      void w.terminate();
       job.reject(err instanceof Error ? err : new RunError(String(err)));
-    });
-    w.once("exit", (code) => {
-      done(true);
-      job.reject(new RunError(`solver thread exited with code ${code}`));
-    });
+      this.replace();
+    };
+    const onExit = (code: number) => onError(new RunError(`solver thread exited with code ${code}`));
+    t.port.once("message", onReply);
+    w.once("error", onError);
+    w.once("exit", onExit);
     t.port.postMessage(job.task);
   }
 
-  /** Stops every thread (a point in progress is abandoned). */
+  /** Stops every thread; points in progress or waiting are abandoned (their promises reject). */
   async close(): Promise<void> {
+    this.closed = true;
     const threads = [...this.all];
     this.all.clear();
     this.idle = [];
-    for (const t of threads) t.port.close();
+    for (const p of this.queue.splice(0)) p.reject(new RunError("the solver threads are stopped"));
     await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 }
