@@ -30,6 +30,8 @@ const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 describe("grid and shards", () => {
   it("parses lists and a:b:n ranges, and the Cartesian product varies the last axis fastest", () => {
     expect(parseAxis("tau=0:1:5").values).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(parseAxis("lambda=0:0.5:6").values).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+    expect(parseAxis("x=2:-1:1").values).toEqual([2]);
     expect(parseAxis("lambda=0.1, 0.2").values).toEqual([0.1, 0.2]);
     const pts = gridPoints([parseAxis("a=1,2"), parseAxis("b=3,4,5")]);
     expect(pts).toEqual([

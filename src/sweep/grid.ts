@@ -28,12 +28,11 @@ export function parseAxis(item: string): Axis {
     const [a, b] = [finite(name, range[0]), finite(name, range[1])];
     const n = Number(range[2]);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--grid ${name}: a:b:n needs an integer n >= 1`);
-    // Endpoints exactly as written; n = 1 is the single value a.
+    // n = 1 is the single value a. Values are rounded to 12 significant digits (0:0.5:6 gives 0.3, not
+    // 0.30000000000000004), so that each is the number one would type after --set.
     return {
       name,
-      values: Array.from({ length: n }, (_, i) =>
-        i === n - 1 && n > 1 ? b : a + ((b - a) * i) / (n - 1 || 1),
-      ),
+      values: Array.from({ length: n }, (_, i) => Number((a + ((b - a) * i) / (n - 1 || 1)).toPrecision(12))),
     };
   }
   if (range.length !== 1) throw new UsageError(`--grid ${name}: expected v1,v2,... or a:b:n, got '${text}'`);
