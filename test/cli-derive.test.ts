@@ -104,7 +104,7 @@ describe("dmftkit derive", () => {
       () => file("inf", "r", "{ delta: 2, tau: .inf }"),
       /parameter 'tau' must be finite/,
     ],
-    ["Dirac delta", () => file("hinge", "max(0, 1 - y * r)"), /Dirac delta/],
+    ["Dirac delta", () => file("step", "(r > y)"), /L jumps where r - y = 0.*Dirac delta/],
     ["missing file", () => join(dir, "nope.yaml"), /cannot read model file/],
   ])("%s: one-line error, exit 2", async (_what, make, pattern) => {
     const r = await run("derive", make());

@@ -169,14 +169,14 @@ describe("whitelist and safety", () => {
 });
 
 describe("kinks and Dirac deltas", () => {
-  it("reports a derivative that is a Dirac delta as unsupported", () => {
-    expect(usage("max(0, 1 - y * r)", "", "sign(wstar)")).toMatch(
-      /loss: dl = d2L\/dr2 is unsupported: the derivative of sign\(.*\) is a Dirac delta/,
+  it("refuses only what cannot be handled: a loss that jumps (l has a Dirac delta), a jump in pen'", () => {
+    expect(usage("sign(r - y)")).toMatch(
+      /loss: L jumps where r - y = 0 \(size 2\), so l = dL\/dr has a Dirac delta/,
     );
-    expect(usage("abs(r - y)")).toMatch(/Dirac delta/);
     expect(usage("(r - y)^2", "penalty: abs(theta)\n")).toMatch(
-      /penalty: dh = d2pen\/dtheta2 is unsupported/,
+      /penalty: h = pen' jumps where theta = 0 \(size 2\).*not supported/,
     );
+    expect(usage("(r - y)^2", "penalty: (theta > 1)\n")).toMatch(/penalty: pen jumps/);
   });
 
   it("squared hinge: l and dl by the documented conventions, d2l throws only when called", () => {

@@ -30,6 +30,9 @@ export interface VectorDerivation {
   sources: Record<VecFnName | FusedFnName, string>;
   /** The stabilised label, for the binary-label test (top-level sign). */
   label: Expr;
+  /** The stabilised loss and its gradient (absolutely continuous part), for the jump analysis. */
+  loss: Expr;
+  grad: Expr[];
   checks: string[];
 }
 
@@ -93,7 +96,7 @@ export function deriveVector(input: VectorInput): VectorDerivation {
     label: typeset(`y = \\varphi(${ws}, \\varepsilon)`, input.label, "label"),
   };
   checks.push(`LaTeX of L, yhat, ${k} gradient and ${k * k} Hessian entries and the label parses with KaTeX`);
-  return { vector: { rNames, wstarNames: wNames, text, latex }, sources, label, checks };
+  return { vector: { rNames, wstarNames: wNames, text, latex }, sources, label, loss, grad, checks };
 }
 
 /** Writes the vector sources: inputs read from r[ro + a] / w[wo + c], outputs stored at out[oo + i]. */
