@@ -251,7 +251,7 @@ describe("errors name the file line", () => {
     expect(usage({ ...ERF2, k: "8", activation: deep })).toMatch(/too large after expanding sum/);
   });
 
-  it("k out of range and a missing activation for k > 1 are UsageErrors with the line", () => {
+  it("k out of range is a UsageError with the line; k > 1 without an activation has no prediction", () => {
     const err = (fields: Record<string, string>) => {
       try {
         model(fields);
@@ -266,7 +266,19 @@ describe("errors name the file line", () => {
       /^t\.yaml:4: 'k_teacher' must be an integer from 1 to 8/,
     );
     const { activation: _, ...noActivation } = ERF2;
-    expect(err(noActivation)).toMatch(/^t\.yaml:3: k = 2: 'activation' is required when k > 1/);
+    expect(model(noActivation).activation).toBe("");
+    expect(usage({ ...noActivation, loss: "(yhat - y)^2" })).toMatch(
+      /loss: unknown symbol 'yhat' \(allowed here: r1, r2, y,/,
+    );
+    const d = derive(
+      model({ ...noActivation, loss: "(erf(r1) + erf(r2) - y)^2 / 2", label: "sign(wstar1 + wstar2)" }),
+    );
+    expect(d.binaryLabels).toBe(false);
+    expect(d.checks).toContain(
+      "note: labels are +-1 but the model has no activation (no scalar prediction yhat): test error skipped",
+    );
+    expect(d.vector!.text.predict).toMatch(/^none/);
+    expect(() => d.vec.predict(new Float64Array(2), 0)).toThrow(/no activation/);
     expect(loadModel("models/committee-softplus.yaml").activation).toBe("sum(softplus(r_a), a) / 2");
   });
 });

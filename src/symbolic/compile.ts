@@ -118,6 +118,12 @@ function unsupported(name: string): never {
   );
 }
 
+function noPrediction(): never {
+  throw new RunError(
+    "this model has no activation (its loss is written in r1..rk), so it has no scalar prediction yhat",
+  );
+}
+
 function notScalar(name: string): never {
   throw new Error(
     `internal: the scalar function ${name} is not defined for a vector model (k > 1 or k_teacher > 1); use Derived.vec`,
@@ -129,9 +135,8 @@ const WORDS = new Set([
   ...Object.values(VEC_ARGS).flat(),
   ...FUSED_ARGS,
   ..."const return Math PI E exp log log1p sqrt abs sign tanh cosh sinh min max pow".split(" "),
-  ..."erf erfc ncdf logncdf invmills kinkAt sigmoid softplus sigmoidE softplusE unsupported notScalar".split(
-    " ",
-  ),
+  ..."erf erfc ncdf logncdf invmills kinkAt sigmoid softplus sigmoidE softplusE".split(" "),
+  ..."unsupported notScalar noPrediction".split(" "),
 ]);
 const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.[\]]|"[a-z0-9]+"/y;
 /** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], g[go + i], h[ho + i] or a literal index. */
@@ -175,6 +180,7 @@ export function compileSource(src: string): (...args: number[]) => number {
     "softplusE",
     "unsupported",
     "notScalar",
+    "noPrediction",
     `"use strict"; return (${src});`,
   );
   return make(
@@ -190,6 +196,7 @@ export function compileSource(src: string): (...args: number[]) => number {
     softplusE,
     unsupported,
     notScalar,
+    noPrediction,
   );
 }
 

@@ -46,14 +46,15 @@ export function derive(model: Model): Derived {
     vars: string[],
     families: Record<string, string[]> = {},
   ) => parseExpr(model[key], { where: where(key), vars, params, families });
-  const activation = parse("activation", rNames, { r: rNames });
-  const loss = parse("loss", ["yhat", ...rNames, "y"], { r: rNames });
+  // k > 1 without an activation: the loss is written in r1..rk directly (no yhat, no test error).
+  const activation = model.activation === "" ? undefined : parse("activation", rNames, { r: rNames });
+  const loss = parse("loss", [...(activation ? ["yhat"] : []), ...rNames, "y"], { r: rNames });
   const label = parse("label", [...wNames, "eps"], { wstar: wNames });
   const penalty = parse("penalty", ["theta"]);
   const vectorModel = isVector(model.k, model.kTeacher);
 
   // The model's own forms (user's term order) are what gets displayed for loss, label and penalty.
-  const userLoss = substitute(loss, "yhat", activation);
+  const userLoss = activation ? substitute(loss, "yhat", activation) : loss;
   const userPen = penalty;
   const userLabel = label;
   const forms: Partial<Record<FnName, Expr>> = { pen: stabilize(userPen) };
@@ -179,9 +180,13 @@ export function derive(model: Model): Derived {
   checks.push("lossGradHess: bit-identical to loss, grad, hess at 300 points (|r| up to 1e3, +-0)");
   const topSign = (e: Expr): boolean =>
     (e.k === "fn" && e.name === "sign") || (e.k === "neg" && topSign(e.a));
-  const binaryLabels =
-    topSign(labelForm) && labelsAreBinary(vec.label, model.kTeacher, model.teacherVariance);
+  const signLabels = topSign(labelForm) && labelsAreBinary(vec.label, model.kTeacher, model.teacherVariance);
+  const binaryLabels = signLabels && activation !== undefined;
   if (binaryLabels) checks.push("label: top-level sign(...), values in {-1, +1} at 2000 points");
+  else if (signLabels)
+    checks.push(
+      "note: labels are +-1 but the model has no activation (no scalar prediction yhat): test error skipped",
+    );
   // The closed exact solver is k = 1 only.
   const linear =
     !vectorModel &&
