@@ -21,7 +21,7 @@ import {
 import { acDerivative, DeltaError, derivative } from "./derivative.js";
 import { evaluator, signNodes } from "./jumps.js";
 import { LATEX_LHS } from "./latex.js";
-import { lossJumps, penaltySteps } from "./model-jumps.js";
+import { kinkSource, lossJumps, penaltySteps } from "./model-jumps.js";
 import { familyNames, parseExpr } from "./parse.js";
 import { stabilize } from "./rewrite.js";
 import { simplify } from "./simplify.js";
@@ -171,6 +171,11 @@ export function derive(model: Model): Derived {
   });
   checks.push(...steps.checks);
   if (steps.source) sources.jumps = steps.source;
+  const kinks = vectorModel ? undefined : kinkSource([forms.l!, forms.dl!], model.parameters);
+  if (kinks) {
+    sources.kinks = kinks;
+    fns.kinks = rebuildFns(sources).kinks;
+  }
   const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
   const fusedBad = fusedMismatches(vec);
   if (fusedBad.length > 0)

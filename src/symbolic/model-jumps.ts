@@ -5,10 +5,12 @@
 import type { Jump } from "../types.js";
 import { RunError, UsageError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { type Expr, toText } from "./ast.js";
+import { dependsOn, div, type Expr, isNum, neg, num, substitute, toText } from "./ast.js";
 import { genBody } from "./codegen.js";
-import { evaluator, findSteps, type Sample, type Step } from "./jumps.js";
+import { acDerivative } from "./derivative.js";
+import { evaluator, findSteps, type Sample, type Step, signNodes } from "./jumps.js";
 import { toLatex } from "./latex.js";
+import { simplify } from "./simplify.js";
 import { checkLatex } from "./typeset.js";
 
 const N_SAMPLES = 24;
@@ -148,6 +150,32 @@ function jumpSource(steps: Array<{ step: Step }>, params: Record<string, number>
     lines.push(`  out[${2 * j}] = kinkAt(${beta}, ${alpha});`, `  out[${2 * j + 1}] = ${size};`);
   });
   return `(y, out) => {\n${lines.join("\n")}\n  return ${steps.length};\n}`;
+}
+
+/**
+ * "(y, out) => { ...; out[j] = c_j; return count; }": every kink or step of `exprs` in r whose argument is
+ * affine in r (k = 1), deduplicated by location; undefined when there is none.
+ */
+export function kinkSource(exprs: Expr[], params: Record<string, number>): string | undefined {
+  const locs = new Map<string, { alpha: Expr; beta: Expr }>();
+  for (const e of exprs)
+    for (const node of signNodes(e, "r").values()) {
+      const alpha = simplify(acDerivative(node.args[0], "r"));
+      if (dependsOn(alpha, "r") || isNum(alpha, 0)) continue;
+      const beta = simplify(substitute(node.args[0], "r", num(0)));
+      locs.set(toText(simplify(neg(div(beta, alpha)))), { alpha, beta });
+    }
+  if (locs.size === 0) return undefined;
+  const list = [...locs.values()];
+  const { lines, values } = genBody(
+    list.flatMap((c) => [c.beta, c.alpha]),
+    { y: "y" },
+    params,
+  );
+  list.forEach((_, j) => {
+    lines.push(`  out[${j}] = kinkAt(${values[2 * j]}, ${values[2 * j + 1]});`);
+  });
+  return `(y, out) => {\n${lines.join("\n")}\n  return ${list.length};\n}`;
 }
 
 /** The penalty side: pen must be continuous and h = pen' too (a jump in h is not supported). */
