@@ -13,7 +13,7 @@ import { loadDerived } from "../src/symbolic/index.js";
 import type { Derived } from "../src/types.js";
 import { Rng } from "../src/util/rng.js";
 
-const relu = (x: number) => (x > 0 ? x : 0);
+const relu = (x: number) => Math.max(0, x);
 
 /** Hand-written l = dL/dr (gradient for k = 2) of the shipped non-smooth models, independent of derive. */
 const HAND: Record<string, (r: number[], y: number) => number[]> = {

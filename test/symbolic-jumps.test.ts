@@ -133,3 +133,12 @@ describe("stable Gaussian CDF functions", () => {
     expect(d.checks).toContain("loss, l, dl finite for |r| up to 1e3");
   });
 });
+
+describe("finiteness far out (scalar models as vector ones)", () => {
+  it("an unstable form gets a note naming the point; the stable probit form does not", () => {
+    const bad = scalar("-log(sigmoid(y * yhat) * 0 + exp(-r^2))", "sign(wstar + sigma * eps)");
+    expect(bad.checks.some((c) => /^note: loss, l or dl is not finite at r = -?1000/.test(c))).toBe(true);
+    const probit = scalar("-log((1 + erf(y * yhat / sqrt(2))) / 2)", "sign(wstar + sigma * eps)");
+    expect(probit.checks.some((c) => c.startsWith("note: loss"))).toBe(false);
+  });
+});
