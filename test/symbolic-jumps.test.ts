@@ -90,6 +90,15 @@ describe("jumps of l from the expression tree", () => {
     ]);
   });
 
+  it("a step not affine in r: location 'roots of u = 0', size as a function of r, checked at the roots", () => {
+    const d = scalar("abs(r^2 - y)", "wstar^2 + 0.1 * eps");
+    expect(d.jumps!.map((j) => [j.loc, j.size])).toEqual([["roots of r^2 - y = 0", "4 * r * sign(2 * r)"]]);
+    expect(d.sources.jumps).toBeUndefined();
+    expect(
+      d.checks.some((c) => /^jumps: 1 size\(s\) match one-sided limits of l at \d+ points/.test(c)),
+    ).toBe(true);
+  });
+
   it("ReLU committee: one jump per unit, its size depends on the other unit's r", () => {
     const d = derive(
       parseModel(
