@@ -16,6 +16,7 @@ import {
   FN_NAMES,
   fusedMismatches,
   rebuildFns,
+  rebuildJumps,
   rebuildVectorFns,
 } from "./compile.js";
 import { acDerivative, DeltaError, derivative } from "./derivative.js";
@@ -30,7 +31,7 @@ import { deriveVector } from "./vector.js";
 
 const MAX_SIZE = 20_000;
 
-export { rebuildFns, rebuildVectorFns };
+export { rebuildFns, rebuildJumps, rebuildVectorFns };
 
 export function loadDerived(path: string, sets: Record<string, number> = {}): Derived {
   return derive(loadModel(path, sets));
