@@ -5,7 +5,7 @@
 // located and sized by model-jumps.ts (Derived.jumps); a loss or pen' that jumps is refused.
 import { loadModel } from "../model/load.js";
 import { isVector } from "../observables/names.js";
-import type { Derived, FnName, Model } from "../types.js";
+import type { Derived, FnName, KinkFn, Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { type Expr, isNum, size, substitute, toText } from "./ast.js";
 import { labelsAreBinary, penaltyChecks, runChecks } from "./checks.js";
@@ -175,7 +175,7 @@ export function derive(model: Model): Derived {
   const kinks = vectorModel ? undefined : kinkSource([forms.l!, forms.dl!], model.parameters);
   if (kinks) {
     sources.kinks = kinks;
-    fns.kinks = rebuildFns(sources).kinks;
+    fns.kinks = compileSource(kinks) as unknown as KinkFn;
   }
   const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
   const fusedBad = fusedMismatches(vec);
