@@ -168,6 +168,17 @@ describe("test observables split at the kinks vs closed forms", () => {
     }
   });
 
+  it("the documented limit as q -> 0 (absolute loss): 1.1e-4 at q = 0, below 1e-9 from q = 0.01", () => {
+    const d = loadDerived("models/lad-regression.yaml");
+    const sig = d.model.parameters.sigma;
+    const err = (q: number, m: number) =>
+      testObservables(d.fns, false, q, m, 1).test_loss -
+      Math.sqrt((2 * (q - 2 * m + 1 + sig * sig)) / Math.PI);
+    expect(Math.abs(err(0, 0))).toBeLessThan(2e-4);
+    expect(Math.abs(err(1e-3, 5e-4))).toBeLessThan(1e-6);
+    expect(Math.abs(err(0.01, 0.008))).toBeLessThan(1e-9);
+  });
+
   it("ReLU committee test loss vs the arc-cosine closed form (QMC rule: within 2e-4, measured 1.1e-4)", () => {
     const d = loadDerived("models/committee-relu.yaml");
     const sig = d.model.parameters.sigma;
