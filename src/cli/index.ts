@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeOf } from "../util/errors.js";
 import { registerDerive } from "./derive.js";
+import { registerPlayground } from "./playground.js";
 import { registerSimulate } from "./simulate.js";
 import { registerSolve } from "./solve.js";
 import { registerValidate } from "./validate.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerSimulate(program);
   registerSolve(program);
+  registerPlayground(program);
   return program;
 }
 
