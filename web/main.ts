@@ -79,6 +79,26 @@ function showError(message: string | undefined): void {
   updateGutter(at?.line);
 }
 
+/** A 1-2-5 step near span/200. */
+function niceStep(span: number): number {
+  const p = 10 ** Math.floor(Math.log10(span / 200));
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= span / 200)!;
+}
+
+/** Slider range and step of a parameter from its value: delta > 0, tau >= 0, others around the value. */
+function sliderRange(name: string, v: number): [number, number, number] {
+  const a = Math.abs(v);
+  const [lo, hi] =
+    name === "delta"
+      ? [0, Math.max(10, 2 * v)]
+      : name === "tau"
+        ? [0, Math.max(4, 2 * v)]
+        : [v < 0 ? -3 * a : 0, Math.max(1, 3 * a)];
+  const step = niceStep(hi - lo);
+  // delta must stay > 0: its slider starts one step above 0.
+  return [name === "delta" ? step : lo, hi, step];
+}
+
 /** Sliders for the declared parameters; rebuilt only when the names change, so dragging is not interrupted. */
 function renderSliders(values: Record<string, number>): void {
   const names = Object.keys(values).join(",");
@@ -94,12 +114,7 @@ function renderSliders(values: Record<string, number>): void {
   sliderNames = names;
   params.replaceChildren();
   for (const [k, v] of Object.entries(values)) {
-    const [lo, hi] =
-      k === "delta"
-        ? [0.1, Math.max(10, 2 * v)]
-        : k === "tau"
-          ? [0, Math.max(4, 2 * v)]
-          : [Math.min(0, 2 * v), Math.max(1, 3 * Math.abs(v))];
+    const [lo, hi, step] = sliderRange(k, v);
     const row = document.createElement("div");
     row.className = "param";
     const label = document.createElement("label");
@@ -109,7 +124,7 @@ function renderSliders(values: Record<string, number>): void {
       type: "range",
       min: String(lo),
       max: String(hi),
-      step: String((hi - lo) / 200),
+      step: String(step),
       value: String(v),
     });
     input.dataset.param = k;
