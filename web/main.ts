@@ -164,7 +164,7 @@ function renderPlots(msg: Extract<Reply, { kind: "plots" }>): void {
     .join("");
   plots.classList.remove("stale");
   plots.dataset.stage = msg.stage;
-  if (document.body.dataset.firstCurveMs === undefined) document.body.dataset.firstCurveMs = String(msg.ms);
+  document.body.dataset.firstCurveAt ??= String(Math.round(performance.now()));
 }
 
 function escapeText(s: string): string {
@@ -182,10 +182,12 @@ function onReply(msg: Reply): void {
     case "model":
       showError(undefined);
       outputs.name = msg.name;
+      renderSliders(msg.parameters);
+      return;
+    case "equations":
       outputs.tex = msg.tex;
       buttons.tex.disabled = false;
-      renderSliders(msg.parameters);
-      $("pg-equations").innerHTML = msg.equations;
+      $("pg-equations").innerHTML = msg.html;
       return;
     case "plots":
       renderPlots(msg);
@@ -198,7 +200,7 @@ function onReply(msg: Reply): void {
       outputs.csv = msg.csv;
       buttons.json.disabled = false;
       buttons.csv.disabled = false;
-      document.body.dataset.solvedMs = String(msg.ms);
+      document.body.dataset.solvedAt = String(Math.round(performance.now()));
       setStatus(`solved (${msg.solver}) in ${(msg.ms / 1000).toFixed(2)} s`, state.sim ? "running" : "done");
       return;
     case "done":
@@ -231,8 +233,10 @@ function run(): void {
   updateHash();
   outputs = { name: outputs.name };
   for (const b of Object.values(buttons)) b.disabled = true;
-  delete document.body.dataset.firstCurveMs;
-  delete document.body.dataset.solvedMs;
+  // Page-clock timestamps (ms since navigation) for the benchmark: run started, first curve, solve done.
+  document.body.dataset.runAt = String(Math.round(performance.now()));
+  delete document.body.dataset.firstCurveAt;
+  delete document.body.dataset.solvedAt;
   plots.classList.add("stale");
   setStatus("deriving…", "running");
   const hit = matchPreset(state.text, PRESETS);

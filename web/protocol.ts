@@ -18,7 +18,9 @@ export interface Legend {
 
 export type Reply =
   | { kind: "error"; message: string }
-  | { kind: "model"; name: string; parameters: Record<string, number>; equations: string; tex: string }
+  | { kind: "model"; name: string; parameters: Record<string, number> }
+  /** The derived DMFT system (KaTeX HTML sections and the .tex document), sent after the first curve. */
+  | { kind: "equations"; html: string; tex: string }
   | {
       kind: "plots";
       /** What was just added ("exact", "mc M=1000", "simulation"). */

@@ -79,21 +79,14 @@ function runJob(job: Job): Promise<void> | void {
   } catch (err) {
     return post({ kind: "error", message: (err as Error).message });
   }
-  const model = derived.model;
-  const system = buildDmftSystem(derived);
-  post({
-    kind: "model",
-    name: model.name,
-    parameters: model.parameters,
-    equations: renderSections(system).join("\n"),
-    tex: renderTex(system),
-  });
+  post({ kind: "model", name: derived.model.name, parameters: derived.model.parameters });
   return solveStages(derived, job, ms);
 }
 
 async function solveStages(derived: Derived, job: Job, ms: () => number): Promise<void> {
   const runs: Partial<Record<RunKey, Result>> = {};
   const labels: Partial<Record<RunKey, string>> = {};
+  let equationsSent = false;
   const show = (stage: string) => {
     const dmft = runs.dmft!;
     const v = {
@@ -113,6 +106,14 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
     }));
     post({ kind: "plots", stage, plots, legend, ms: ms() });
   };
+  // The equations come after the first curve (and after the JSON of a one-stage solve): the curve is what
+  // the reader waits for.
+  const sendEquations = () => {
+    if (equationsSent) return;
+    const system = buildDmftSystem(derived);
+    post({ kind: "equations", html: renderSections(system).join("\n"), tex: renderTex(system) });
+    equationsSent = true;
+  };
   const which = chooseSolver(derived, "sgf");
   let final: Result;
   try {
@@ -130,6 +131,7 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
         runs.dmft = final;
         labels.dmft = `Monte-Carlo DMFT, M = ${m} (band ±2 SE)`;
         show(`mc M=${m}`);
+        if (m !== job.samples) sendEquations();
       }
     }
   } catch (err) {
@@ -146,6 +148,7 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
     solver: which,
     ms: ms(),
   });
+  sendEquations();
   if (job.sim) {
     post({ kind: "status", text: `finite-d simulation, d = ${SIM.d}, ${SIM.seeds} seeds…` });
     try {
