@@ -102,7 +102,7 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
     const plots = observableOrder(dmft).map((name) => ({
       name,
       title: observableInfo(name).title,
-      svg: observablePlot(v, name, { width: 400, height: 250 }),
+      svg: observablePlot(v, name, { width: 380, height: 240 }),
     }));
     post({ kind: "plots", stage, plots, legend, ms: ms() });
   };
