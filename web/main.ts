@@ -99,10 +99,17 @@ function sliderRange(name: string, v: number): [number, number, number] {
   return [name === "delta" ? step : lo, hi, step];
 }
 
-/** Sliders for the declared parameters; rebuilt only when the names change, so dragging is not interrupted. */
+/**
+ * Sliders for the declared parameters; rebuilt only when the names change or a value leaves its slider's
+ * range (typed in the editor), so dragging is not interrupted.
+ */
 function renderSliders(values: Record<string, number>): void {
   const names = Object.keys(values).join(",");
-  if (names === sliderNames) {
+  const inRange = Object.entries(values).every(([k, v]) => {
+    const input = params.querySelector<HTMLInputElement>(`input[data-param="${k}"]`);
+    return input !== null && v >= Number(input.min) && v <= Number(input.max);
+  });
+  if (names === sliderNames && inRange) {
     for (const [k, v] of Object.entries(values)) {
       const input = params.querySelector<HTMLInputElement>(`input[data-param="${k}"]`);
       if (input && Number(input.value) !== v) input.value = String(v);
@@ -128,7 +135,6 @@ function renderSliders(values: Record<string, number>): void {
       value: String(v),
     });
     input.dataset.param = k;
-    input.dataset.testid = `param-${k}`;
     input.setAttribute("data-testid", `param-${k}`);
     const out = document.createElement("output");
     out.dataset.param = k;
@@ -256,7 +262,7 @@ function edited(delay: number): void {
   state = {
     ...state,
     text: yaml.value,
-    seed: Number(seedIn.value) || 0,
+    seed: Math.max(0, Math.floor(Number(seedIn.value) || 0)),
     samples: Math.max(16, Math.floor(Number(samplesIn.value) || DEFAULTS.samples)),
     sim: simIn.checked,
   };
@@ -288,16 +294,28 @@ function download(what: "json" | "csv" | "tex" | "yaml"): void {
 
 async function copyCli(): Promise<void> {
   const text = cliCommand(state, PRESETS);
+  let done = "Copied";
   try {
     await navigator.clipboard.writeText(text);
   } catch {
     // no clipboard permission (e.g. plain http on another host): select the text for Ctrl+C instead
     getSelection()?.selectAllChildren(cli);
+    done = "Selected: press Ctrl+C";
   }
-  $("pg-copy").textContent = "Copied";
+  $("pg-copy").textContent = done;
   setTimeout(() => {
     $("pg-copy").textContent = "Copy CLI command";
   }, 1500);
+}
+
+/** Takes the state from the URL hash (defaults and the first preset for what is missing). */
+function fromHash(): void {
+  const h = parseHash(location.hash);
+  state = { ...h, text: h.text ?? PRESETS[FIRST] };
+  yaml.value = state.text;
+  seedIn.value = String(state.seed);
+  samplesIn.value = String(state.samples);
+  simIn.checked = state.sim;
 }
 
 function init(): void {
@@ -307,12 +325,12 @@ function init(): void {
     o.textContent = file.replace(/\.yaml$/, "");
     preset.append(o);
   }
-  const h = parseHash(location.hash);
-  state = { ...h, text: h.text ?? PRESETS[FIRST], run: h.run };
-  yaml.value = state.text;
-  seedIn.value = String(state.seed);
-  samplesIn.value = String(state.samples);
-  simIn.checked = state.sim;
+  fromHash();
+  // A link pasted into this tab: take its state (the page's own hash updates do not fire this event).
+  addEventListener("hashchange", () => {
+    fromHash();
+    start();
+  });
   preset.addEventListener("change", () => {
     if (!preset.value) return;
     yaml.value = PRESETS[preset.value];
@@ -329,6 +347,11 @@ function init(): void {
   buttons.csv.addEventListener("click", () => download("csv"));
   buttons.tex.addEventListener("click", () => download("tex"));
   $("pg-yamlfile").addEventListener("click", () => download("yaml"));
+  start();
+}
+
+/** Shows the state just read from the hash; solves if it says run=1. */
+function start(): void {
   const hit = matchPreset(state.text, PRESETS);
   preset.value = hit && Object.keys(hit.sets).length === 0 ? hit.file : "";
   updateGutter();

@@ -115,7 +115,7 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
     equationsSent = true;
   };
   const which = chooseSolver(derived, "sgf");
-  let final: Result;
+  let final!: Result;
   try {
     if (which !== "mc") {
       final = await solveAt(derived, job, job.samples);
@@ -123,9 +123,7 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
       labels.dmft = "DMFT, exact closed equations (linear model)";
       show("exact");
     } else {
-      const sizes = stages(derived, job);
-      final = runs.dmft!;
-      for (const m of sizes) {
+      for (const m of stages(derived, job)) {
         post({ kind: "status", text: `Monte-Carlo DMFT, M = ${m}…` });
         final = await solveAt(derived, job, m);
         runs.dmft = final;
