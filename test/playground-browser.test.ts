@@ -176,6 +176,9 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
     const column = broken.split("\n")[line - 1].indexOf("exq") + 1;
     expect(await error.textContent()).toBe(`line ${line}, column ${column}: ${expected}`);
     expect(await page.locator("#pg-gutter .bad").textContent()).toBe(String(line));
+    await error.click();
+    const caret = await page.getByTestId("yaml").evaluate((el: HTMLTextAreaElement) => el.selectionStart);
+    expect(broken.slice(caret, caret + 3)).toBe("exq");
     expect(await page.getAttribute("body", "data-phase")).toBe("error");
 
     expect(problems).toEqual([]);

@@ -72,10 +72,9 @@ function showError(message: string | undefined): void {
   const at = errorPosition(state.text, message);
   errorBox.hidden = false;
   errorBox.textContent = at ? `line ${at.line}, column ${at.column}: ${message}` : message;
-  if (at) {
-    errorBox.dataset.line = String(at.line);
-    errorBox.dataset.column = String(at.column);
-  }
+  errorBox.dataset.line = String(at?.line ?? "");
+  errorBox.dataset.column = String(at?.column ?? "");
+  errorBox.title = at ? "click to go there" : "";
   updateGutter(at?.line);
 }
 
@@ -97,6 +96,17 @@ function sliderRange(name: string, v: number): [number, number, number] {
   const step = niceStep(hi - lo);
   // delta must stay > 0: its slider starts one step above 0.
   return [name === "delta" ? step : lo, hi, step];
+}
+
+/** Clicking the error puts the editor's caret at its line and column. */
+function jumpToError(): void {
+  const line = Number(errorBox.dataset.line);
+  const column = Number(errorBox.dataset.column);
+  if (!(line >= 1 && column >= 1)) return;
+  const before = yaml.value.split("\n").slice(0, line - 1);
+  const at = before.reduce((n, l) => n + l.length + 1, 0) + column - 1;
+  yaml.focus();
+  yaml.setSelectionRange(at, at);
 }
 
 /**
@@ -347,6 +357,7 @@ function init(): void {
   buttons.csv.addEventListener("click", () => download("csv"));
   buttons.tex.addEventListener("click", () => download("tex"));
   $("pg-yamlfile").addEventListener("click", () => download("yaml"));
+  errorBox.addEventListener("click", jumpToError);
   start();
 }
 
