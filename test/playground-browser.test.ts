@@ -1,6 +1,6 @@
 // The playground in Debian's chromium, served by `dmftkit playground` (a child process) from a fresh web
 // build: a model given through the URL hash is solved in the page's Web Worker and its JSON download equals
-// `dmftkit solve` at the same seed and samples (to rounding, see `differences`); moving a parameter slider re-solves and changes the curve;
+// `dmftkit solve` at the same seed and samples (to rounding, see `differences`) and its .tex that of `derive`; moving a parameter slider re-solves and changes the curve;
 // a broken expression shows the CLI's message at its line and column; no console error, no request outside
 // 127.0.0.1. Also: a Content-Security-Policy without 'unsafe-eval' gets a clear message, not a blank page.
 // Skipped only when /usr/bin/chromium is absent.
@@ -55,10 +55,10 @@ async function waitSolved(page: Page): Promise<void> {
   expect(await page.getAttribute("body", "data-phase")).toBe("done");
 }
 
-async function downloadJson(page: Page): Promise<string> {
+async function downloadText(page: Page, what: "json" | "tex"): Promise<string> {
   const [download] = await Promise.all([
     page.waitForEvent("download"),
-    page.getByTestId("download-json").click(),
+    page.getByTestId(`download-${what}`).click(),
   ]);
   return readFileSync((await download.path())!, "utf8");
 }
@@ -118,7 +118,11 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
       .locator("#pg-plots figure")
       .evaluateAll((fs) => fs.map((f) => f.getAttribute("data-plot")));
     expect(names).toEqual(["train_loss", "test_loss", "test_error", "q", "m"]);
-    const page1 = JSON.parse(await downloadJson(page));
+    // The .tex download is the document of `dmftkit derive --latex`.
+    const texFile = join(mkdtempSync(join(tmpdir(), "dmftkit-pg-")), "eq.tex");
+    expect(await main(["derive", "models/logistic-regression.yaml", "--latex", texFile, "--quiet"])).toBe(0);
+    expect(await downloadText(page, "tex")).toBe(readFileSync(texFile, "utf8"));
+    const page1 = JSON.parse(await downloadText(page, "json"));
     const cli1 = await cliSolve([
       "models/logistic-regression.yaml",
       "--seed",
@@ -147,7 +151,7 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
     expect(await page.textContent("#pg-cli")).toContain(
       "models/logistic-regression.yaml --set delta=4 --seed",
     );
-    const page2 = JSON.parse(await downloadJson(page));
+    const page2 = JSON.parse(await downloadText(page, "json"));
     const cli2 = await cliSolve([
       "models/logistic-regression.yaml",
       "--set",
