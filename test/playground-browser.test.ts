@@ -1,7 +1,8 @@
 // The playground in Debian's chromium, served by `dmftkit playground` (a child process) from a fresh web
-// build: a model given through the URL hash is solved in the page's Web Worker and its JSON download equals
-// `dmftkit solve` at the same seed and samples (to rounding, see `differences`) and its .tex that of `derive`; moving a parameter slider re-solves and changes the curve;
-// a broken expression shows the CLI's message at its line and column; no console error, no request outside
+// build: a model given through the URL hash is solved in the page's Web Worker; its JSON download equals
+// `dmftkit solve` at the same seed and samples (to rounding, see `differences`) and its .tex download the
+// document of `dmftkit derive --latex`; moving a parameter slider re-solves and changes the curve; a broken
+// expression shows the CLI's message at its line and column; no console error, no request outside
 // 127.0.0.1. Also: a Content-Security-Policy without 'unsafe-eval' gets a clear message, not a blank page.
 // Skipped only when /usr/bin/chromium is absent.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
