@@ -39,24 +39,37 @@ const EVAL_MESSAGE =
   "compiles the model's functions from code generated from the checked expression tree (never from your " +
   "text). Serve the page with `dmftkit playground` or allow 'unsafe-eval' (and 'wasm-unsafe-eval'), or use the CLI.";
 
-/** One solve (no onProgress: the page shows stages, not groups). */
-function solveAt(derived: Derived, job: Job, samples: number): Promise<Result> {
-  return solve(derived, { dynamics: "sgf", seed: job.seed, samples, threads: 1 });
+/** A refinement stage: population size and sample groups (the final one is the CLI's default, 8 groups). */
+interface Stage {
+  samples: number;
+  groups: number;
 }
 
-/** Population sizes of the refinement: M/16, M/8, M/4, M/2, M, keeping those the solver accepts. */
-function stages(derived: Derived, job: Job): number[] {
-  const out: number[] = [];
+/** One solve (no onProgress: the page shows stages, not groups). */
+function solveAt(derived: Derived, job: Job, stage: Stage): Promise<Result> {
+  return solve(derived, { dynamics: "sgf", seed: job.seed, ...stage, threads: 1 });
+}
+
+/**
+ * The refinement: M/16, M/8, M/4, M/2 with 8 groups, or 4 where 8 would leave too few samples per group for
+ * the time grid (a rougher standard error, but an earlier first curve), keeping those the solver accepts;
+ * then M with 8 groups, the solve whose JSON is offered.
+ */
+function stages(derived: Derived, job: Job): Stage[] {
+  const out: Stage[] = [];
   for (const f of [16, 8, 4, 2]) {
-    const m = Math.floor(job.samples / f);
-    try {
-      planMc(derived, { dynamics: "sgf", seed: job.seed, samples: m, threads: 1 });
-      out.push(m);
-    } catch {
-      // too few samples per group for this grid: start higher
-    }
+    const samples = Math.floor(job.samples / f);
+    const groups = [8, 4].find((g) => {
+      try {
+        planMc(derived, { dynamics: "sgf", seed: job.seed, samples, groups: g, threads: 1 });
+        return true;
+      } catch {
+        return false; // too few samples per group for this grid
+      }
+    });
+    if (groups !== undefined) out.push({ samples, groups });
   }
-  out.push(job.samples);
+  out.push({ samples: job.samples, groups: 8 });
   return out;
 }
 
@@ -118,18 +131,19 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
   let final!: Result;
   try {
     if (which !== "mc") {
-      final = await solveAt(derived, job, job.samples);
+      final = await solveAt(derived, job, { samples: job.samples, groups: 8 });
       runs.dmft = final;
       labels.dmft = "DMFT, exact closed equations (linear model)";
       show("exact");
     } else {
-      for (const m of stages(derived, job)) {
-        post({ kind: "status", text: `Monte-Carlo DMFT, M = ${m}…` });
-        final = await solveAt(derived, job, m);
+      for (const st of stages(derived, job)) {
+        const what = `M = ${st.samples}${st.groups === 8 ? "" : ` in ${st.groups} groups`}`;
+        post({ kind: "status", text: `Monte-Carlo DMFT, ${what}…` });
+        final = await solveAt(derived, job, st);
         runs.dmft = final;
-        labels.dmft = `Monte-Carlo DMFT, M = ${m} (band ±2 SE)`;
-        show(`mc M=${m}`);
-        if (m !== job.samples) sendEquations();
+        labels.dmft = `Monte-Carlo DMFT, ${what} (band ±2 SE)`;
+        show(`mc M=${st.samples}`);
+        if (st.samples !== job.samples) sendEquations();
       }
     }
   } catch (err) {
