@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeOf } from "../util/errors.js";
 import { registerDerive } from "./derive.js";
+import { registerPlayground } from "./playground.js";
 import { registerSimulate } from "./simulate.js";
 import { registerSolve } from "./solve.js";
 import { registerSweep } from "./sweep.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerSolve(program);
   registerSweep(program);
   registerWorker(program);
+  registerPlayground(program);
   return program;
 }
 
