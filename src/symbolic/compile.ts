@@ -1,6 +1,8 @@
 // Turns generated sources (Derived.sources) into functions, also inside worker threads.
 // Sources come only from codegen.ts; as a second line of defence every token is checked against the
 // small vocabulary codegen emits before anything reaches `Function`. Also the stable numeric helpers.
+// Scheduled parameters (issue 16) are read as P[i] from a Float64Array given when compiling: the caller
+// writes the current step's values into it (one small copy per step), the functions keep their arguments.
 import type { CompiledFns, FnName, FusedFnName, VecFnName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 
@@ -89,11 +91,11 @@ const WORDS = new Set([
   ...Object.values(VEC_ARGS).flat(),
   ...FUSED_ARGS,
   ..."const return Math PI E exp log log1p sqrt abs sign tanh cosh sinh min max pow".split(" "),
-  ..."erf sigmoid softplus sigmoidE softplusE unsupported notScalar".split(" "),
+  ..."erf sigmoid softplus sigmoidE softplusE unsupported notScalar P".split(" "),
 ]);
 const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.[\]]|"[a-z0-9]+"/y;
 /** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], g[go + i], h[ho + i], no other. */
-const INDEXED: Record<string, string> = { r: "ro", w: "wo", out: "oo", g: "go", h: "ho" };
+const INDEXED: Record<string, string> = { r: "ro", w: "wo", out: "oo", g: "go", h: "ho", P: "#" };
 
 /** Throws unless `src` uses only the tokens codegen emits. */
 export function checkSource(src: string): void {
@@ -110,14 +112,17 @@ export function checkSource(src: string): void {
     if (tok === "." && prev[1] !== "Math") throw new Error("generated source rejected: property access");
     if (tok === "[" && !Object.hasOwn(INDEXED, prev[1]))
       throw new Error("generated source rejected: indexing");
-    if (prev[1] === "[" && tok !== INDEXED[prev[0]]) throw new Error("generated source rejected: index");
+    if (prev[1] === "[" && tok !== INDEXED[prev[0]] && !(INDEXED[prev[0]] === "#" && /^\d+$/.test(tok)))
+      throw new Error("generated source rejected: index");
     prev[0] = prev[1];
     prev[1] = tok;
   }
 }
 
-/** Compiles one generated source. */
-export function compileSource(src: string): (...args: number[]) => number {
+const NO_SLOTS = new Float64Array(0);
+
+/** Compiles one generated source; `P` holds the current values of the scheduled parameters it reads. */
+export function compileSource(src: string, P: Float64Array = NO_SLOTS): (...args: number[]) => number {
   checkSource(src);
   const make = new Function(
     "erf",
@@ -127,15 +132,16 @@ export function compileSource(src: string): (...args: number[]) => number {
     "softplusE",
     "unsupported",
     "notScalar",
+    "P",
     `"use strict"; return (${src});`,
   );
-  return make(erf, sigmoid, softplus, sigmoidE, softplusE, unsupported, notScalar);
+  return make(erf, sigmoid, softplus, sigmoidE, softplusE, unsupported, notScalar, P);
 }
 
-/** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread). */
-export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
+/** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread); P: schedule slots. */
+export function rebuildFns(sources: Record<FnName, string>, P?: Float64Array): CompiledFns {
   const out: Record<string, (...args: number[]) => number> = {};
-  for (const name of FN_NAMES) out[name] = compileSource(sources[name]);
+  for (const name of FN_NAMES) out[name] = compileSource(sources[name], P);
   return out as unknown as CompiledFns;
 }
 
@@ -148,12 +154,13 @@ export function rebuildVectorFns(
   sources: Partial<Record<FnName | VecFnName | FusedFnName, string>>,
   k: number,
   kTeacher: number,
+  P?: Float64Array,
 ): VectorFns {
   if (sources.lossGradHess === undefined) throw new Error("internal: source lossGradHess missing");
-  const lossGradHess = compileSource(sources.lossGradHess) as unknown as VectorFns["lossGradHess"];
+  const lossGradHess = compileSource(sources.lossGradHess, P) as unknown as VectorFns["lossGradHess"];
   if (sources.vloss === undefined) {
     if (k !== 1 || kTeacher !== 1) throw new Error(`internal: vector sources missing for k = ${k}`);
-    const f = rebuildFns(sources as Record<FnName, string>);
+    const f = rebuildFns(sources as Record<FnName, string>, P);
     return {
       k,
       kTeacher,
@@ -172,7 +179,7 @@ export function rebuildVectorFns(
   const vf = <T>(name: VecFnName): T => {
     const src = sources[name];
     if (src === undefined) throw new Error(`internal: vector source ${name} missing`);
-    return compileSource(src) as unknown as T;
+    return compileSource(src, P) as unknown as T;
   };
   return {
     k,

@@ -1,11 +1,11 @@
 // The symbolic stage: Model -> Derived. Parses and checks the expressions, composes
 // L(r; y) = loss(activation(r), y), applies the stability rewrites, differentiates with our rule table,
 // simplifies (bounded), prints text and LaTeX, generates and compiles code, and runs the cross-checks.
-import { loadModel } from "../model/load.js";
+import { loadModel, type Sets } from "../model/load.js";
 import { isVector } from "../observables/names.js";
 import type { Derived, FnName, Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
-import { type Expr, isNum, size, substitute, toText } from "./ast.js";
+import { dependsOn, type Expr, isNum, size, substitute, toText } from "./ast.js";
 import { labelsAreBinary, penaltyChecks, runChecks } from "./checks.js";
 import { genLossGradHess, genSource, notScalarSource, unsupportedSource } from "./codegen.js";
 import {
@@ -19,6 +19,7 @@ import {
 import { DeltaError, derivative } from "./derivative.js";
 import { LATEX_LHS } from "./latex.js";
 import { familyNames, parseExpr } from "./parse.js";
+import { scheduleSet } from "./schedule.js";
 import { stabilize } from "./rewrite.js";
 import { simplify } from "./simplify.js";
 import { checkLatex, typeset } from "./typeset.js";
@@ -28,7 +29,7 @@ const MAX_SIZE = 20_000;
 
 export { rebuildFns, rebuildVectorFns };
 
-export function loadDerived(path: string, sets: Record<string, number> = {}): Derived {
+export function loadDerived(path: string, sets: Sets = {}): Derived {
   return derive(loadModel(path, sets));
 }
 
@@ -47,6 +48,25 @@ export function derive(model: Model): Derived {
   const label = parse("label", [...wNames, "eps"], { wstar: wNames });
   const penalty = parse("penalty", ["theta"]);
   const vectorModel = isVector(model.k, model.kTeacher);
+  // Scheduled parameters: read as P[i] by the generated code (codegen.ts ParamCode), P = schedule.slots.
+  const schedule = model.schedules
+    ? {
+        ...scheduleSet(model.schedules, model.parameters, where("parameters")),
+        slots: new Float64Array(0),
+      }
+    : undefined;
+  const code: Record<string, number | string> = { ...model.parameters };
+  if (schedule) {
+    schedule.slots = Float64Array.from(schedule.names, (n) => model.parameters[n]);
+    schedule.names.forEach((n, i) => {
+      if (dependsOn(label, n))
+        throw new UsageError(
+          `${where("parameters")}: ${n} is a parameter of the label and cannot be a schedule: the labels are drawn once with the data, only the training may change over time`,
+        );
+      code[n] = `P[${i}]`;
+    });
+  }
+  const P = schedule?.slots;
 
   // The model's own forms (user's term order) are what gets displayed for loss, label and penalty.
   const userLoss = substitute(loss, "yhat", activation);
@@ -110,7 +130,7 @@ export function derive(model: Model): Derived {
     text[name] = shown ? toText(shown) : scalarOnly ? vecNote : (d2lNote ?? "unsupported");
     latex[name] = !shown && scalarOnly ? vecNoteTex : typeset(LATEX_LHS[name], shown, name);
     sources[name] = e
-      ? genSource(e, FN_ARGS[name], model.parameters)
+      ? genSource(e, FN_ARGS[name], code)
       : scalarOnly
         ? notScalarSource(name, FN_ARGS[name])
         : unsupportedSource(name, FN_ARGS[name]);
@@ -121,10 +141,10 @@ export function derive(model: Model): Derived {
       [forms.l!],
       [forms.dl!],
       { r: "r[ro]", y: "y" },
-      model.parameters,
+      code,
     );
-  const fns = rebuildFns(sources);
-  const userForm = (e: Expr, args: string[]) => compileSource(genSource(e, args, model.parameters));
+  const fns = rebuildFns(sources, P);
+  const userForm = (e: Expr, args: string[]) => compileSource(genSource(e, args, code), P);
   const penInput = {
     fns,
     userForms: { pen: userForm(userPen, FN_ARGS.pen) },
@@ -136,7 +156,7 @@ export function derive(model: Model): Derived {
   let vector: Derived["vector"];
   let labelForm: Expr;
   if (vectorModel) {
-    const v = deriveVector({ model, rNames, wNames, activation, userLoss, label: userLabel, diff });
+    const v = deriveVector({ model, rNames, wNames, activation, userLoss, label: userLabel, diff, code, P });
     Object.assign(sources, v.sources);
     checks = [...v.checks, ...penaltyChecks(penInput)];
     vector = v.vector;
@@ -155,7 +175,7 @@ export function derive(model: Model): Derived {
     });
     labelForm = forms.label!;
   }
-  const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
+  const vec = rebuildVectorFns(sources, model.k, model.kTeacher, P);
   const fusedBad = fusedMismatches(vec);
   if (fusedBad.length > 0)
     throw new Error(
@@ -172,7 +192,19 @@ export function derive(model: Model): Derived {
     !vectorModel && forms.d2l !== undefined && isNum(forms.d2l, 0) && isConstant(forms.dh, "theta");
   if (linear) checks.push("linear: d3L/dr3 = 0 and pen'' constant (symbolic)");
   checks.push(`LaTeX of all ${FN_NAMES.length} functions parses with KaTeX`);
-  return { model, text, latex, sources, fns, vec, vector, binaryLabels, linear, checks };
+  return {
+    model,
+    text,
+    latex,
+    sources,
+    fns,
+    vec,
+    vector,
+    binaryLabels,
+    linear,
+    checks,
+    ...(schedule ? { schedule } : {}),
+  };
 }
 
 /** Scalar functions that a vector model does not have (they depend on r or wstar). */
