@@ -161,7 +161,11 @@ export interface Derived {
    * is the P of `fns` and `vec` (write a step's values into it before calling them; it holds t = 0 values
    * after derive). Workers rebuild with their own P: rebuildFns(sources, P). Absent when nothing is scheduled.
    */
-  schedule?: ScheduleSet & { slots: Float64Array };
+  schedule?: ScheduleSet & {
+    slots: Float64Array;
+    /** Scheduled parameters the loss (through the activation) uses: closed equations do not apply. */
+    inLoss: string[];
+  };
 }
 
 /** One step of the gradient l = dL/dr (see Derived.jumps). */

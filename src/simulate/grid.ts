@@ -1,6 +1,7 @@
 // Time grid of a simulation. SGF/GD: step dt, N = round(T/dt), recording every round(record/dt) steps
 // (record must be a multiple of dt and divide T). SGD: one step advances time by eta/d with
 // eta = tau * batch; recording k happens at step round(k record d / eta) and its exact time is reported.
+import type { ScheduleSet, StepSchedule } from "../symbolic/schedule.js";
 import { UsageError } from "../util/errors.js";
 
 export interface Grid {
@@ -62,4 +63,65 @@ export function planGrid(
   }
   const recordSteps = Array.from({ length: N / stepsPerRecord + 1 }, (_, k) => k * stepsPerRecord);
   return { dt, batch: 1, recordSteps, record: stepsPerRecord * dt };
+}
+
+/** SGD under schedules: steps, their start times and the per-step values (plus the recording steps). */
+export interface SgdSchedulePlan {
+  schedule: StepSchedule & { times: Float64Array };
+  recordSteps: number[];
+}
+
+const MAX_SGD_STEPS = 5e7;
+
+/**
+ * SGD with scheduled parameters (issue 16): step s at time t_s takes the learning rate eta_s = batch tau(t_s)
+ * and advances time by eta_s / d (the schedule at the left end of the step, as in the SGF simulator).
+ * Recording k happens at the step whose start time is nearest to k record; its exact time is reported.
+ */
+export function planSgdSchedule(
+  s: ScheduleSet,
+  parameters: Record<string, number>,
+  grid: Grid,
+  T: number,
+  d: number,
+): SgdSchedulePlan {
+  const n = s.names.length;
+  const iTau = s.names.indexOf("tau");
+  const K = grid.recordSteps.length - 1;
+  const end = K * grid.record;
+  const vals = new Float64Array(n);
+  const table: number[] = [];
+  const tau: number[] = [];
+  const times: number[] = [];
+  let t = 0;
+  for (;;) {
+    s.at(t, vals);
+    const tk = iTau >= 0 ? vals[iTau] : parameters.tau;
+    if (!(tk > 0) || !vals.every(Number.isFinite))
+      throw new UsageError(`simulate: sgd needs finite schedules and tau(t) > 0; tau(${t}) = ${tk}`);
+    times.push(t);
+    table.push(...vals);
+    tau.push(tk);
+    if (t >= end || times.length > MAX_SGD_STEPS) break;
+    t += (tk * grid.batch) / d;
+  }
+  if (times.length > MAX_SGD_STEPS)
+    throw new UsageError(`simulate: the schedule needs over ${MAX_SGD_STEPS} SGD steps to reach T = ${T}`);
+  const recordSteps: number[] = [];
+  let s0 = 0;
+  for (let k = 0; k <= K; k++) {
+    const target = k * grid.record;
+    while (s0 + 1 < times.length && Math.abs(times[s0 + 1] - target) <= Math.abs(times[s0] - target)) s0++;
+    recordSteps.push(s0);
+  }
+  const steps = recordSteps[K];
+  return {
+    schedule: {
+      n,
+      table: Float64Array.from(table.slice(0, (steps + 1) * n)),
+      tau: Float64Array.from(tau.slice(0, steps + 1)),
+      times: Float64Array.from(times.slice(0, steps + 1)),
+    },
+    recordSteps,
+  };
 }

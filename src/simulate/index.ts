@@ -7,7 +7,8 @@ import type { Derived, ObservableName, Result } from "../types.js";
 import { checkMemory, UsageError } from "../util/errors.js";
 import { meanAndStderr } from "../util/stats.js";
 import { defaultThreads, mapInWorkers } from "../util/workers.js";
-import { planGrid } from "./grid.js";
+import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
+import { planGrid, planSgdSchedule } from "./grid.js";
 import { runSeed, type SeedResult, type SeedTask } from "./seed.js";
 import type { WorkerTask } from "./worker.js";
 
@@ -61,6 +62,16 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   if (n * d > 2 ** 32 - 1)
     throw new UsageError(`simulate: X would have n d = ${n * d} entries (limit 2^32 - 1)`);
   const grid = planGrid(opts, model.time, tau, d);
+  // Schedules (issue 16): per-step values; SGD steps then have their own lengths eta_s / d.
+  let schedule: SeedTask["schedule"];
+  if (derived.schedule && opts.dynamics === "sgd") {
+    const plan = planSgdSchedule(derived.schedule, model.parameters, grid, opts.T ?? model.time.T, d);
+    schedule = plan.schedule;
+    grid.recordSteps = plan.recordSteps;
+  } else {
+    const N = grid.recordSteps[grid.recordSteps.length - 1];
+    schedule = stepSchedule(model, derived.schedule, grid.dt, N, "simulate", { gd: opts.dynamics === "gd" });
+  }
   const K = grid.recordSteps.length - 1;
   const steps = grid.recordSteps[K];
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), seeds));
@@ -93,13 +104,19 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     seed: opts.seed,
     seedIndex,
     twoTime,
+    ...(schedule ? { schedule } : {}),
   }));
   let results: SeedResult[];
   if (threads === 1) {
     results = [];
-    for (const task of tasks) {
-      results.push(runSeed(derived, task));
-      opts.onProgress?.(results.length, seeds);
+    const sf = { ...derived, slots: derived.schedule?.slots };
+    try {
+      for (const task of tasks) {
+        results.push(runSeed(sf, task));
+        opts.onProgress?.(results.length, seeds);
+      }
+    } finally {
+      resetSlots(derived);
     }
   } else {
     const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
@@ -114,13 +131,14 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     stderr[name] = se;
   }
   const result: Result = {
-    t: grid.recordSteps.map((s) => s * grid.dt),
+    t: grid.recordSteps.map((s) => (schedule?.times ? schedule.times[s] : s * grid.dt)),
     observables,
     stderr,
     meta: {
       model: model.name,
       source: model.source,
       parameters: model.parameters,
+      ...(model.schedules ? { schedules: model.schedules } : {}),
       init_std: model.initStd,
       teacher_variance: model.teacherVariance,
       ...(isVector(k, kTeacher) ? { k, k_teacher: kTeacher } : {}),
@@ -134,7 +152,9 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       T: steps * grid.dt,
       record: grid.record,
       steps,
-      ...(opts.dynamics === "sgd" ? { batch: grid.batch, eta: tau * grid.batch } : {}),
+      ...(opts.dynamics === "sgd"
+        ? { batch: grid.batch, eta: schedule ? "batch * tau(t_s) per step" : tau * grid.batch }
+        : {}),
       kernel: results[0].kernel,
       timings: {
         total_s: (performance.now() - started) / 1000,

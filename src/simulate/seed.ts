@@ -5,6 +5,7 @@
 import { gaussianObservablesSeries } from "../observables/gaussian.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { vectorTestObservables } from "../observables/vector.js";
+import { setSlots, type StepSchedule } from "../symbolic/schedule.js";
 import type { CompiledFns, ObservableName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
@@ -35,12 +36,20 @@ export interface SeedTask {
   seed: number;
   seedIndex: number;
   twoTime: boolean;
+  /**
+   * Scheduled parameters (issue 16), per step s (SGF/GD: t_s = s dt; SGD: the step's own time): values into
+   * the slots of the model functions, tau per step. SGD then takes steps of eta_s = batch tau_s, advancing time
+   * by eta_s / d (`times`: the time at the start of each step, steps + 1 entries).
+   */
+  schedule?: StepSchedule & { times?: Float64Array };
 }
 
 /** The model functions a seed needs: the elementwise penalty from fns, everything per sample from vec. */
 export interface SeedFns {
   fns: CompiledFns;
   vec: VectorFns;
+  /** The P of fns and vec when parameters are scheduled. */
+  slots?: Float64Array;
 }
 
 export interface SeedResult {
@@ -135,9 +144,14 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
     const { inc } = kernel;
     const h = sf.fns.h;
     const step = { kernel, y, vec: sf.vec, dt: t.dt, delta: n / d, tau, xi, wantLoss: false };
+    const sc = t.schedule;
     for (let s = 0, kr = 0; s < N; s++) {
+      if (sc) {
+        setSlots(sf.slots!, sc, s);
+        step.tau = t.dynamics === "gd" ? 0 : sc.tau[s];
+      }
       step.wantLoss = s === recordSteps[kr];
-      if (tau > 0) noise.fillNormal(xi);
+      if (step.tau > 0) noise.fillNormal(xi);
       const { lossSum, l2Sum } = sgfDataStep(step);
       if (step.wantLoss) record(kr++, lossSum / n, s);
       if (!Number.isFinite(l2Sum))
@@ -150,6 +164,7 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
       }
       if (!(q / d <= Q_MAX)) throw blowUp(normName, q / d, s + 1, (s + 1) * t.dt, t.seedIndex);
     }
+    if (sc) setSlots(sf.slots!, sc, N);
     record(K, trainLossSum(kernel, sf.vec, y) / n, N);
   }
   const seconds = (performance.now() - start) / 1000;
@@ -158,6 +173,7 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
     observables[e.name] = overlaps[idx];
   });
   Object.assign(observables, testSeries(sf, t, vector, entries, overlaps));
+  if (t.schedule) setSlots(sf.slots!, t.schedule, 0);
   const result: SeedResult = { observables, seconds, steps: N, kernel: kernel.name };
   if (thetas) result.C_theta = gram(thetas, K + 1, d, k);
   return result;
@@ -171,8 +187,10 @@ function testSeries(
   entries: ReturnType<typeof overlapNames>,
   overlaps: Float64Array[],
 ): { test_loss: Float64Array; test_error?: Float64Array } {
+  const sc = t.schedule;
+  const atStep = sc ? (i: number) => setSlots(sf.slots!, sc, t.recordSteps[i]) : undefined;
   if (!vector) {
-    const obs = gaussianObservablesSeries(sf.fns, t.binaryLabels, overlaps[0], overlaps[1], t.rhoStar);
+    const obs = gaussianObservablesSeries(sf.fns, t.binaryLabels, overlaps[0], overlaps[1], t.rhoStar, atStep);
     const test_loss = Float64Array.from(obs.test_loss);
     return obs.test_error ? { test_loss, test_error: Float64Array.from(obs.test_error) } : { test_loss };
   }
@@ -183,6 +201,7 @@ function testSeries(
   const Q = new Float64Array(k * k);
   const M = new Float64Array(k * kT);
   for (let i = 0; i < len; i++) {
+    atStep?.(i);
     entries.forEach((e, idx) => {
       const v = overlaps[idx][i];
       if (e.matrix === "M") M[e.a * kT + e.b] = v;
@@ -210,13 +229,18 @@ function runSgd(sf: SeedFns, t: SeedTask, s: SgdState): void {
   const { X, theta } = kernel;
   const { h } = sf.fns;
   const cols = Array.from({ length: k }, (_, a) => theta.subarray(a * d, (a + 1) * d));
-  const eta = t.tau * B;
+  let eta = t.tau * B;
+  const sc = t.schedule;
   const idx = new Int32Array(B);
   const lb = new Float64Array(B * k);
   const rb = new Float64Array(k);
   const { recordSteps } = t;
   const N = recordSteps[recordSteps.length - 1];
   for (let step = 0, kr = 0; step <= N; step++) {
+    if (sc) {
+      setSlots(sf.slots!, sc, step);
+      eta = sc.tau[step] * B;
+    }
     if (step === recordSteps[kr]) s.record(kr++, trainLossSum(kernel, sf.vec, y) / n, step);
     if (step === N) break;
     for (let b = 0; b < B; b++) {

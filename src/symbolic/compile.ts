@@ -91,7 +91,7 @@ const WORDS = new Set([
   ...Object.values(VEC_ARGS).flat(),
   ...FUSED_ARGS,
   ..."const return Math PI E exp log log1p sqrt abs sign tanh cosh sinh min max pow".split(" "),
-  ..."erf sigmoid softplus sigmoidE softplusE unsupported notScalar P".split(" "),
+  ..."erf sigmoid softplus sigmoidE softplusE unsupported notScalar P t".split(" "),
 ]);
 const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.[\]]|"[a-z0-9]+"/y;
 /** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], g[go + i], h[ho + i], no other. */

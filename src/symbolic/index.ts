@@ -53,6 +53,7 @@ export function derive(model: Model): Derived {
     ? {
         ...scheduleSet(model.schedules, model.parameters, where("parameters")),
         slots: new Float64Array(0),
+        inLoss: [] as string[],
       }
     : undefined;
   const code: Record<string, number | string> = { ...model.parameters };
@@ -67,9 +68,10 @@ export function derive(model: Model): Derived {
     });
   }
   const P = schedule?.slots;
+  const userLoss = substitute(loss, "yhat", activation);
+  if (schedule) schedule.inLoss = schedule.names.filter((n) => dependsOn(userLoss, n));
 
   // The model's own forms (user's term order) are what gets displayed for loss, label and penalty.
-  const userLoss = substitute(loss, "yhat", activation);
   const userPen = penalty;
   const userLabel = label;
   const forms: Partial<Record<FnName, Expr>> = { pen: stabilize(userPen) };
@@ -188,9 +190,17 @@ export function derive(model: Model): Derived {
     topSign(labelForm) && labelsAreBinary(vec.label, model.kTeacher, model.teacherVariance);
   if (binaryLabels) checks.push("label: top-level sign(...), values in {-1, +1} at 2000 points");
   // The closed exact solver is k = 1 only.
+  // The one classification the solvers and the DMFT document use (issue 20): closed equations apply.
   const linear =
-    !vectorModel && forms.d2l !== undefined && isNum(forms.d2l, 0) && isConstant(forms.dh, "theta");
-  if (linear) checks.push("linear: d3L/dr3 = 0 and pen'' constant (symbolic)");
+    !vectorModel &&
+    forms.d2l !== undefined &&
+    isNum(forms.d2l, 0) &&
+    isConstant(forms.dh, "theta") &&
+    !schedule?.inLoss.length;
+  if (linear)
+    checks.push(
+      "linear: d3L/dr3 = 0 and pen'' constant (symbolic; a tilt h(0) != 0 is allowed), no scheduled loss parameter",
+    );
   checks.push(`LaTeX of all ${FN_NAMES.length} functions parses with KaTeX`);
   return {
     model,

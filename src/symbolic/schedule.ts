@@ -222,3 +222,48 @@ export function stepValues(
   for (let k = 0; k <= N; k++) out[k] = table[k * s.names.length + i];
   return out;
 }
+
+/** A solve's per-step parameter values for its workers: `table` as scheduleTable, tau per step. */
+export interface StepSchedule {
+  n: number;
+  table: Float64Array;
+  tau: Float64Array;
+}
+
+/**
+ * The StepSchedule of a model on t_k = k dt (undefined without schedules). tau is 0 at every step for gradient
+ * flow; `positiveTau` (SGD, the sgd-limit) requires tau(t_k) > 0 at every step, otherwise tau(t_k) >= 0.
+ */
+export function stepSchedule(
+  model: { parameters: Record<string, number> },
+  s: ScheduleSet | undefined,
+  dt: number,
+  N: number,
+  what: string,
+  opts: { gd?: boolean; positiveTau?: boolean } = {},
+): StepSchedule | undefined {
+  if (!s) return undefined;
+  const table = scheduleTable(s, dt, N, what);
+  const tau = opts.gd ? new Float64Array(N + 1) : stepValues(model.parameters, s, table, "tau", N);
+  for (let k = 0; k <= N; k++)
+    if (opts.positiveTau ? !(tau[k] > 0) : !(tau[k] >= 0))
+      throw new UsageError(
+        `${what}: tau(t) must be ${opts.positiveTau ? "> 0 for this dynamics (SGD steps of eta = tau B)" : ">= 0"}, but tau(${+(k * dt).toFixed(12)}) = ${tau[k]}`,
+      );
+  return { n: s.names.length, table, tau };
+}
+
+/** Writes step k's scheduled values into the slots P of the model functions. */
+export function setSlots(P: Float64Array, sc: StepSchedule, k: number): void {
+  for (let i = 0; i < sc.n; i++) P[i] = sc.table[k * sc.n + i];
+}
+
+/** Puts the t = 0 values back into a derived model's slots (after a run that stepped them in-process). */
+export function resetSlots(derived: {
+  model: { parameters: Record<string, number> };
+  schedule?: { names: string[]; slots: Float64Array };
+}): void {
+  derived.schedule?.names.forEach((n, i) => {
+    derived.schedule!.slots[i] = derived.model.parameters[n];
+  });
+}

@@ -4,6 +4,7 @@
 // needs population averages of its own samples at every step, so a group is one task: no per-step
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
+import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, Result } from "../../types.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
@@ -62,7 +63,14 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   if (!Number.isInteger(G) || G < 2)
     throw new UsageError(`solve: --groups must be an integer >= 2, got ${G}`);
   if (!Number.isInteger(M) || M < G) throw new UsageError("solve: --samples must be an integer >= groups");
-  const { delta, tau } = model.parameters;
+  const { delta } = model.parameters;
+  const scheduleAt = (dt: number, N: number) =>
+    stepSchedule(model, derived.schedule, dt, N, "solve", {
+      gd: opts.dynamics === "gd",
+      positiveTau: opts.dynamics === "sgd-limit",
+    });
+  const schedule = scheduleAt(dt, N);
+  const tau = schedule ? Math.max(...schedule.tau) : model.parameters.tau;
   if (opts.dynamics === "sgd-limit" && !(tau > 0)) {
     throw new UsageError("solve: --dynamics sgd-limit needs tau > 0 (jump rate 1/(tau delta))");
   }
@@ -73,6 +81,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     N,
     delta,
     tau: opts.dynamics === "gd" ? 0 : tau,
+    ...(schedule ? { schedule } : {}),
     rhoStar: model.teacherVariance,
     initStd: model.initStd,
     kernels: opts.kernels ?? false,
@@ -80,7 +89,10 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     dropCrossTerm: internals.dropCrossTerm ?? false,
   };
   const levels: SchemeParams[] = [params];
-  if (opts.extrapolate) levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
+  if (opts.extrapolate) {
+    const half = scheduleAt(dt / 2, 2 * N);
+    levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false, ...(half ? { schedule: half } : {}) });
+  }
 
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
   const finest = levels[levels.length - 1];
@@ -129,9 +141,14 @@ export async function solveMc(
   const t0 = performance.now();
   let results: GroupResult[] = [];
   if (threads === 1) {
-    for (const task of tasks) {
-      results.push(runGroup(derived, task));
-      opts.onProgress?.(results.length, tasks.length);
+    const model = { ...derived, slots: derived.schedule?.slots };
+    try {
+      for (const task of tasks) {
+        results.push(runGroup(model, task));
+        opts.onProgress?.(results.length, tasks.length);
+      }
+    } finally {
+      resetSlots(derived);
     }
   } else {
     results = await mapInWorkers(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
@@ -145,6 +162,7 @@ export async function solveMc(
     model: model.name,
     source: model.source,
     parameters: model.parameters,
+    ...(model.schedules ? { schedules: model.schedules } : {}),
     init_std: model.initStd,
     teacher_variance: model.teacherVariance,
     dynamics: opts.dynamics,
