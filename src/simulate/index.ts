@@ -3,11 +3,11 @@
 // threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
 import { totalmem } from "node:os";
 import { isVector, overlapNames } from "../observables/names.js";
+import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, ObservableName, Result } from "../types.js";
 import { checkMemory, UsageError } from "../util/errors.js";
 import { meanAndStderr } from "../util/stats.js";
 import { defaultThreads, mapInWorkers } from "../util/workers.js";
-import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import { planGrid, planSgdSchedule } from "./grid.js";
 import { runSeed, type SeedResult, type SeedTask } from "./seed.js";
 import type { WorkerTask } from "./worker.js";

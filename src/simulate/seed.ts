@@ -5,7 +5,7 @@
 import { gaussianObservablesSeries } from "../observables/gaussian.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { vectorTestObservables } from "../observables/vector.js";
-import { setSlots, type StepSchedule } from "../symbolic/schedule.js";
+import { type StepSchedule, setSlots } from "../symbolic/schedule.js";
 import type { CompiledFns, ObservableName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
@@ -190,7 +190,14 @@ function testSeries(
   const sc = t.schedule;
   const atStep = sc ? (i: number) => setSlots(sf.slots!, sc, t.recordSteps[i]) : undefined;
   if (!vector) {
-    const obs = gaussianObservablesSeries(sf.fns, t.binaryLabels, overlaps[0], overlaps[1], t.rhoStar, atStep);
+    const obs = gaussianObservablesSeries(
+      sf.fns,
+      t.binaryLabels,
+      overlaps[0],
+      overlaps[1],
+      t.rhoStar,
+      atStep,
+    );
     const test_loss = Float64Array.from(obs.test_loss);
     return obs.test_error ? { test_loss, test_error: Float64Array.from(obs.test_error) } : { test_loss };
   }

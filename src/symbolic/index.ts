@@ -19,8 +19,8 @@ import {
 import { DeltaError, derivative } from "./derivative.js";
 import { LATEX_LHS } from "./latex.js";
 import { familyNames, parseExpr } from "./parse.js";
-import { scheduleSet } from "./schedule.js";
 import { stabilize } from "./rewrite.js";
+import { scheduleSet } from "./schedule.js";
 import { simplify } from "./simplify.js";
 import { checkLatex, typeset } from "./typeset.js";
 import { deriveVector } from "./vector.js";

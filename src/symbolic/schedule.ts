@@ -6,9 +6,10 @@
 // t = 3; a switch point must lie on the time grid. Values are computed once per step into a table
 // (scheduleTable); hot loops read the table, never the expression.
 import { UsageError } from "../util/errors.js";
-import { dependsOn, type Expr, toText } from "./ast.js";
+import { dependsOn, type Expr, sym, toText } from "./ast.js";
 import { genSource } from "./codegen.js";
 import { compileSource } from "./compile.js";
+import { toLatex } from "./latex.js";
 import { math } from "./mathjs.js";
 import { parseExpr } from "./parse.js";
 import { typeset } from "./typeset.js";
@@ -155,9 +156,8 @@ export interface ScheduleSet {
   at(t: number, out: Float64Array): void;
 }
 
-/** LaTeX names of the usual parameters; others print as \mathrm{name}. */
-const TEX_NAMES: Record<string, string> = { tau: "\\tau", lambda: "\\lambda", sigma: "\\sigma", eta: "\\eta" };
-export const texName = (name: string): string => TEX_NAMES[name] ?? `\\mathrm{${name.replace(/_/g, "\\_")}}`;
+/** LaTeX of a parameter name, as in the model's formulas. */
+export const texName = (name: string): string => toLatex(sym(name));
 
 /** Builds the ScheduleSet of Model.schedules with the model's numeric parameters. */
 export function scheduleSet(

@@ -2,9 +2,9 @@
 // constant d2L/dr2, ridge penalty): the closed equations of scheme.ts, test observables from (q, m) by
 // src/observables/gaussian.ts, all standard errors 0. Optional Richardson extrapolation as in the MC solver.
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
+import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, ObservableName, Result } from "../../types.js";
 import { UsageError } from "../../util/errors.js";
-import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import { affinePenalty, type LinearCoefficients, linearCoefficients } from "./coefficients.js";
 import { type LinearSchemeOut, type LinearSchemeParams, solveLinearScheme } from "./scheme.js";
 
@@ -76,7 +76,9 @@ function penaltySteps(
   if (!sc && coef.tilt === 0) return undefined;
   const lambda = new Float64Array(N + 1).fill(coef.lambda);
   const tilt = new Float64Array(N + 1).fill(coef.tilt);
-  const tau = sc ? sc.tau : new Float64Array(N + 1).fill(dynamics === "gd" ? 0 : derived.model.parameters.tau);
+  const tau = sc
+    ? sc.tau
+    : new Float64Array(N + 1).fill(dynamics === "gd" ? 0 : derived.model.parameters.tau);
   if (sc) {
     try {
       for (let k = 0; k <= N; k++) {

@@ -16,9 +16,9 @@
 // Schedules: lambda and tau (and scheduled loss parameters) hold their t_s values on [t_s, t_s+1).
 import { isVector, overlapNames } from "../../observables/names.js";
 import { vectorTestObservables } from "../../observables/vector.js";
+import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, ObservableName, Result, VectorFns } from "../../types.js";
 import { RunError, UsageError } from "../../util/errors.js";
-import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import { ridgeOf } from "./coefficients.js";
 import { deterministicResult, timeGrid } from "./linear.js";
 import { onlineMoments, projectedMoments } from "./online-moments.js";

@@ -5,8 +5,8 @@
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
 import { isVector, overlapNames } from "../../observables/names.js";
 import { vectorTestObservables } from "../../observables/vector.js";
+import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import type { CompiledFns, Derived, ObservableName, Result, VectorFns } from "../../types.js";
-import { setSlots, type StepSchedule } from "../../symbolic/schedule.js";
 import { meanAndStderr } from "../../util/stats.js";
 import type { GroupOut, SchemeParams } from "./group.js";
 

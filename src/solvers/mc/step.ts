@@ -2,7 +2,7 @@
 // parameter-side moments, the prediction side (draws, per-sample loss and histories, the tangent, Gamma by
 // Stein) and the parameter side (nu_k, theta_{k+1}, R_theta). Blocks are row-major U x U; histories are
 // column-major (see samples.ts).
-import { setSlots, type StepSchedule } from "../../symbolic/schedule.js";
+import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import { RunError } from "../../util/errors.js";
 import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
