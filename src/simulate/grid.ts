@@ -93,7 +93,10 @@ export function planSgdSchedule(
   const table: number[] = [];
   const tau: number[] = [];
   const times: number[] = [];
+  // Time of step s: anchor + (s - sAnchor) * step length, re-anchored when eta changes, so that a constant
+  // (or piecewise constant) schedule gives exactly the times s eta / d of the constant learning rate.
   let t = 0;
+  let anchor = { t: 0, s: 0, len: Number.NaN };
   for (;;) {
     s.at(t, vals);
     const tk = iTau >= 0 ? vals[iTau] : parameters.tau;
@@ -103,7 +106,9 @@ export function planSgdSchedule(
     table.push(...vals);
     tau.push(tk);
     if (t >= end || times.length > MAX_SGD_STEPS) break;
-    t += (tk * grid.batch) / d;
+    const len = (tk * grid.batch) / d;
+    if (len !== anchor.len) anchor = { t, s: times.length - 1, len };
+    t = anchor.t + (times.length - anchor.s) * len;
   }
   if (times.length > MAX_SGD_STEPS)
     throw new UsageError(`simulate: the schedule needs over ${MAX_SGD_STEPS} SGD steps to reach T = ${T}`);

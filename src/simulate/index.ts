@@ -65,7 +65,11 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   // Schedules (issue 16): per-step values; SGD steps then have their own lengths eta_s / d.
   let schedule: SeedTask["schedule"];
   if (derived.schedule && opts.dynamics === "sgd") {
-    const plan = planSgdSchedule(derived.schedule, model.parameters, grid, opts.T ?? model.time.T, d);
+    // tau(t) > 0 on the DMFT grid first: a tau that reaches 0 would make SGD steps shrink without end.
+    const T = opts.T ?? model.time.T;
+    const dt = opts.dt ?? model.time.dt;
+    stepSchedule(model, derived.schedule, dt, Math.round(T / dt), "simulate", { positiveTau: true });
+    const plan = planSgdSchedule(derived.schedule, model.parameters, grid, T, d);
     schedule = plan.schedule;
     grid.recordSteps = plan.recordSteps;
   } else {
