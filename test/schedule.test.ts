@@ -3,6 +3,7 @@
 // penalty solved by the exact solver with default options (issue 20: one classification).
 import { describe, expect, it } from "vitest";
 import { parseSets } from "../src/cli/common.js";
+import { buildDmftSystem } from "../src/dmft/system.js";
 import { parseModel } from "../src/model/load.js";
 import { simulate } from "../src/simulate/index.js";
 import { chooseSolver, solve } from "../src/solvers/index.js";
@@ -146,6 +147,11 @@ describe("ridge plus tilt (issue 20): one classification", () => {
     const plain = derived(model(SQUARE, "delta: 2, tau: 0.5, lambda: 0.05, sigma: 0.3"));
     expect(tilted.linear).toBe(true);
     expect(chooseSolver(tilted, "sgf")).toBe("exact-linear");
+    expect(buildDmftSystem(tilted).defaultSolver).toBe("exact-linear");
+    const logistic = derived(
+      model(LOGISTIC, "delta: 2, tau: 0.5, lambda: 0.05, sigma: 0.3, c: 1", " + c * theta"),
+    );
+    expect([chooseSolver(logistic, "sgf"), buildDmftSystem(logistic).defaultSolver]).toEqual(["mc", "mc"]);
     const opts = { dynamics: "sgf" as const, seed: 1 };
     const [ex, ex0] = [await solve(tilted, opts), await solve(plain, opts)];
     const mcOpts = { ...opts, solver: "mc" as const, samples: 8000 };

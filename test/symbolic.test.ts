@@ -34,9 +34,9 @@ function usage(loss: string, extra = "", label?: string): string {
 }
 
 describe("shipped models", () => {
-  it("ships the five k = 1 models of issue 3 (+ the committees of issue 7); the shared list names the folder", () => {
+  it("ships the five k = 1 models of issue 3 (+ the committees of issue 7, the two schedule examples of issue 16); the shared list names the folder", () => {
     expect([...ALL_MODELS].sort()).toEqual(SHIPPED_MODELS.map((name) => `${name}.yaml`).sort());
-    expect(MODELS).toHaveLength(5);
+    expect(MODELS).toHaveLength(7);
   });
 
   it.each(MODELS)("%s derives and passes the finite-difference and stability checks", (file) => {

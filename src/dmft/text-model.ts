@@ -65,14 +65,33 @@ const ROLES: Record<string, string> = {
   tau: "SGF noise level $\\tau = \\eta/B$",
 };
 
-/** The model's parameters with their values and roles. */
+/** The model's parameters with their values (or schedules, issue 16) and roles. */
 export function parameterTable(c: Ctx): Block {
+  const sched = c.derived.schedule;
   const params = Object.entries(c.derived.model.parameters).map(([k, v]) => [
-    `$${c.mt.param(k)}$`,
-    `$${texNum(v)}$`,
+    `$${c.mt.param(k)}${sched?.names.includes(k) ? "(t)" : ""}$`,
+    sched?.names.includes(k) ? `$${sched.latex[k]}$` : `$${texNum(v)}$`,
     ROLES[k] ?? "model parameter",
   ]);
   return table(["Symbol", "Value", "Role"], params);
+}
+
+/**
+ * Schedules (issue 16): the equations hold with every scheduled parameter replaced by its value at the left
+ * end of the step (the seed paper's time-dependent h_t and l_t); empty without schedules.
+ */
+function scheduleBlocks(c: Ctx): Block[] {
+  const sched = c.derived.schedule;
+  if (!sched) return [];
+  const names = sched.names.map((n) => `$${c.mt.param(n)}(t)$`).join(", ");
+  return [
+    p(
+      `Schedules: ${names} change with time (the seed paper's time-dependent $h_t$, $l_t$). Every equation ` +
+        "below holds with each scheduled parameter at its current value: in continuous time at $t$, in the " +
+        "discrete scheme at the left end $t_k = k\\,D$ of step $k$ (a switch point counts as after the switch, " +
+        "and must lie on the grid). The noise increments have variance $\\tau(t_k)\\,D/\\delta$.",
+    ),
+  ];
 }
 
 export function modelSection(c: Ctx): Section {
@@ -108,6 +127,7 @@ export function modelSection(c: Ctx): Section {
           `$\\theta^*$; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`,
       ),
       parameterTable(c),
+      ...scheduleBlocks(c),
     ],
   };
 }

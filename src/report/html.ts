@@ -169,7 +169,11 @@ function modelSection(v: Verdict, equations?: string): string {
     : FN_TEX.map(([k, lhs]) => `${lhs} = ${v.derived.latex[k]}`);
   const fns = tex.map((x) => `<div class="eq">${renderMath(x, true)}</div>`).join("");
   const params = Object.entries(m.parameters)
-    .map(([k, x]) => `<tr><th>${esc(k)}</th><td class="num">${esc(x)}</td></tr>`)
+    .map(([k, x]) =>
+      m.schedules?.[k]
+        ? `<tr><th>${esc(k)}(t)</th><td>${esc(m.schedules[k])}</td></tr>`
+        : `<tr><th>${esc(k)}</th><td class="num">${esc(x)}</td></tr>`,
+    )
     .join("");
   const widths = v.derived.vector ? [["width", `k = ${m.k} units, k_teacher = ${m.kTeacher}`]] : [];
   const source = [

@@ -7,9 +7,11 @@ export const SHIPPED_MODELS = [
   "committee-erf",
   "committee-softplus",
   "linear-regression",
+  "logistic-lr-drop",
   "logistic-regression",
   "phase-retrieval",
   "pseudo-huber-regression",
+  "ridge-warmup-decay",
   "tanh-regression",
 ];
 
