@@ -7,7 +7,7 @@ import { isVector } from "../observables/names.js";
 import type { FnName, ObservableName } from "../types.js";
 import type { Verdict } from "../validate/index.js";
 import { heatmaps } from "./heatmaps.js";
-import { matrixPlot, observablePlot, residualPlot, SMALL } from "./plots.js";
+import { matrixPlot, observablePlot, residualPlot, SMALL, schedulePlot } from "./plots.js";
 import { observableInfo, observablesOf, type SeriesDef, seriesOf } from "./series.js";
 import { STYLE } from "./style.js";
 import { esc, fmt, metadataHtml, verdictTable } from "./tables.js";
@@ -90,10 +90,18 @@ function plotsSection(v: Verdict): string {
     ? `<h3>Every entry of Q and M, with every series</h3>${legend(seriesOf(v))}
   <div class="plot-grid small">${matrix.entries}</div>`
     : "";
+  const sched = schedulePlot(v);
+  const schedFigure = sched
+    ? `<figure class="plot schedule" data-plot="schedule"><figcaption><b>Schedules</b> ${esc(
+        Object.entries(v.model.schedules ?? {})
+          .map(([k, x]) => `${k}(t) = ${x}`)
+          .join("; "),
+      )}: the value at the left end of each step, as every solver and simulator applies it</figcaption>${sched}</figure>`
+    : "";
   return `<section id="plots"><h2>Observables</h2>
   <p class="hint">Lines: theory; band: ±2 standard errors of the DMFT solver. Points: simulation means over seeds, bars ±2 standard errors.
   Time t is SGF time (one unit = d/η SGD steps).</p>
-  ${legend(seriesOf(v))}<div class="plot-grid">${figures}${matrix.panels}
+  ${schedFigure}${legend(seriesOf(v))}<div class="plot-grid">${figures}${matrix.panels}
   <figure class="plot" data-plot="residuals"><figcaption><b>Gating residuals</b> (SGF − DMFT) / SE per observable;
   dashed: ±${v.tables[0].rule.nSigma}</figcaption>${residualPlot(v)}</figure></div>${entries}</section>`;
 }

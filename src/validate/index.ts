@@ -102,7 +102,10 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
     runs.sgdLimit = await stage("sgdLimit", (onProgress) =>
       solve(derived, { ...theory, dynamics: "sgd-limit", extrapolate: true, onProgress }),
     );
-    const simLabel = `SGD simulation (d = ${s.d}, B = ${s.batch}, eta = ${model.parameters.tau * s.batch})`;
+    const eta = model.schedules?.tau
+      ? `B tau(t) = ${s.batch} (${model.schedules.tau})`
+      : model.parameters.tau * s.batch;
+    const simLabel = `SGD simulation (d = ${s.d}, B = ${s.batch}, eta = ${eta})`;
     tables.push(
       compareResults(
         {
