@@ -139,6 +139,30 @@ describe("constant schedules are bit-identical to constants", () => {
   }, 60000);
 });
 
+describe("SGD under a tau schedule", () => {
+  it("learning-rate and batch-size schedules: the same run until the drop, then batch B -> 10 B", async () => {
+    const d = derived(model(LOGISTIC, 'delta: 2, tau: "t < 0.5 ? 1 : 0.1", lambda: 0.05, sigma: 0.3'));
+    const opts = { d: 100, seeds: 2, dynamics: "sgd" as const, batch: 2, seed: 4, threads: 1 };
+    const byEta = await simulate(d, opts);
+    const byBatch = await simulate(d, { ...opts, sgdSchedule: "batch" });
+    expect(byBatch.meta).toMatchObject({ eta: 2, batchSizes: [2, 20], batchRounding: 0 });
+    const drop = byEta.t.indexOf(0.5);
+    expect(drop).toBe(5);
+    expect(byBatch.t.slice(0, drop + 1)).toEqual(byEta.t.slice(0, drop + 1));
+    byBatch.t.forEach((t, i) => {
+      expect(t).toBeCloseTo(byEta.t[i], 9);
+    });
+    for (const n of ["train_loss", "q", "m"] as const)
+      expect(byBatch.observables[n]!.slice(0, drop + 1)).toEqual(byEta.observables[n]!.slice(0, drop + 1));
+    await expect(
+      simulate(derived(model(LOGISTIC, "delta: 2, tau: 1, lambda: 0.05, sigma: 0.3")), {
+        ...opts,
+        sgdSchedule: "batch",
+      }),
+    ).rejects.toThrow(/--sgd-schedule batch needs --dynamics sgd and a schedule on tau/);
+  });
+});
+
 describe("ridge plus tilt (issue 20): one classification", () => {
   it("solves with default options by the exact solver; its tilt effect matches Monte Carlo's", async () => {
     const tilted = derived(

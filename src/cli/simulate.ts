@@ -55,6 +55,11 @@ export function registerSimulate(program: Command): void {
     .option("--seeds <S>", "independent problems (new X, teacher, noise)", "8")
     .option("--dynamics <name>", "sgf | gd | sgd", "sgf")
     .option("--batch <B>", "SGD batch size (learning rate tau * B)")
+    .option(
+      "--sgd-schedule <how>",
+      "sgd with a tau schedule: eta (learning rate B tau(t)) | batch (eta = B tau(0), batch size eta / tau(t))",
+      "eta",
+    )
     .option("--dt <D>", "SGF/GD time step (default: the model's time.dt; for sgd: the default --record)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--record <R>", "recording interval, a multiple of dt (default: dt)")
@@ -68,6 +73,7 @@ export function registerSimulate(program: Command): void {
         seeds: parseIntOption("seeds", opts.seeds as string, 8),
         dynamics,
         batch: opts.batch === undefined ? undefined : parseIntOption("batch", opts.batch as string, 1),
+        sgdSchedule: oneOf("sgd-schedule", String(opts.sgdSchedule), ["eta", "batch"] as const),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),
         record: parseNumberOption("record", opts.record as string | undefined),

@@ -67,8 +67,10 @@ export function planGrid(
 
 /** SGD under schedules: steps, their start times and the per-step values (plus the recording steps). */
 export interface SgdSchedulePlan {
-  schedule: StepSchedule & { times: Float64Array };
+  schedule: StepSchedule & { times: Float64Array; batches?: Int32Array; eta?: number };
   recordSteps: number[];
+  /** Batch-size schedule: the largest |eta / B_s - tau(t_s)| / tau(t_s) from rounding B_s to an integer. */
+  batchRounding?: number;
 }
 
 const MAX_SGD_STEPS = 5e7;
@@ -76,6 +78,8 @@ const MAX_SGD_STEPS = 5e7;
 /**
  * SGD with scheduled parameters (issue 16): step s at time t_s takes the learning rate eta_s = batch tau(t_s)
  * and advances time by eta_s / d (the schedule at the left end of the step, as in the SGF simulator).
+ * by = "batch": the learning rate stays eta = batch tau(0) and the batch size follows the schedule,
+ * B_s = round(eta / tau(t_s)) (tau = eta / B_s up to that rounding, reported as batchRounding).
  * Recording k happens at the step whose start time is nearest to k record; its exact time is reported.
  */
 export function planSgdSchedule(
@@ -84,9 +88,14 @@ export function planSgdSchedule(
   grid: Grid,
   T: number,
   d: number,
+  by: "eta" | "batch" = "eta",
 ): SgdSchedulePlan {
   const n = s.names.length;
   const iTau = s.names.indexOf("tau");
+  // Batch-size schedule: fixed eta = B tau(0), B_s = round(eta / tau(t_s)) >= 1, time step eta / d.
+  const eta = grid.batch * parameters.tau; // parameters.tau is tau(0)
+  const batches: number[] = [];
+  let rounding = 0;
   const K = grid.recordSteps.length - 1;
   const end = K * grid.record;
   const vals = new Float64Array(n);
@@ -105,8 +114,13 @@ export function planSgdSchedule(
     times.push(t);
     table.push(...vals);
     tau.push(tk);
+    if (by === "batch") {
+      const b = Math.max(1, Math.round(eta / tk));
+      batches.push(b);
+      rounding = Math.max(rounding, Math.abs(eta / b - tk) / tk);
+    }
     if (t >= end || times.length > MAX_SGD_STEPS) break;
-    const len = (tk * grid.batch) / d;
+    const len = by === "batch" ? eta / d : (tk * grid.batch) / d;
     if (len !== anchor.len) anchor = { t, s: times.length - 1, len };
     t = anchor.t + (times.length - anchor.s) * len;
   }
@@ -126,7 +140,9 @@ export function planSgdSchedule(
       table: Float64Array.from(table.slice(0, (steps + 1) * n)),
       tau: Float64Array.from(tau.slice(0, steps + 1)),
       times: Float64Array.from(times.slice(0, steps + 1)),
+      ...(by === "batch" ? { batches: Int32Array.from(batches.slice(0, steps + 1)), eta } : {}),
     },
     recordSteps,
+    ...(by === "batch" ? { batchRounding: rounding } : {}),
   };
 }

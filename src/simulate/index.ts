@@ -17,6 +17,9 @@ export interface SimulateOptions {
   seeds: number;
   dynamics: "sgf" | "gd" | "sgd";
   batch?: number;
+  /** SGD under a tau schedule: eta_s = batch tau(t_s) ("eta", default) or fixed eta = batch tau(0) and
+   *  batch size B_s = round(eta / tau(t_s)) ("batch"). */
+  sgdSchedule?: "eta" | "batch";
   dt?: number;
   T?: number;
   /** Recording interval (a multiple of dt; for SGD rounded to whole steps). Default dt. */
@@ -64,14 +67,18 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   const grid = planGrid(opts, model.time, tau, d);
   // Schedules (issue 16): per-step values; SGD steps then have their own lengths eta_s / d.
   let schedule: SeedTask["schedule"];
+  let batchRounding: number | undefined;
+  if (opts.sgdSchedule === "batch" && !(opts.dynamics === "sgd" && derived.schedule?.names.includes("tau")))
+    throw new UsageError("simulate: --sgd-schedule batch needs --dynamics sgd and a schedule on tau");
   if (derived.schedule && opts.dynamics === "sgd") {
     // tau(t) > 0 on the DMFT grid first: a tau that reaches 0 would make SGD steps shrink without end.
     const T = opts.T ?? model.time.T;
     const dt = opts.dt ?? model.time.dt;
     stepSchedule(model, derived.schedule, dt, Math.round(T / dt), "simulate", { positiveTau: true });
-    const plan = planSgdSchedule(derived.schedule, model.parameters, grid, T, d);
+    const plan = planSgdSchedule(derived.schedule, model.parameters, grid, T, d, opts.sgdSchedule);
     schedule = plan.schedule;
     grid.recordSteps = plan.recordSteps;
+    batchRounding = plan.batchRounding;
   } else {
     const N = grid.recordSteps[grid.recordSteps.length - 1];
     schedule = stepSchedule(model, derived.schedule, grid.dt, N, "simulate", { gd: opts.dynamics === "gd" });
@@ -157,7 +164,18 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       record: grid.record,
       steps,
       ...(opts.dynamics === "sgd"
-        ? { batch: grid.batch, eta: schedule ? "batch * tau(t_s) per step" : tau * grid.batch }
+        ? {
+            batch: grid.batch,
+            eta: schedule ? "batch * tau(t_s) per step" : tau * grid.batch,
+            ...(schedule?.batches
+              ? {
+                  batch: "round(eta / tau(t_s)) per step",
+                  eta: schedule.eta,
+                  batchSizes: [Math.min(...schedule.batches), Math.max(...schedule.batches)],
+                  batchRounding,
+                }
+              : {}),
+          }
         : {}),
       kernel: results[0].kernel,
       timings: {

@@ -41,7 +41,7 @@ export interface SeedTask {
    * the slots of the model functions, tau per step. SGD then takes steps of eta_s = batch tau_s, advancing time
    * by eta_s / d (`times`: the time at the start of each step, steps + 1 entries).
    */
-  schedule?: StepSchedule & { times?: Float64Array };
+  schedule?: StepSchedule & { times?: Float64Array; batches?: Int32Array; eta?: number };
 }
 
 /** The model functions a seed needs: the elementwise penalty from fns, everything per sample from vec. */
@@ -229,7 +229,10 @@ interface SgdState {
   normName: string;
 }
 
-/** Minibatch SGD, indices uniform with replacement: theta -= (eta/d) h(theta) + (eta/B) sum_b x_b l_b^T. */
+/**
+ * Minibatch SGD, indices uniform with replacement: theta -= (eta/d) h(theta) + (eta/B) sum_b x_b l_b^T; under a
+ * schedule eta (learning-rate schedule) or B (batch-size schedule) changes per step.
+ */
 function runSgd(sf: SeedFns, t: SeedTask, s: SgdState): void {
   const { n, d, k, batch: B } = t;
   const { kernel, y, noise } = s;
@@ -237,28 +240,33 @@ function runSgd(sf: SeedFns, t: SeedTask, s: SgdState): void {
   const { h } = sf.fns;
   const cols = Array.from({ length: k }, (_, a) => theta.subarray(a * d, (a + 1) * d));
   let eta = t.tau * B;
+  let Bs = B;
   const sc = t.schedule;
-  const idx = new Int32Array(B);
-  const lb = new Float64Array(B * k);
+  const Bmax = sc?.batches ? Math.max(...sc.batches) : B;
+  const idx = new Int32Array(Bmax);
+  const lb = new Float64Array(Bmax * k);
   const rb = new Float64Array(k);
   const { recordSteps } = t;
   const N = recordSteps[recordSteps.length - 1];
   for (let step = 0, kr = 0; step <= N; step++) {
     if (sc) {
       setSlots(sf.slots!, sc, step);
-      eta = sc.tau[step] * B;
+      if (sc.batches) {
+        Bs = sc.batches[step];
+        eta = sc.eta!;
+      } else eta = sc.tau[step] * B;
     }
     if (step === recordSteps[kr]) s.record(kr++, trainLossSum(kernel, sf.vec, y) / n, step);
     if (step === N) break;
-    for (let b = 0; b < B; b++) {
+    for (let b = 0; b < Bs; b++) {
       const i = noise.int(n);
       idx[b] = i;
       for (let a = 0; a < k; a++) rb[a] = dot(X, i * d, cols[a], d);
       sf.vec.grad(rb, 0, y[i], lb, b * k);
     }
     for (let j = 0; j < k * d; j++) theta[j] -= (eta / d) * h(theta[j]);
-    for (let b = 0; b < B; b++)
-      for (let a = 0; a < k; a++) axpyRow(X, idx[b] * d, (-eta / B) * lb[b * k + a], cols[a], d);
+    for (let b = 0; b < Bs; b++)
+      for (let a = 0; a < k; a++) axpyRow(X, idx[b] * d, (-eta / Bs) * lb[b * k + a], cols[a], d);
     if ((step & 255) === 255) {
       const q = dot(theta, 0, theta, k * d) / d;
       if (!(q <= Q_MAX)) throw blowUp(s.normName, q, step + 1, ((step + 1) * eta) / d, t.seedIndex);
