@@ -4,6 +4,7 @@
 import { simulate } from "../simulate/index.js";
 import { solve } from "../solvers/index.js";
 import { loadDerived } from "../symbolic/index.js";
+import { stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, Model, Result } from "../types.js";
 import { type ComparisonTable, compareResults, DEFAULT_RULE } from "./compare.js";
 import {
@@ -85,7 +86,12 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
       `Only ${s.seeds} seeds: standard errors estimated from so few seeds are themselves noisy, so a spurious failure of the 4-SE rule somewhere on the time grid is likely; use 8 or more.`,
     );
   }
-  if (model.parameters.tau > 0) {
+  // Under a tau schedule SGD needs tau(t_k) > 0 at every step (eta_k = B tau(t_k)).
+  const N = Math.round(s.T / s.dt);
+  const tauSteps = stepSchedule(model, derived.schedule, s.dt, N, "validate")?.tau;
+  if (tauSteps && !tauSteps.every((v) => v > 0)) {
+    notes.push("tau(t) reaches 0 on the time grid: there is no SGD to compare with (eta = B tau(t) = 0).");
+  } else if (model.parameters.tau > 0) {
     runs.sgd = await stage("sgd", (onProgress) =>
       simulate(derived, {
         ...grid,
