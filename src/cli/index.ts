@@ -6,7 +6,9 @@ import { exitCodeOf } from "../util/errors.js";
 import { registerDerive } from "./derive.js";
 import { registerSimulate } from "./simulate.js";
 import { registerSolve } from "./solve.js";
+import { registerSweep } from "./sweep.js";
 import { registerValidate } from "./validate.js";
+import { registerWorker } from "./worker.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerSimulate(program);
   registerSolve(program);
+  registerSweep(program);
+  registerWorker(program);
   return program;
 }
 

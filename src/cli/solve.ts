@@ -28,14 +28,9 @@ function summary(result: Result): string {
   return lines.join("\n");
 }
 
-export function registerSolve(program: Command): void {
-  addCommonOptions(
-    program
-      .command("solve")
-      .argument("<model>", "model file (YAML)")
-      .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables"),
-    "output JSON file (default: stdout)",
-  )
+/** The solve options (shared with `dmftkit sweep`, whose every point is one solve). */
+export function addSolveOptions(cmd: Command): Command {
+  return cmd
     .option("--dynamics <name>", "sgf | gd | sgd-limit | online (delta -> infinity ODEs)", "sgf")
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
@@ -44,22 +39,37 @@ export function registerSolve(program: Command): void {
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
-    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false)
+    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false);
+}
+
+export type CliSolveOptions = Omit<SolveOptions, "dynamics"> & {
+  dynamics: SolveDynamics;
+  solver: SolverChoice;
+};
+
+/** Parses the options added by addSolveOptions (plain JSON: sweeps hash it and send it to workers). */
+export function solveOptionsOf(opts: Record<string, unknown>, seed: number): CliSolveOptions {
+  return {
+    solver: oneOf("solver", String(opts.solver), SOLVERS),
+    dynamics: oneOf("dynamics", String(opts.dynamics), DYNAMICS),
+    dt: parseNumberOption("dt", opts.dt as string | undefined),
+    T: parseNumberOption("T", opts.T as string | undefined),
+    samples: parseIntOption("samples", opts.samples as string, 20000),
+    groups: parseIntOption("groups", opts.groups as string, 8, 2),
+    threads: opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
+    seed,
+    extrapolate: Boolean(opts.extrapolate),
+    kernels: Boolean(opts.kernels),
+  };
+}
+
+export function registerSolve(program: Command): void {
+  addSolveOptions(addCommonOptions(program.command("solve"), "output JSON file (default: stdout)"))
+    .argument("<model>", "model file (YAML)")
+    .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables")
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
-      const solveOpts: Omit<SolveOptions, "dynamics"> & { dynamics: SolveDynamics; solver: SolverChoice } = {
-        solver: oneOf("solver", String(opts.solver), SOLVERS),
-        dynamics: oneOf("dynamics", String(opts.dynamics), DYNAMICS),
-        dt: parseNumberOption("dt", opts.dt as string | undefined),
-        T: parseNumberOption("T", opts.T as string | undefined),
-        samples: parseIntOption("samples", opts.samples as string, 20000),
-        groups: parseIntOption("groups", opts.groups as string, 8, 2),
-        threads:
-          opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
-        seed: common.seed,
-        extrapolate: Boolean(opts.extrapolate),
-        kernels: Boolean(opts.kernels),
-      };
+      const solveOpts = solveOptionsOf(opts, common.seed);
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([
         import("../symbolic/index.js"),
