@@ -76,6 +76,17 @@ export function parameterTable(c: Ctx): Block {
   return table(["Symbol", "Value", "Role"], params);
 }
 
+/** "\tau(t)" when tau is scheduled (issue 16), else "\tau". */
+export function tauTex(c: Ctx): string {
+  return c.derived.schedule?.names.includes("tau") ? "\\tau(t)" : "\\tau";
+}
+
+/** "h_t" when a penalty parameter is scheduled (the seed paper's h_t), else "h". */
+function hTex(c: Ctx): string {
+  const s = c.derived.schedule;
+  return s?.names.some((n) => n !== "tau" && !s.inLoss.includes(n)) ? "h_t" : "h";
+}
+
 /**
  * Schedules (issue 16): the equations hold with every scheduled parameter replaced by its value at the left
  * end of the step (the seed paper's time-dependent h_t and l_t); empty without schedules.
@@ -186,12 +197,15 @@ export function sgfSection(c: Ctx): Section {
     blocks: [
       p("The stochastic gradient flow (Itô), with one scalar Brownian motion $B_i$ per sample:"),
       display(
-        "d\\theta^t = -\\Big(h(\\theta^t) + \\frac{1}{\\delta}\\sum_{i=1}^n x_i\\,\\ell(r_i^t; y_i)\\Big)dt + " +
-          "\\sqrt{\\frac{\\tau}{\\delta}}\\sum_{i=1}^n x_i\\,\\ell(r_i^t; y_i)\\,dB_i^t, \\qquad r^t = X\\theta^t,",
+        `d\\theta^t = -\\Big(${hTex(c)}(\\theta^t) + \\frac{1}{\\delta}\\sum_{i=1}^n x_i\\,\\ell(r_i^t; y_i)\\Big)dt + ` +
+          `\\sqrt{\\frac{${tauTex(c)}}{\\delta}}\\sum_{i=1}^n x_i\\,\\ell(r_i^t; y_i)\\,dB_i^t, \\qquad r^t = X\\theta^t,`,
       ),
       p(
-        `with $h(\\theta) = ${mt.at("h", "\\theta")}$ and $\\ell(r; y) = ${mt.at("l", "r")}$ for this model, ` +
-          `$\\delta = ${texNum(c.delta)}$, $\\tau = ${texNum(c.tau)}$.${gf}`,
+        `with $${hTex(c)}(\\theta) = ${mt.at("h", "\\theta")}$ and $\\ell(r; y) = ${mt.at("l", "r")}$ for this model, ` +
+          `$\\delta = ${texNum(c.delta)}$, ` +
+          (tauTex(c) === "\\tau"
+            ? `$\\tau = ${texNum(c.tau)}$.${gf}`
+            : `$\\tau(t)$ as in the parameter table.`),
       ),
       p(
         "Minibatch SGD on $\\frac{1}{n}\\sum_i L(r_i; y_i) + \\frac{1}{d}\\sum_j \\mathrm{pen}(\\theta_j)$ with " +
