@@ -7,7 +7,7 @@ import { buildDmftSystem } from "../src/dmft/system.js";
 import { parseModel } from "../src/model/load.js";
 import { simulate } from "../src/simulate/index.js";
 import { chooseSolver, solve } from "../src/solvers/index.js";
-import { derive } from "../src/symbolic/index.js";
+import { derive, loadDerived } from "../src/symbolic/index.js";
 import { scheduleTable } from "../src/symbolic/schedule.js";
 import type { Result } from "../src/types.js";
 import { UsageError } from "../src/util/errors.js";
@@ -136,6 +136,23 @@ describe("constant schedules are bit-identical to constants", () => {
       const opts = { d: 100, seeds: 2, dynamics, seed: 2, threads: 1 };
       expectBitIdentical(await simulate(a, opts), await simulate(b, opts));
     }
+  }, 60000);
+});
+
+describe("constant schedules on a vector model (k = k* = 2 erf committee)", () => {
+  it("Monte Carlo, online ODEs and the SGF simulator give the constant's bits", async () => {
+    const a = loadDerived("models/committee-erf.yaml");
+    const b = loadDerived("models/committee-erf.yaml", {
+      tau: "t < 100 ? 0.5 : 0.5",
+      lambda: "0.01 + 0 * t",
+    });
+    expect(b.schedule?.names).toEqual(["tau", "lambda"]);
+    const mc = { dynamics: "sgf" as const, seed: 1, samples: 2000, groups: 4, T: 0.5, threads: 1 };
+    expectBitIdentical(await solve(a, mc), await solve(b, mc));
+    const on = { dynamics: "online" as const, seed: 1, T: 0.5 };
+    expectBitIdentical(await solve(a, on), await solve(b, on));
+    const sim = { dynamics: "sgf" as const, seed: 1, d: 100, seeds: 2, T: 0.5, threads: 2 };
+    expectBitIdentical(await simulate(a, sim), await simulate(b, sim));
   }, 60000);
 });
 
