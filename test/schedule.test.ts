@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseSets } from "../src/cli/common.js";
 import { buildDmftSystem } from "../src/dmft/system.js";
 import { parseModel } from "../src/model/load.js";
+import { testObservables } from "../src/observables/gaussian.js";
 import { simulate } from "../src/simulate/index.js";
 import { chooseSolver, solve } from "../src/solvers/index.js";
 import { derive, loadDerived } from "../src/symbolic/index.js";
@@ -178,6 +179,27 @@ describe("SGD under a tau schedule", () => {
       }),
     ).rejects.toThrow(/--sgd-schedule batch needs --dynamics sgd and a schedule on tau/);
   });
+});
+
+describe("a scheduled loss parameter", () => {
+  it("hands a linear model to Monte Carlo (auto) and is refused by the forced exact solver", async () => {
+    const d = derived(
+      model("g * (yhat - y)^2 / 2", 'delta: 2, tau: 0.5, lambda: 0.05, sigma: 0.3, g: "1 + t"'),
+    );
+    expect(d.schedule?.inLoss).toEqual(["g"]);
+    expect(d.linear).toBe(false);
+    expect(chooseSolver(d, "sgf")).toBe("mc");
+    await expect(solve(d, { dynamics: "sgf", seed: 1, solver: "exact" })).rejects.toThrow(
+      /the loss depends on the scheduled g/,
+    );
+    // The test loss at t_k uses g(t_k): it is g(t_k) times the g = 1 test loss at the same (q, m).
+    const r = await solve(d, { dynamics: "sgf", seed: 1, samples: 1200, groups: 4, T: 0.3 });
+    const unit = derived(model(SQUARE, "delta: 2, tau: 0.5, lambda: 0.05, sigma: 0.3"));
+    r.t.forEach((t, k) => {
+      const g1 = testObservables(unit.fns, false, r.observables.q![k], r.observables.m![k], 1).test_loss;
+      expect(r.observables.test_loss![k]).toBeCloseTo((1 + t) * g1, 9);
+    });
+  }, 30000);
 });
 
 describe("ridge plus tilt (issue 20): one classification", () => {
