@@ -4,6 +4,7 @@
 import { simulate } from "../simulate/index.js";
 import { solve } from "../solvers/index.js";
 import { loadDerived } from "../symbolic/index.js";
+import { stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, Model, Result } from "../types.js";
 import { type ComparisonTable, compareResults, DEFAULT_RULE } from "./compare.js";
 import {
@@ -88,8 +89,13 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
       `Only ${s.seeds} seeds: standard errors estimated from so few seeds are themselves noisy, so a spurious failure of the 4-SE rule somewhere on the time grid is likely; use 8 or more.`,
     );
   }
+  // Under a tau schedule SGD needs tau(t_k) > 0 at every step (eta_k = B tau(t_k)).
+  const N = Math.round(s.T / s.dt);
+  const tauSteps = stepSchedule(model, derived.schedule, s.dt, N, "validate")?.tau;
   if (law.dynamics !== "sgf") {
     notes.push(`--dynamics ${law.dynamics}: the minibatch-SGD vs continuum tables apply to sgf only.`);
+  } else if (tauSteps && !tauSteps.every((v) => v > 0)) {
+    notes.push("tau(t) reaches 0 on the time grid: there is no SGD to compare with (eta = B tau(t) = 0).");
   } else if (model.parameters.tau > 0) {
     runs.sgd = await stage("sgd", (onProgress) =>
       simulate(derived, {
@@ -107,7 +113,10 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
     runs.sgdLimit = await stage("sgdLimit", (onProgress) =>
       solve(derived, { ...theory, dynamics: "sgd-limit", extrapolate: true, onProgress }),
     );
-    const simLabel = `SGD simulation (d = ${s.d}, B = ${s.batch}, eta = ${model.parameters.tau * s.batch})`;
+    const eta = model.schedules?.tau
+      ? `B tau(t) = ${s.batch} (${model.schedules.tau})`
+      : model.parameters.tau * s.batch;
+    const simLabel = `SGD simulation (d = ${s.d}, B = ${s.batch}, eta = ${eta})`;
     tables.push(
       compareResults(
         {
