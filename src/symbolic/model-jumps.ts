@@ -85,7 +85,8 @@ export function lossJumps(input: LossJumpInput): LossJumps {
   });
   if (steps.length > 0) checks.push(...crossCheck(input, steps, vars, samples));
   const affine = steps.every((s) => s.step.loc !== undefined);
-  const source = rNames.length === 1 && affine && steps.length > 0 ? jumpSource(steps, input.code ?? params) : undefined;
+  const source =
+    rNames.length === 1 && affine && steps.length > 0 ? jumpSource(steps, input.code ?? params) : undefined;
   return { jumps, source, checks };
 }
 
