@@ -17,6 +17,7 @@ import {
 
 const DYNAMICS = ["sgf", "gd", "sgd-limit", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
+const RESPONSES = ["auto", "tangent", "branch", "stein"] as const;
 
 function summary(result: Result): string {
   const k = result.t.length - 1;
@@ -45,6 +46,11 @@ export function registerSolve(program: Command): void {
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
     .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false)
+    .option(
+      "--response <name>",
+      "response estimator: auto (tangent for smooth models at modest N, else stein) | tangent | stein",
+      "auto",
+    )
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
       const solveOpts: Omit<SolveOptions, "dynamics"> & { dynamics: SolveDynamics; solver: SolverChoice } = {
@@ -59,6 +65,7 @@ export function registerSolve(program: Command): void {
         seed: common.seed,
         extrapolate: Boolean(opts.extrapolate),
         kernels: Boolean(opts.kernels),
+        response: oneOf("response", String(opts.response), RESPONSES),
       };
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([

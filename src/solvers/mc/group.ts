@@ -12,6 +12,7 @@ import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
+import type { SteinScratch } from "./stein.js";
 import { step } from "./step.js";
 import { arenaDoubles, TANGENT_LANES, WasmArena } from "./wasm.js";
 
@@ -28,6 +29,8 @@ export interface SchemeParams {
   orthogonal: boolean;
   /** Test-only: replace Cov(nu) by drift field + independent white noise (the wrong scheme). */
   dropCrossTerm: boolean;
+  /** Response estimator of rho and Gamma (resolved: never "auto"); see stein.ts. */
+  response: "tangent" | "stein";
 }
 
 export interface GroupSpec {
@@ -143,12 +146,14 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
   const NN = N1 * N1 * UU;
   const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
+  const stein = p.response === "stein";
   const arena = new WasmArena(
     GaussianColumns.doubles(M, predCols, U) +
       GaussianColumns.doubles(M, parCols, U) +
-      arenaDoubles(M * SW, M * SW, M * N1 * UU, M * UU) +
+      arenaDoubles(M * SW, M * SW, stein ? 0 : M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
-      3 * U * arenaDoubles(M),
+      3 * U * arenaDoubles(M) +
+      (stein ? arenaDoubles(U * M, U * predCols) : 0),
   );
   const f64 = (n: number) => arena.f64(n);
   const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal, arena, U);
@@ -180,7 +185,8 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const y = new Float64Array(M);
   labels(vec, pred, wcEps, wstar, y);
   const A = f64(M * SW);
-  const Cc = f64(M * N1 * UU);
+  // The tangent's H dxi history (Stein needs no derivative of l).
+  const Cc = stein ? null : f64(M * N1 * UU);
   const Lh = p.dropCrossTerm ? f64(M * SW) : null;
   const lk = new Float64Array(M * U);
   const Hk = f64(M * UU);
@@ -210,6 +216,9 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const nuCoef = Array.from({ length: U }, () => new Float64Array(parCols));
   const memOut = Array.from({ length: U }, () => f64(M));
   const rows: Float64Array[] = new Array(U);
+  const steinScratch: SteinScratch | null = stein
+    ? { lcol: f64(U * M), dots: f64(U * predCols), x: new Float64Array(V + U * N1) }
+    : null;
 
   const eDxi = -D / delta;
   const vDxi = p.dynamics === "gd" ? 0 : (tau * D) / delta;
@@ -274,6 +283,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     rho,
     rhoT,
     rows,
+    steinScratch,
     train_loss,
     vDxi,
     varCols,

@@ -31,11 +31,20 @@ export function prewarmMc(threads?: number): void {
 export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): number {
   const N1 = p.N + 1;
   const [predCols, parCols] = inputColumns(p, U, V);
-  // Histories per sample: theta and A (U per step), Cc (U^2 per step), l (U per step, dropCrossTerm only).
-  // Plus the kernels' per-sample work columns (conditional draws, memory terms, block Gram–Schmidt).
+  // Histories per sample: theta and A (U per step), Cc (U^2 per step, tangent only), l (U per step,
+  // dropCrossTerm only). Plus the kernels' per-sample work columns (conditional draws, memory terms, block
+  // Gram–Schmidt; Stein: l_k column-major).
+  const stein = p.response === "stein";
   const perSample =
-    predCols + parCols + N1 * (U * (p.dropCrossTerm ? 3 : 2) + U * U) + 4 * V + 8 * U * U + 5 * U + 3;
-  return 8 * (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2);
+    predCols +
+    parCols +
+    N1 * (U * (p.dropCrossTerm ? 3 : 2) + (stein ? 0 : U * U)) +
+    4 * V +
+    8 * U * U +
+    5 * U +
+    3 +
+    (stein ? U : 0);
+  return 8 * (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2 + (stein ? U * predCols : 0));
 }
 
 /** A checked Monte-Carlo run: one scheme per time step (dt, and dt/2 with --extrapolate), group sizes, cost. */
@@ -45,8 +54,46 @@ export interface McPlan {
   threads: number;
   /** Peak memory of the concurrently running group solves. */
   bytes: number;
-  /** Multiply-adds of the tangent loop and the Gram–Schmidt moment matching (the dominant terms). */
+  /** Multiply-adds of the response estimator and the Gram–Schmidt moment matching (the dominant terms). */
   multiplyAdds: number;
+  /** The response estimator and why it was chosen (meta.response). */
+  response: { estimator: "tangent" | "stein"; reason: string };
+}
+
+/**
+ * Above this many steps `--response auto` uses Stein on smooth models: the tangent's M N^3 / 6
+ * multiply-adds then dominate (measured crossover in bench/response.bench.ts).
+ */
+export const STEIN_FROM_STEPS = 400;
+
+/** Resolves --response (default auto) for a model and horizon; refuses what is not available. */
+export function chooseResponse(derived: Derived, N: number, requested: SolveOptions["response"] = "auto") {
+  const jumps = (derived.jumps?.length ?? 0) > 0;
+  if (requested === "branch") {
+    throw new UsageError("solve: --response branch is not available yet; use stein (exact in expectation)");
+  }
+  if (requested === "tangent") {
+    return {
+      estimator: "tangent" as const,
+      reason: jumps
+        ? "forced: WARNING l = dL/dr jumps and the tangent misses its Dirac part (naive estimator, biased)"
+        : "forced",
+    };
+  }
+  if (requested === "stein") return { estimator: "stein" as const, reason: "forced" };
+  if (jumps) {
+    return { estimator: "stein" as const, reason: "auto: l = dL/dr jumps (the tangent would miss them)" };
+  }
+  if (N > STEIN_FROM_STEPS) {
+    return {
+      estimator: "stein" as const,
+      reason: `auto: N = ${N} > ${STEIN_FROM_STEPS} steps (the tangent costs M N^3 / 6)`,
+    };
+  }
+  return {
+    estimator: "tangent" as const,
+    reason: `auto: smooth model, N = ${N} <= ${STEIN_FROM_STEPS} steps`,
+  };
 }
 
 /** Checks the options and estimates memory and work; refuses (UsageError) before anything is allocated. */
@@ -67,6 +114,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     throw new UsageError("solve: --dynamics sgd-limit needs tau > 0 (jump rate 1/(tau delta))");
   }
   const orthogonal = internals.orthogonal ?? true;
+  const response = chooseResponse(derived, N, opts.response);
   const params: SchemeParams = {
     dynamics: opts.dynamics,
     dt,
@@ -78,6 +126,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     kernels: opts.kernels ?? false,
     orthogonal,
     dropCrossTerm: internals.dropCrossTerm ?? false,
+    response: response.estimator,
   };
   const levels: SchemeParams[] = [params];
   if (opts.extrapolate) levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
@@ -96,11 +145,15 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     Math.min(threads, G) *
     levels.reduce((b, lv) => Math.max(b, groupBytes(lv, sizes[0], model.k, model.kTeacher)), 0);
   checkMemory("solve (Monte-Carlo DMFT)", bytes, Math.min(16 * 2 ** 30, 0.8 * totalmem()));
+  const responseWork = (n: number) =>
+    response.estimator === "stein"
+      ? model.k * n * inputColumns(finest, model.k, model.kTeacher)[0]
+      : model.k ** 3 * (n ** 3 / 6);
   const multiplyAdds = levels.reduce(
-    (a, lv) => a + M * (model.k ** 3 * (lv.N ** 3 / 6) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
+    (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
     0,
   );
-  return { levels, sizes, threads, bytes, multiplyAdds };
+  return { levels, sizes, threads, bytes, multiplyAdds, response };
 }
 
 export async function solveMc(
@@ -109,7 +162,7 @@ export async function solveMc(
   internals: McInternals = {},
 ): Promise<Result> {
   const started = performance.now();
-  const { levels, sizes, threads, bytes, multiplyAdds } = planMc(derived, opts, internals);
+  const { levels, sizes, threads, bytes, multiplyAdds, response } = planMc(derived, opts, internals);
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
@@ -159,6 +212,7 @@ export async function solveMc(
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,
+    response,
     clampedPivots: outs.reduce((a, o) => a + o.clamped, 0),
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,
