@@ -39,6 +39,27 @@ export interface GroupSpec {
   tag: number;
   group: number;
   samples: number;
+  /**
+   * A part of a larger group (Stein's Richardson step in 1/M, index.ts): the Gaussian inputs are rows
+   * from..from+samples-1 of the draws of a group of `total` samples, so the part's noise is shared with
+   * the whole group's.
+   */
+  rows?: { total: number; from: number };
+}
+
+/** The Gaussian draws of stream `rng` restricted to rows from..from+M-1 of `total` samples per column. */
+function rowSubset(rng: Rng, M: number, rows?: GroupSpec["rows"]): Pick<Rng, "fillNormal"> {
+  if (!rows) return rng;
+  return {
+    fillNormal(a: Float64Array): void {
+      const cols = a.length / M;
+      const all = new Float64Array(cols * rows.total);
+      rng.fillNormal(all);
+      for (let c = 0; c < cols; c++) {
+        a.set(all.subarray(c * rows.total + rows.from, c * rows.total + rows.from + M), c * M);
+      }
+    },
+  };
 }
 
 export interface GroupOut {
@@ -156,8 +177,10 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
       (stein ? arenaDoubles(U * M, U * predCols) : 0),
   );
   const f64 = (n: number) => arena.f64(n);
-  const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal, arena, U);
-  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal, arena, U);
+  const predRng = rowSubset(new Rng(g.seed, g.tag, g.group, 0), M, g.rows);
+  const parRng = rowSubset(new Rng(g.seed, g.tag, g.group, 1), M, g.rows);
+  const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U);
+  const par = new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
   // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).

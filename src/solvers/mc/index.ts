@@ -18,6 +18,8 @@ export interface McInternals {
   orthogonal?: boolean;
   /** Drop the noise cross term of Cov(nu) (the wrong scheme the theory note warns about). */
   dropCrossTerm?: boolean;
+  /** Stein only: the Richardson step in 1/M (default true; false measures the raw 1/M bias). */
+  steinRichardson?: boolean;
 }
 
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
@@ -58,6 +60,8 @@ export interface McPlan {
   multiplyAdds: number;
   /** The response estimator and why it was chosen (meta.response). */
   response: { estimator: "tangent" | "stein"; reason: string };
+  /** Stein's Richardson step in 1/M: every group is also solved as its two halves (same draws). */
+  halves: boolean;
 }
 
 /**
@@ -134,10 +138,13 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
   const finest = levels[levels.length - 1];
   const minSamples = 2 * Math.max(...inputColumns(finest, model.k, model.kTeacher)); // twice the input columns
-  if (orthogonal && sizes[G - 1] <= minSamples) {
+  const halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
+  // Stein's Richardson step also solves each group as two halves, which need as many samples themselves.
+  const smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
+  if (orthogonal && smallest <= minSamples) {
     throw new UsageError(
-      `solve: ${sizes[G - 1]} samples per group are too few for ${finest.N} steps (need > ${minSamples}); ` +
-        "raise --samples or lower --groups",
+      `solve: ${smallest} samples per group${halves ? " half (Stein's Richardson step in 1/M)" : ""} are ` +
+        `too few for ${finest.N} steps (need > ${minSamples}); raise --samples or lower --groups`,
     );
   }
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
@@ -153,7 +160,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
     0,
   );
-  return { levels, sizes, threads, bytes, multiplyAdds, response };
+  return { levels, sizes, threads, bytes, multiplyAdds: (halves ? 2 : 1) * multiplyAdds, response, halves };
 }
 
 export async function solveMc(
@@ -162,7 +169,7 @@ export async function solveMc(
   internals: McInternals = {},
 ): Promise<Result> {
   const started = performance.now();
-  const { levels, sizes, threads, bytes, multiplyAdds, response } = planMc(derived, opts, internals);
+  const { levels, sizes, threads, bytes, multiplyAdds, response, halves } = planMc(derived, opts, internals);
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
@@ -179,6 +186,23 @@ export async function solveMc(
       });
     }
   });
+  // Stein's Richardson step in 1/M: each group again as its two halves, on the same random draws.
+  if (halves) {
+    for (const task of tasks.slice()) {
+      const total = task.spec.samples;
+      const h0 = Math.floor(total / 2);
+      for (const [from, samples] of [
+        [0, h0],
+        [h0, total - h0],
+      ]) {
+        tasks.push({
+          ...task,
+          params: { ...task.params, kernels: false },
+          spec: { ...task.spec, samples, rows: { total, from } },
+        });
+      }
+    }
+  }
   const t0 = performance.now();
   let results: GroupResult[] = [];
   if (threads === 1) {
@@ -192,7 +216,20 @@ export async function solveMc(
   const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const result = combineGroups(derived, levels, results, G);
+  const { correction, ...result } = combineGroups(derived, levels, results, G, halves);
+  const last = N;
+  const steinBias = halves
+    ? {
+        richardson: "2 f(m) - mean f(m/2) per group (m samples per group; the halves share its draws)",
+        correctionAtT: Object.fromEntries(Object.entries(correction).map(([key, c]) => [key, c![last]])),
+        relativeCorrectionAtT: Object.fromEntries(
+          Object.entries(correction).map(([key, c]) => [
+            key,
+            c![last] / result.observables[key as never]![last],
+          ]),
+        ),
+      }
+    : {};
   result.meta = {
     solver: "mc",
     model: model.name,
@@ -212,7 +249,7 @@ export async function solveMc(
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,
-    response,
+    response: { ...response, ...steinBias },
     clampedPivots: outs.reduce((a, o) => a + o.clamped, 0),
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,
