@@ -32,7 +32,10 @@ describe("Stein response estimator", () => {
     const d = model("logistic-regression");
     const opts = { dynamics: "sgf" as const, samples: 16000, seed: 5 };
     const tan = await solveMc(d, { ...opts, response: "tangent" });
-    const st = await solveMc(d, { ...opts, response: "stein" });
+    const st = await solveMc(d, { ...opts, response: "stein", kernels: true });
+    // Kernels carry a standard error per entry, and meta says which estimator produced them.
+    expect(st.kernels!.rho.stderr!.length).toBe(st.kernels!.rho.data.length);
+    expect(st.meta.response).toMatchObject({ kernels: expect.stringMatching(/Stein/) });
     for (const o of ["train_loss", "test_loss", "q", "m", "test_error"] as const) {
       const c = compareObservable(st, tan, o);
       expect(c.pass, `${o}: worst ${c.worst.toFixed(2)} at t = ${c.tWorst}`).toBe(true);

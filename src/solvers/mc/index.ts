@@ -163,6 +163,14 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   return { levels, sizes, threads, bytes, multiplyAdds: (halves ? 2 : 1) * multiplyAdds, response, halves };
 }
 
+/** What meta.response says about the kernels written with --kernels. */
+function kernelsNote(estimator: "tangent" | "stein"): string {
+  return estimator === "stein"
+    ? "rho, Gamma (and R_theta, C_theta through them) from Stein's identity on the full groups: unbiased for " +
+        "the dynamics but noisy entry by entry (see each entry's stderr); not Richardson-corrected"
+    : "rho, Gamma from the exact discrete tangent (stderr per entry over groups)";
+}
+
 export async function solveMc(
   derived: Derived,
   opts: SolveOptions,
@@ -249,7 +257,11 @@ export async function solveMc(
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,
-    response: { ...response, ...steinBias },
+    response: {
+      ...response,
+      ...steinBias,
+      ...(opts.kernels ? { kernels: kernelsNote(response.estimator) } : {}),
+    },
     clampedPivots: outs.reduce((a, o) => a + o.clamped, 0),
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,
