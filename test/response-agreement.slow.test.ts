@@ -7,8 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { overlapNames } from "../src/observables/names.js";
 import { simulate } from "../src/simulate/index.js";
-import type { SolveOptions } from "../src/solvers/options.js";
 import { solveMc } from "../src/solvers/mc/index.js";
+import type { SolveOptions } from "../src/solvers/options.js";
 import { loadDerived } from "../src/symbolic/index.js";
 import type { Derived, ObservableName, Result } from "../src/types.js";
 import { compareObservable } from "../src/validate/compare.js";
