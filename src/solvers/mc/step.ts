@@ -3,11 +3,11 @@
 // Stein) and the parameter side (nu_k, theta_{k+1}, R_theta). Blocks are row-major U x U; histories are
 // column-major (see samples.ts).
 import { RunError } from "../../util/errors.js";
+import { INNOVATION_FLOOR } from "./branch.js";
 import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
 import { steinResponseRow } from "./stein.js";
-import { INNOVATION_FLOOR } from "./branch.js";
 import { colDots, rowDotsBlock } from "./wasm.js";
 
 /** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
