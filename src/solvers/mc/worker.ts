@@ -27,7 +27,10 @@ function jumpsOf(task: GroupTask): JumpFn | undefined {
   const src = task.params.response === "branch" ? task.sources.jumps : undefined;
   if (src === undefined) return undefined;
   let fn = jumpFns.get(src);
-  if (!fn) jumpFns.set(src, (fn = rebuildJumps(src)));
+  if (!fn) {
+    fn = rebuildJumps(src);
+    jumpFns.set(src, fn);
+  }
   return fn;
 }
 
