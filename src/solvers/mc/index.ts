@@ -75,8 +75,11 @@ export interface McPlan {
  */
 export const STEIN_FROM_STEPS = 400;
 
-/** Largest N for which `--response auto` uses branching (its stored branches grow like M N^2). */
-export const BRANCH_MAX_STEPS = 100;
+/**
+ * Largest N for which `--response auto` uses branching: its JS loops cost 4.3x the tangent at N = 40 and
+ * 23x at N = 100 (bench/response.bench.ts); Stein beyond.
+ */
+export const BRANCH_MAX_STEPS = 50;
 
 /** Resolves --response (default auto) for a model and horizon; refuses what is not available. */
 export function chooseResponse(
