@@ -2,8 +2,9 @@
 // side and M parameter-side samples marched forward once over t_k = k D, for any k >= 1 (U = k units,
 // V = kTeacher; a scalar model is the same code with 1 x 1 blocks). This file sets a group up (GroupState:
 // Gaussian inputs, teacher, labels, histories, kernels) and runs the steps of step.ts: parameter-side
-// moments C_theta[k,.], m_k; w_k drawn conditionally on the past; r_k, l_k, H_k; rho[k,.] by the exact
-// discrete tangent (backwards per sample, so only O(M N) history is stored); Gamma_k by Stein; nu_k with
+// moments C_theta[k,.], m_k; w_k drawn conditionally on the past; r_k, l_k, H_k; rho[k,.] by the chosen
+// response estimator (exact discrete tangent backwards per sample, so only O(M N) history is stored; or
+// conditional branching, branch.ts; or Stein, stein.ts); Gamma_k by Stein's identity; nu_k with
 // Cov = delta E[(l dxi)(l dxi)^T]; theta_{k+1}; R_theta[k+1,.]. Kernel block (t, s) starts at (t N1 + s) UU.
 // Groups share nothing, so their spread gives honest standard errors.
 import type { JumpFn } from "../../symbolic/compile.js";

@@ -36,7 +36,7 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   const [predCols, parCols] = inputColumns(p, U, V);
   // Histories per sample: theta and A (U per step), Cc (U^2 per step, tangent only), l (U per step,
   // dropCrossTerm only). Plus the kernels' per-sample work columns (conditional draws, memory terms, block
-  // Gram–Schmidt; Stein: l_k column-major).
+  // Gram–Schmidt; Stein: l_k column-major). Branching adds its stored branches (branch.ts).
   const stein = p.response === "stein";
   const perSample =
     predCols +

@@ -1,6 +1,6 @@
 // One time step of a group solve (group.ts), in three module-level functions over the GroupState: the
-// parameter-side moments, the prediction side (draws, per-sample loss and histories, the tangent, Gamma by
-// Stein) and the parameter side (nu_k, theta_{k+1}, R_theta). Blocks are row-major U x U; histories are
+// parameter-side moments, the prediction side (draws, per-sample loss and histories, the responses by the
+// tangent, branching or Stein, Gamma by Stein) and the parameter side (nu_k, theta_{k+1}, R_theta). Blocks are row-major U x U; histories are
 // column-major (see samples.ts).
 import { RunError } from "../../util/errors.js";
 import { INNOVATION_FLOOR } from "./branch.js";
