@@ -1,5 +1,5 @@
 // Conditional branching ("smoothed perturbation analysis"), the exact response estimator for k = 1 models
-// whose gradient l = l_ac + sum_j J_j H(r - c_j) jumps (issue 14; docs/theory.md §6). Per sample, with
+// whose gradient l = l_ac + sum_j J_j H(r - c_j) jumps (issue 14; docs/theory.md §7). Per sample, with
 // sigma_k the innovation standard deviation of w_k and a_k = r_k - sigma_k Z_k the conditional mean of r_k:
 //   rho[k,s] = < v_k T_k^(s) > + sum_{a=s}^{k-1} < v_a T_a^(s) >,
 //   v_k = l_ac'(r_k) + sum_j J_j phi((c_j - a_k)/sigma_k)/sigma_k                        (jump at step k)
