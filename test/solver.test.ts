@@ -2,7 +2,7 @@
 // deterministic, sgd-limit = sgf for linear models, determinism and thread independence, blow-up and
 // memory refusal, extrapolation and kernels output.
 import { describe, expect, it } from "vitest";
-import { GaussianColumns } from "../src/solvers/mc/columns.js";
+import { GaussianColumns, orthoBlock } from "../src/solvers/mc/columns.js";
 import { solveMc } from "../src/solvers/mc/index.js";
 import { GrowingCholesky } from "../src/solvers/mc/linalg.js";
 import { paramResponseRow } from "../src/solvers/mc/responses.js";
@@ -192,7 +192,7 @@ describe("paramResponseRow (non-quadratic penalty)", () => {
 
 describe("GaussianColumns", () => {
   it("keeps the columns orthonormal (Z^T Z = M I to 1e-12) with one Gram-Schmidt pass", () => {
-    const M = 600;
+    const M = 601; // one block: M > 2 x columns
     const cols = new GaussianColumns(M, 300, new Rng(1, 2), true);
     for (let j = 1; j < 300; j++) cols.append();
     let worst = 0;
@@ -204,6 +204,29 @@ describe("GaussianColumns", () => {
       }
     }
     expect(worst).toBeLessThan(1e-12);
+  });
+
+  it("orthonormalises in blocks when the columns outnumber M / 2 (each block against ones and itself)", () => {
+    const M = 200;
+    const width = 300;
+    const block = orthoBlock(M, width);
+    expect(block).toBe(99);
+    expect(orthoBlock(601, 300)).toBe(300); // one block: the single-block path, unchanged
+    const cols = new GaussianColumns(M, width, new Rng(1, 2), true);
+    const dot = (a: number, b: number) => {
+      let s = 0;
+      for (let i = 0; i < M; i++) s += cols.at(i, a) * cols.at(i, b);
+      return s / M;
+    };
+    let worst = 0;
+    for (let a = 1; a < width; a++) {
+      const start = a - (a % block);
+      worst = Math.max(worst, Math.abs(dot(a, 0)), Math.abs(dot(a, a) - 1));
+      for (let b = Math.max(1, start); b < a; b++) worst = Math.max(worst, Math.abs(dot(a, b)));
+    }
+    expect(worst).toBeLessThan(1e-12);
+    // Across blocks the columns are independent draws, not orthogonal.
+    expect(Math.abs(dot(block, block - 1))).toBeGreaterThan(1e-6);
   });
 });
 

@@ -9,6 +9,7 @@ import { checkMemory, UsageError } from "../../util/errors.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { combineGroups, type GroupResult } from "./combine.js";
+import { orthoBlock } from "./columns.js";
 import { inputColumns, type SchemeParams } from "./group.js";
 import { type GroupTask, runGroup } from "./worker.js";
 
@@ -19,6 +20,9 @@ export interface McInternals {
   /** Drop the noise cross term of Cov(nu) (the wrong scheme the theory note warns about). */
   dropCrossTerm?: boolean;
 }
+
+/** Fewest columns orthonormalised together (see planMc). */
+const MIN_BLOCK = 8;
 
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
 
@@ -83,12 +87,11 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   if (opts.extrapolate) levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
 
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
-  const finest = levels[levels.length - 1];
-  const minSamples = 2 * Math.max(...inputColumns(finest, model.k, model.kTeacher)); // twice the input columns
-  if (orthogonal && sizes[G - 1] <= minSamples) {
+  // Inputs are orthonormalised in blocks of orthoBlock(...) columns (columns.ts): any N works; a block of
+  // fewer than MIN_BLOCK columns would be a pointless moment match.
+  if (orthogonal && sizes[G - 1] <= 2 * MIN_BLOCK) {
     throw new UsageError(
-      `solve: ${sizes[G - 1]} samples per group are too few for ${finest.N} steps (need > ${minSamples}); ` +
-        "raise --samples or lower --groups",
+      `solve: ${sizes[G - 1]} samples per group are too few (need > ${2 * MIN_BLOCK}); raise --samples or lower --groups`,
     );
   }
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
@@ -101,6 +104,14 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     0,
   );
   return { levels, sizes, threads, bytes, multiplyAdds };
+}
+
+/** meta.varianceReduction: one orthonormal block per side, or blocks of what the smallest group allows. */
+function varianceReduction(levels: SchemeParams[], sizes: number[], U: number, V: number): string {
+  const width = Math.max(...inputColumns(levels[levels.length - 1], U, V));
+  const block = orthoBlock(sizes[sizes.length - 1], width);
+  if (block >= width) return "moment-matched (orthonormalised) Gaussian inputs";
+  return `moment-matched Gaussian inputs, orthonormalised in blocks of ${block} columns (samples per group < 2 x ${width} columns)`;
 }
 
 export async function solveMc(
@@ -155,7 +166,7 @@ export async function solveMc(
     samples: opts.samples ?? 20000,
     groups: G,
     stderr: "standard deviation over independent sample groups / sqrt(groups)",
-    varianceReduction: orthogonal ? "moment-matched (orthonormalised) Gaussian inputs" : "none",
+    varianceReduction: orthogonal ? varianceReduction(levels, sizes, model.k, model.kTeacher) : "none",
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,
