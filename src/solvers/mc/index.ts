@@ -8,8 +8,8 @@ import type { Derived, Result } from "../../types.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
-import { combineGroups, type GroupResult } from "./combine.js";
 import { orthoBlock } from "./columns.js";
+import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, type SchemeParams } from "./group.js";
 import { type GroupTask, runGroup } from "./worker.js";
 
