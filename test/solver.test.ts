@@ -206,12 +206,14 @@ describe("GaussianColumns", () => {
     expect(worst).toBeLessThan(1e-12);
   });
 
-  it("orthonormalises in blocks when the columns outnumber M / 2 (each block against ones and itself)", () => {
+  it("orthonormalises in blocks when the columns outnumber the samples (each against ones and itself)", () => {
     const M = 200;
     const width = 300;
     const block = orthoBlock(M, width);
-    expect(block).toBe(99);
-    expect(orthoBlock(601, 300)).toBe(300); // one block: the single-block path, unchanged
+    expect(block).toBe(136);
+    expect(orthoBlock(601, 300)).toBe(300); // M > 2 x columns: one block, as before
+    expect(orthoBlock(2500, 2004)).toBe(2004); // M >= columns + 64: one block
+    expect(orthoBlock(100, 300)).toBe(49);
     const cols = new GaussianColumns(M, width, new Rng(1, 2), true);
     const dot = (a: number, b: number) => {
       let s = 0;

@@ -6,9 +6,10 @@
 // BLOCK columns); the solver then takes them in order (`append`, `appendBlock`) and evaluates its draws as
 // combinations of the columns taken so far. Column-major storage makes both the Gram–Schmidt passes and the
 // draws stream whole columns (sequential reads) instead of reading a short piece of every sample's row.
-// Orthonormality needs M > 2 x (columns orthonormalised together): when the columns outnumber that (long
-// horizons, small groups), they are orthonormalised in consecutive blocks of `orthoBlock(M, width)` columns,
-// each against the ones column and the earlier columns of its own block only (the basis is renewed).
+// Orthonormality needs more samples than columns orthonormalised together (with some slack, orthoBlock):
+// when the columns outnumber that (long horizons, small groups), they are orthonormalised in consecutive
+// blocks of `orthoBlock(M, width)` columns, each against the ones column and the earlier columns of its own
+// block only (the basis is renewed; across blocks the columns are independent draws).
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
 import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
@@ -17,12 +18,15 @@ import { MAX_BLOCK } from "./wasmKernels.js";
 /** Columns orthonormalised per pass of the up-front Gram–Schmidt. */
 const BLOCK = MAX_BLOCK;
 
+/** Samples beyond the columns of one orthonormal block: keeps one Gram–Schmidt pass accurate (~1e-12). */
+const SLACK = 64;
+
 /**
- * Columns orthonormalised together (the ones column included): all `width` when M > 2 width (one block,
- * exact moments of every input), else the widest block with M > 2 x block.
+ * Columns orthonormalised together (the ones column included): all `width` (one block: exact moments of
+ * every input) when M > 2 width or M >= width + SLACK, else the widest block those rules allow.
  */
 export function orthoBlock(M: number, width: number): number {
-  return M > 2 * width ? width : Math.floor((M - 1) / 2);
+  return Math.min(width, Math.max(Math.floor((M - 1) / 2), M - SLACK));
 }
 
 export class GaussianColumns {

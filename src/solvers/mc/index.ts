@@ -111,7 +111,7 @@ function varianceReduction(levels: SchemeParams[], sizes: number[], U: number, V
   const width = Math.max(...inputColumns(levels[levels.length - 1], U, V));
   const block = orthoBlock(sizes[sizes.length - 1], width);
   if (block >= width) return "moment-matched (orthonormalised) Gaussian inputs";
-  return `moment-matched Gaussian inputs, orthonormalised in blocks of ${block} columns (samples per group < 2 x ${width} columns)`;
+  return `moment-matched Gaussian inputs, orthonormalised in blocks of ${block} columns (samples per group too few for all ${width} columns)`;
 }
 
 export async function solveMc(
