@@ -8,6 +8,7 @@ import { GrowingCholesky } from "../src/solvers/mc/linalg.js";
 import { paramResponseRow } from "../src/solvers/mc/responses.js";
 import type { CompiledFns, Result } from "../src/types.js";
 import { UsageError } from "../src/util/errors.js";
+import { recordSteps } from "../src/util/record.js";
 import { Rng } from "../src/util/rng.js";
 import { handDerived } from "./fixtures/hand-models.js";
 
@@ -273,6 +274,38 @@ describe("solveMc", () => {
     const ext = await solveMc(derived, { ...opts, extrapolate: true });
     expect(String(ext.meta.extrapolate)).toMatch(/Richardson/);
     expect(ext.observables.q).toHaveLength(6);
+  });
+
+  it("--record writes the recorded steps only, the same values as a full run (kernels on that grid)", async () => {
+    const derived = handDerived("logistic", { tau: 1 });
+    const opts = {
+      dynamics: "sgf" as const,
+      dt: 0.1,
+      T: 2,
+      samples: 2000,
+      seed: 4,
+      threads: 1,
+      kernels: true,
+    };
+    const full = await solveMc(derived, opts);
+    for (const record of [3, "log"] as const) {
+      const part = await solveMc(derived, { ...opts, record });
+      const steps = recordSteps(20, record);
+      expect(part.t).toEqual(steps.map((k) => full.t[k]));
+      expect(part.observables.q).toEqual(steps.map((k) => full.observables.q![k]));
+      expect(part.stderr.test_error).toEqual(steps.map((k) => full.stderr.test_error![k]));
+      const K1 = steps.length;
+      expect(kernel(part, "rho").shape).toEqual([K1, K1]);
+      const two = steps.flatMap((t) => steps.map((s) => kernel(full, "C_theta").data[t * 21 + s]));
+      expect(kernel(part, "C_theta").data).toEqual(two);
+      expect(kernel(part, "Gamma").data).toEqual(steps.map((k) => kernel(full, "Gamma").data[k]));
+    }
+    const ext = await solveMc(derived, { ...opts, kernels: false, extrapolate: true });
+    const extPart = await solveMc(derived, { ...opts, kernels: false, extrapolate: true, record: 4 });
+    expect(extPart.observables.train_loss).toEqual(
+      recordSteps(20, 4).map((k) => ext.observables.train_loss![k]),
+    );
+    await expect(solveMc(derived, { ...opts, record: 0 })).rejects.toThrow(UsageError);
   });
 
   it("is deterministic and independent of the thread count", async () => {

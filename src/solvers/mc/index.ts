@@ -6,6 +6,7 @@
 import { totalmem } from "node:os";
 import type { Derived, Result } from "../../types.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
+import { checkedRecordSteps, recordMeta } from "../../util/record.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { orthoBlock } from "./columns.js";
@@ -51,6 +52,8 @@ export interface McPlan {
   bytes: number;
   /** Multiply-adds of the tangent loop and the Gram–Schmidt moment matching (the dominant terms). */
   multiplyAdds: number;
+  /** Steps written out (of the dt grid; src/util/record.ts). */
+  record: number[];
 }
 
 /** Checks the options and estimates memory and work; refuses (UsageError) before anything is allocated. */
@@ -61,6 +64,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   if (!(dt > 0) || !(T > 0)) throw new UsageError(`solve: dt and T must be positive (dt = ${dt}, T = ${T})`);
   const N = Math.round(T / dt);
   if (N < 1) throw new UsageError(`solve: T = ${T} is shorter than one step dt = ${dt}`);
+  const record = checkedRecordSteps("solve", N, opts.record);
   const M = opts.samples ?? 20000;
   const G = opts.groups ?? 8;
   if (!Number.isInteger(G) || G < 2)
@@ -103,7 +107,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     (a, lv) => a + M * (model.k ** 3 * (lv.N ** 3 / 6) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
     0,
   );
-  return { levels, sizes, threads, bytes, multiplyAdds };
+  return { levels, sizes, threads, bytes, multiplyAdds, record };
 }
 
 /** meta.varianceReduction: one orthonormal block per side, or blocks of what the smallest group allows. */
@@ -120,7 +124,7 @@ export async function solveMc(
   internals: McInternals = {},
 ): Promise<Result> {
   const started = performance.now();
-  const { levels, sizes, threads, bytes, multiplyAdds } = planMc(derived, opts, internals);
+  const { levels, sizes, threads, bytes, multiplyAdds, record } = planMc(derived, opts, internals);
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
@@ -133,7 +137,8 @@ export async function solveMc(
         kTeacher: model.kTeacher,
         binaryLabels: derived.binaryLabels,
         params: lv,
-        spec: { seed: opts.seed, tag, group: g, samples: sizes[g] },
+        // The dt/2 solve of --extrapolate records the same times (steps 2k).
+        spec: { seed: opts.seed, tag, group: g, samples: sizes[g], record: record.map((k) => k << tag) },
       });
     }
   });
@@ -150,7 +155,7 @@ export async function solveMc(
   const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const result = combineGroups(derived, levels, results, G);
+  const result = combineGroups(derived, levels, results, G, record);
   result.meta = {
     solver: "mc",
     model: model.name,
@@ -162,6 +167,7 @@ export async function solveMc(
     dt,
     T: N * dt,
     steps: N,
+    record: recordMeta(opts.record),
     seed: opts.seed,
     samples: opts.samples ?? 20000,
     groups: G,

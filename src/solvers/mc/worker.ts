@@ -23,9 +23,7 @@ const cache = new Map<string, { fns: CompiledFns; vec: VectorFns }>();
 /** One group solve and its observables, with the model's functions at hand. */
 export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
   const out = solveGroup(model.fns, model.vec, task.params, task.spec);
-  // The dt/2 solve of --extrapolate (tag 1) is read at even steps only.
-  const every = task.spec.tag === 1 ? 2 : 1;
-  return { out, series: groupSeries(model, out, task.params.rhoStar, every) };
+  return { out, series: groupSeries(model, out, task.params.rhoStar) };
 }
 
 export async function run(task: GroupTask): Promise<GroupResult> {
