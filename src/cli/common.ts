@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { RunError, UsageError } from "../util/errors.js";
+import type { RecordSpec } from "../util/record.js";
 
 export interface CommonOptions {
   /** --set name=value overrides, in order given. */
@@ -69,6 +70,21 @@ export function parseNumberOption(
     throw new UsageError(`--${name} must be a ${positive ? "positive " : ""}finite number, got '${text}'`);
   }
   return v;
+}
+
+/**
+ * Parses --record: K (every K-th step of the dt grid, a whole number) or "log" (log-spaced steps). A
+ * non-integer is refused with a pointer to --record-interval (simulate's time interval before issue 15).
+ */
+export function parseRecordOption(text: string | undefined): RecordSpec | undefined {
+  if (text === undefined) return undefined;
+  if (text === "log") return "log";
+  if (/^[0-9]+$/.test(text) && Number(text) >= 1) return Number(text);
+  const interval =
+    Number(text) > 0 ? `; a recording interval in time units is --record-interval ${text} (simulate)` : "";
+  throw new UsageError(
+    `--record takes K (every K-th step of the dt grid, a whole number >= 1) or 'log' (log-spaced steps), got '${text}'${interval}`,
+  );
 }
 
 /** The common options of a parsed subcommand. */

@@ -10,6 +10,7 @@ import {
   oneOf,
   parseIntOption,
   parseNumberOption,
+  parseRecordOption,
   withProgress,
   writeJsonOut,
 } from "./common.js";
@@ -55,9 +56,13 @@ export function registerSimulate(program: Command): void {
     .option("--seeds <S>", "independent problems (new X, teacher, noise)", "8")
     .option("--dynamics <name>", "sgf | gd | sgd", "sgf")
     .option("--batch <B>", "SGD batch size (learning rate tau * B)")
-    .option("--dt <D>", "SGF/GD time step (default: the model's time.dt; for sgd: the default --record)")
+    .option("--dt <D>", "SGF/GD time step (default: the model's time.dt; for sgd: the recording grid)")
     .option("--T <T>", "horizon (default: the model's time.T)")
-    .option("--record <R>", "recording interval, a multiple of dt (default: dt)")
+    .option("--record <K|log>", "record every K-th point of the dt grid (and the last) or log-spaced points")
+    .option(
+      "--record-interval <R>",
+      "instead of --record: a recording interval in time units, a multiple of dt",
+    )
     .option("--two-time", "also record C_theta(t, s) on the recording grid", false)
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
@@ -70,7 +75,8 @@ export function registerSimulate(program: Command): void {
         batch: opts.batch === undefined ? undefined : parseIntOption("batch", opts.batch as string, 1),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),
-        record: parseNumberOption("record", opts.record as string | undefined),
+        record: parseNumberOption("record-interval", opts.recordInterval as string | undefined),
+        recordEvery: parseRecordOption(opts.record as string | undefined),
         seed: common.seed,
         twoTime: Boolean(opts.twoTime),
         threads:

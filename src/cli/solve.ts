@@ -11,6 +11,7 @@ import {
   oneOf,
   parseIntOption,
   parseNumberOption,
+  parseRecordOption,
   withProgress,
   writeJsonOut,
 } from "./common.js";
@@ -44,7 +45,11 @@ export function registerSolve(program: Command): void {
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
-    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false)
+    .option("--kernels", "also write C_theta, R_theta, rho, Gamma (on the recorded grid)", false)
+    .option(
+      "--record <K|log>",
+      "write every K-th step (and the last) or log-spaced steps (default: every step)",
+    )
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
       const solveOpts: Omit<SolveOptions, "dynamics"> & { dynamics: SolveDynamics; solver: SolverChoice } = {
@@ -59,6 +64,7 @@ export function registerSolve(program: Command): void {
         seed: common.seed,
         extrapolate: Boolean(opts.extrapolate),
         kernels: Boolean(opts.kernels),
+        record: parseRecordOption(opts.record as string | undefined),
       };
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([

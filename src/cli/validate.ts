@@ -8,7 +8,13 @@ import type { Command } from "commander";
 import { RunError } from "../util/errors.js";
 import type { Verdict } from "../validate/index.js";
 import { FULL, QUICK, STAGE_LABEL, type StageName, type ValidateOptions } from "../validate/settings.js";
-import { addCommonOptions, commonOf, parseIntOption, parseNumberOption } from "./common.js";
+import {
+  addCommonOptions,
+  commonOf,
+  parseIntOption,
+  parseNumberOption,
+  parseRecordOption,
+} from "./common.js";
 
 /** Reports stage progress: a bar per stage on a TTY, one line per finished stage otherwise. */
 function progressReporter(quiet: boolean): { onProgress: ValidateOptions["onProgress"]; stop: () => void } {
@@ -56,6 +62,11 @@ export function registerValidate(program: Command): void {
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
     .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
+    .option("--groups <G>", "DMFT independent sample groups for the standard errors (default 8)")
+    .option(
+      "--record <K|log>",
+      "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
+    )
     .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
@@ -82,6 +93,9 @@ export function registerValidate(program: Command): void {
           d: num("d"),
           seeds,
           samples: num("samples"),
+          groups:
+            opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
+          record: parseRecordOption(opts.record as string | undefined),
           batch: parseIntOption("batch", opts.batch as string, 1),
           dt: parseNumberOption("dt", opts.dt as string | undefined),
           T: parseNumberOption("T", opts.T as string | undefined),

@@ -5,6 +5,7 @@ import { totalmem } from "node:os";
 import { isVector, overlapNames } from "../observables/names.js";
 import type { Derived, ObservableName, Result } from "../types.js";
 import { checkMemory, UsageError } from "../util/errors.js";
+import { type RecordSpec, recordMeta } from "../util/record.js";
 import { meanAndStderr } from "../util/stats.js";
 import { defaultThreads, mapInWorkers } from "../util/workers.js";
 import { planGrid } from "./grid.js";
@@ -20,6 +21,8 @@ export interface SimulateOptions {
   T?: number;
   /** Recording interval (a multiple of dt; for SGD rounded to whole steps). Default dt. */
   record?: number;
+  /** Instead of `record`: every K-th point of the dt grid, or log-spaced points (src/util/record.ts). */
+  recordEvery?: RecordSpec;
   seed: number;
   twoTime?: boolean;
   threads?: number;
@@ -132,7 +135,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       dynamics: opts.dynamics,
       dt: grid.dt,
       T: steps * grid.dt,
-      record: grid.record,
+      record: opts.recordEvery === undefined ? grid.record : recordMeta(opts.recordEvery),
       steps,
       ...(opts.dynamics === "sgd" ? { batch: grid.batch, eta: tau * grid.batch } : {}),
       kernel: results[0].kernel,

@@ -46,5 +46,5 @@ export function checkedRecordSteps(who: string, N: number, spec: RecordSpec = 1)
 export function recordMeta(spec: RecordSpec = 1): string {
   if (spec === "log")
     return `log-spaced steps (all of the first ${LOG_DENSE}, then ${LOG_PER_DECADE} per decade, and the last)`;
-  return spec === 1 ? "every step" : `every ${spec}-th step (and the last)`;
+  return spec === 1 ? "every step" : `every ${spec} steps (and the last)`;
 }

@@ -56,13 +56,14 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   const s = settingsOf(model, opts);
   const rule = opts.rule ?? DEFAULT_RULE;
   const grid = { dt: s.dt, T: s.T, seed: s.seed, threads: s.threads };
-  const theory = { ...grid, samples: s.samples };
+  const theory = { ...grid, samples: s.samples, groups: s.groups, record: s.record };
+  const sim = { ...grid, recordEvery: s.record };
 
   const dmft = await stage("dmft", (onProgress) =>
     solve(derived, { ...theory, dynamics: "sgf", kernels: true, onProgress }),
   );
   const sgf = await stage("sgf", (onProgress) =>
-    simulate(derived, { ...grid, d: s.d, seeds: s.seeds, dynamics: "sgf", twoTime: true, onProgress }),
+    simulate(derived, { ...sim, d: s.d, seeds: s.seeds, dynamics: "sgf", twoTime: true, onProgress }),
   );
   const runs: Verdict["runs"] = { dmft, sgf };
   const tables: ComparisonTable[] = [
@@ -88,7 +89,7 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   if (model.parameters.tau > 0) {
     runs.sgd = await stage("sgd", (onProgress) =>
       simulate(derived, {
-        ...grid,
+        ...sim,
         d: s.d,
         seeds: s.seeds,
         dynamics: "sgd",

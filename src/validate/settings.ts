@@ -4,6 +4,7 @@
 
 import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
+import type { RecordSpec } from "../util/record.js";
 import type { Rule } from "./compare.js";
 import type { Verdict } from "./index.js";
 
@@ -26,8 +27,11 @@ export interface ValidateOptions {
   d?: number;
   /** Independent simulation seeds (default 8). */
   seeds?: number;
-  /** Monte-Carlo DMFT population (default 20000). */
+  /** Monte-Carlo DMFT population (default 20000) and its independent groups (default 8). */
   samples?: number;
+  groups?: number;
+  /** Recorded (and compared) steps of the dt grid: every K-th or log-spaced (default every step). */
+  record?: RecordSpec;
   /** SGD minibatch size B (default 1); the learning rate is eta = tau B. */
   batch?: number;
   /** Smaller defaults that finish in under 2 minutes for the shipped logistic model. */
@@ -47,6 +51,8 @@ export interface ValidateSettings {
   d: number;
   seeds: number;
   samples: number;
+  groups?: number;
+  record?: RecordSpec;
   batch: number;
   quick: boolean;
   seed: number;
@@ -66,6 +72,8 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
     d: opts.d ?? base.d,
     seeds: opts.seeds ?? base.seeds,
     samples: opts.samples ?? base.samples,
+    groups: opts.groups,
+    record: opts.record,
     batch: opts.batch ?? 1,
     quick: opts.quick ?? false,
     seed: opts.seed ?? 1,
