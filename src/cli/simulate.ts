@@ -83,13 +83,18 @@ export function registerSimulate(program: Command): void {
           opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
       };
       // Loaded here, not at start-up (`--help` must stay fast).
-      const [{ loadDerived }, { simulate }] = await Promise.all([
+      const [{ loadDerived }, { planSimulate, simulate }] = await Promise.all([
         import("../symbolic/index.js"),
         import("../simulate/index.js"),
       ]);
       const derived = loadDerived(modelPath, common.sets);
-      const result = await withProgress("simulate", "seeds", common.quiet, (onProgress) =>
-        simulate(derived, { ...simOpts, onProgress }),
+      const { seconds } = planSimulate(derived, simOpts);
+      const result = await withProgress(
+        "simulate",
+        "seeds",
+        common.quiet,
+        (onProgress) => simulate(derived, { ...simOpts, onProgress }),
+        seconds,
       );
       writeJsonOut(common.out, result);
       if (!common.quiet) process.stderr.write(`${summaryTable(result)}\n`);

@@ -3,11 +3,11 @@
 // 1 otherwise (RunError after the report is written). Progress bar per stage on a TTY; --quiet for scripts.
 // The pipeline and the report are imported inside the action: `dmftkit --help` must not load them.
 import { join } from "node:path";
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { RunError } from "../util/errors.js";
+import { DEFAULT_MAX_MINUTES, describeStages, type StageEstimate } from "../util/feasibility.js";
 import type { Verdict } from "../validate/index.js";
-import { FULL, QUICK, STAGE_LABEL, type StageName, type ValidateOptions } from "../validate/settings.js";
+import { FULL, QUICK, STAGE_LABEL, type StageName } from "../validate/settings.js";
 import {
   addCommonOptions,
   commonOf,
@@ -15,40 +15,48 @@ import {
   parseNumberOption,
   parseRecordOption,
 } from "./common.js";
+import { startProgress } from "./progress.js";
 
-/** Reports stage progress: a bar per stage on a TTY, one line per finished stage otherwise. */
-function progressReporter(quiet: boolean): { onProgress: ValidateOptions["onProgress"]; stop: () => void } {
-  if (quiet) return { onProgress: undefined, stop: () => {} };
+/**
+ * Reports stage progress (progress.ts: a bar per stage on a terminal, a line every ~10 s otherwise, with
+ * elapsed and remaining time of the whole validation from the up-front stage estimates) and one line per
+ * finished stage without a terminal.
+ */
+function progressReporter(quiet: boolean) {
+  let estimates: StageEstimate[] = [];
+  let current: { stage: StageName; started: number } | undefined;
+  const progress = startProgress("validate", "", quiet);
   const tty = Boolean(process.stderr.isTTY);
-  let current: { stage: StageName; started: number; bar?: cliProgress.SingleBar } | undefined;
   const finish = () => {
-    if (!current) return;
-    current.bar?.stop();
+    if (!current || quiet) return;
     if (!tty) {
       const s = (performance.now() - current.started) / 1000;
       process.stderr.write(`validate: ${STAGE_LABEL[current.stage]} done in ${s.toFixed(1)} s\n`);
     }
     current = undefined;
   };
+  const onPlan = (e: StageEstimate[]) => {
+    estimates = e;
+    if (!quiet) process.stderr.write(`validate: estimated\n${describeStages(e)}\n`);
+  };
   const onProgress = (stage: StageName, done: number, total: number) => {
     if (current?.stage !== stage) {
       finish();
       current = { stage, started: performance.now() };
-      if (tty) {
-        current.bar = new cliProgress.SingleBar(
-          {
-            format: `${STAGE_LABEL[stage].padEnd(28)} [{bar}] {value}/{total} | {duration_formatted}`,
-            stream: process.stderr,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        current.bar.start(total, done);
-      }
+      const i = estimates.findIndex((e) => e.label === STAGE_LABEL[stage]);
+      const after = i < 0 ? 0 : estimates.slice(i + 1).reduce((a, e) => a + e.seconds, 0);
+      progress.restart(STAGE_LABEL[stage].padEnd(28), estimates[i]?.seconds, after);
     }
-    current.bar?.setTotal(total);
-    current.bar?.update(done);
+    progress.update(done, total);
   };
-  return { onProgress, stop: finish };
+  return {
+    onPlan,
+    onProgress,
+    stop: () => {
+      finish();
+      progress.stop();
+    },
+  };
 }
 
 export function registerValidate(program: Command): void {
@@ -71,6 +79,10 @@ export function registerValidate(program: Command): void {
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
+    .option(
+      "--max-minutes <m>",
+      `refuse a validation estimated to take longer (default ${DEFAULT_MAX_MINUTES})`,
+    )
     .option("--quick", "smaller sizes: finishes in under 2 minutes on 2 cores", false)
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const started = performance.now();
@@ -102,6 +114,8 @@ export function registerValidate(program: Command): void {
           threads: num("threads"),
           quick: Boolean(opts.quick),
           seed: common.seed,
+          maxMinutes: parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
+          onPlan: progress.onPlan,
           onProgress: progress.onProgress,
         });
       } finally {

@@ -6,6 +6,7 @@ import { solve } from "../solvers/index.js";
 import { loadDerived } from "../symbolic/index.js";
 import type { Derived, Model, Result } from "../types.js";
 import { type ComparisonTable, compareResults, DEFAULT_RULE } from "./compare.js";
+import { checkValidateFeasible } from "./plan.js";
 import {
   type RunKey,
   STAGE_LABEL,
@@ -57,14 +58,35 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   const rule = opts.rule ?? DEFAULT_RULE;
   const grid = { dt: s.dt, T: s.T, seed: s.seed, threads: s.threads };
   const theory = { ...grid, samples: s.samples, groups: s.groups, record: s.record };
-  const sim = { ...grid, recordEvery: s.record };
+  const sim = { ...grid, recordEvery: s.record, d: s.d, seeds: s.seeds };
+  // Every stage's options, estimated (time, memory) before the first one runs (plan.ts).
+  const sgd = model.parameters.tau > 0;
+  const plan = {
+    dmft: { ...theory, dynamics: "sgf", kernels: true },
+    sgf: { ...sim, dynamics: "sgf", twoTime: true },
+    sgd: { ...sim, dynamics: "sgd", batch: s.batch },
+    continuum: { ...theory, dynamics: "sgf", extrapolate: true },
+    sgdLimit: { ...theory, dynamics: "sgd-limit", extrapolate: true },
+  } as const;
+  const estimates = checkValidateFeasible(
+    derived,
+    [
+      { name: "dmft", kind: "solve", opts: plan.dmft },
+      { name: "sgf", kind: "simulate", opts: plan.sgf },
+      ...(sgd
+        ? ([
+            { name: "sgd", kind: "simulate", opts: plan.sgd },
+            { name: "continuum", kind: "solve", opts: plan.continuum },
+            { name: "sgdLimit", kind: "solve", opts: plan.sgdLimit },
+          ] as const)
+        : []),
+    ],
+    opts.maxMinutes,
+  );
+  opts.onPlan?.(estimates);
 
-  const dmft = await stage("dmft", (onProgress) =>
-    solve(derived, { ...theory, dynamics: "sgf", kernels: true, onProgress }),
-  );
-  const sgf = await stage("sgf", (onProgress) =>
-    simulate(derived, { ...sim, d: s.d, seeds: s.seeds, dynamics: "sgf", twoTime: true, onProgress }),
-  );
+  const dmft = await stage("dmft", (onProgress) => solve(derived, { ...plan.dmft, onProgress }));
+  const sgf = await stage("sgf", (onProgress) => simulate(derived, { ...plan.sgf, onProgress }));
   const runs: Verdict["runs"] = { dmft, sgf };
   const tables: ComparisonTable[] = [
     compareResults(
@@ -86,23 +108,12 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
       `Only ${s.seeds} seeds: standard errors estimated from so few seeds are themselves noisy, so a spurious failure of the 4-SE rule somewhere on the time grid is likely; use 8 or more.`,
     );
   }
-  if (model.parameters.tau > 0) {
-    runs.sgd = await stage("sgd", (onProgress) =>
-      simulate(derived, {
-        ...sim,
-        d: s.d,
-        seeds: s.seeds,
-        dynamics: "sgd",
-        batch: s.batch,
-        onProgress,
-      }),
-    );
+  if (sgd) {
+    runs.sgd = await stage("sgd", (onProgress) => simulate(derived, { ...plan.sgd, onProgress }));
     runs.continuum = await stage("continuum", (onProgress) =>
-      solve(derived, { ...theory, dynamics: "sgf", extrapolate: true, onProgress }),
+      solve(derived, { ...plan.continuum, onProgress }),
     );
-    runs.sgdLimit = await stage("sgdLimit", (onProgress) =>
-      solve(derived, { ...theory, dynamics: "sgd-limit", extrapolate: true, onProgress }),
-    );
+    runs.sgdLimit = await stage("sgdLimit", (onProgress) => solve(derived, { ...plan.sgdLimit, onProgress }));
     const simLabel = `SGD simulation (d = ${s.d}, B = ${s.batch}, eta = ${model.parameters.tau * s.batch})`;
     tables.push(
       compareResults(

@@ -4,6 +4,7 @@
 
 import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
+import type { StageEstimate } from "../util/feasibility.js";
 import type { RecordSpec } from "../util/record.js";
 import type { Rule } from "./compare.js";
 import type { Verdict } from "./index.js";
@@ -42,6 +43,10 @@ export interface ValidateOptions {
   T?: number;
   threads?: number;
   rule?: Rule;
+  /** Refuse (UsageError) a validation estimated to take longer (default DEFAULT_MAX_MINUTES). */
+  maxMinutes?: number;
+  /** Called with the stage estimates once they pass the feasibility check, before the first stage. */
+  onPlan?: (estimates: StageEstimate[]) => void;
   /** Called when a stage starts (done = 0) and as it progresses. */
   onProgress?: (stage: StageName, done: number, total: number) => void;
 }
