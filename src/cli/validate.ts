@@ -11,6 +11,7 @@ import { FULL, QUICK, STAGE_LABEL, type StageName } from "../validate/settings.j
 import {
   addCommonOptions,
   commonOf,
+  oneOf,
   parseIntOption,
   parseNumberOption,
   parseRecordOption,
@@ -80,6 +81,10 @@ export function registerValidate(program: Command): void {
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option(
+      "--time-axis <axis>",
+      "linear | log: time axis of the report's plots (default log with --record log)",
+    )
+    .option(
       "--max-minutes <m>",
       `refuse a validation estimated to take longer (default ${DEFAULT_MAX_MINUTES})`,
     )
@@ -108,6 +113,10 @@ export function registerValidate(program: Command): void {
           groups:
             opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
           record: parseRecordOption(opts.record as string | undefined),
+          timeAxis:
+            opts.timeAxis === undefined
+              ? undefined
+              : oneOf("time-axis", String(opts.timeAxis), ["linear", "log"] as const),
           batch: parseIntOption("batch", opts.batch as string, 1),
           dt: parseNumberOption("dt", opts.dt as string | undefined),
           T: parseNumberOption("T", opts.T as string | undefined),

@@ -43,6 +43,8 @@ export interface ValidateOptions {
   T?: number;
   threads?: number;
   rule?: Rule;
+  /** Time axis of the report's observable plots (default: log with record "log", else linear). */
+  timeAxis?: "linear" | "log";
   /** Refuse (UsageError) a validation estimated to take longer (default DEFAULT_MAX_MINUTES). */
   maxMinutes?: number;
   /** Called with the stage estimates once they pass the feasibility check, before the first stage. */
@@ -58,6 +60,7 @@ export interface ValidateSettings {
   samples: number;
   groups?: number;
   record?: RecordSpec;
+  timeAxis?: "linear" | "log";
   batch: number;
   quick: boolean;
   seed: number;
@@ -79,6 +82,7 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
     samples: opts.samples ?? base.samples,
     groups: opts.groups,
     record: opts.record,
+    timeAxis: opts.timeAxis ?? (opts.record === "log" ? "log" : "linear"),
     batch: opts.batch ?? 1,
     quick: opts.quick ?? false,
     seed: opts.seed ?? 1,
