@@ -11,7 +11,8 @@ export interface Model {
   k: number;
   /** Number of teacher units (width of wstar). */
   kTeacher: number;
-  /** Prediction yhat as a function of r (or r1..rk); "r" when omitted. */
+  /** Prediction yhat as a function of r (or r1..rk); "r" when omitted for k = 1, "" (none: the loss is
+   *  written in r1..rk, no test error) when omitted for k > 1. */
   activation: string;
   /** Per-sample loss in yhat (or r) and y. */
   loss: string;

@@ -19,6 +19,7 @@ import {
 
 const DYNAMICS = ["sgf", "gd", "sgd-limit", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
+const RESPONSES = ["auto", "tangent", "branch", "stein"] as const;
 
 function summary(result: Result): string {
   const k = result.t.length - 1;
@@ -52,6 +53,11 @@ export function registerSolve(program: Command): void {
       "--record <K|log>",
       "write every K-th step (and the last) or log-spaced steps (default: every step)",
     )
+    .option(
+      "--response <name>",
+      "response estimator: auto (tangent for smooth models at modest N, else stein) | tangent | stein",
+      "auto",
+    )
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
       const solveOpts: Omit<SolveOptions, "dynamics"> & { dynamics: SolveDynamics; solver: SolverChoice } = {
@@ -67,6 +73,7 @@ export function registerSolve(program: Command): void {
         extrapolate: Boolean(opts.extrapolate),
         kernels: Boolean(opts.kernels),
         record: parseRecordOption(opts.record as string | undefined),
+        response: oneOf("response", String(opts.response), RESPONSES),
       };
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([

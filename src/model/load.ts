@@ -93,11 +93,6 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
   const width = (v: number) => Number.isInteger(v) && v >= 1 && v <= MAX_K;
   const k = number("k", 1, width, `an integer from 1 to ${MAX_K}`);
   const kTeacher = number("k_teacher", 1, width, `an integer from 1 to ${MAX_K}`);
-  if (k > 1 && !Object.hasOwn(values, "activation"))
-    fail(
-      at("k"),
-      `k = ${k}: 'activation' is required when k > 1 (the prediction yhat(r1..r${k}), e.g. sum(erf(r_a / sqrt(2)), a) / ${k})`,
-    );
   const parameters = readParameters(values.parameters, at("parameters"), fail);
   for (const [key, v] of Object.entries(sets)) {
     if (!Object.hasOwn(parameters, key))
@@ -118,7 +113,8 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
     description: str("description"),
     k,
     kTeacher,
-    activation: str("activation", "r"),
+    // k > 1 without an activation: the loss is written in r1..rk and there is no scalar prediction yhat.
+    activation: Object.hasOwn(values, "activation") ? str("activation") : k > 1 ? "" : "r",
     loss: str("loss"),
     label: str("label"),
     penalty: str("penalty", "0"),

@@ -12,6 +12,7 @@ import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
+import type { SteinScratch } from "./stein.js";
 import { step } from "./step.js";
 import { arenaDoubles, TANGENT_LANES, WasmArena } from "./wasm.js";
 
@@ -28,6 +29,8 @@ export interface SchemeParams {
   orthogonal: boolean;
   /** Test-only: replace Cov(nu) by drift field + independent white noise (the wrong scheme). */
   dropCrossTerm: boolean;
+  /** Response estimator of rho and Gamma (resolved: never "auto"); see stein.ts. */
+  response: "tangent" | "stein";
 }
 
 export interface GroupSpec {
@@ -38,6 +41,27 @@ export interface GroupSpec {
   samples: number;
   /** Steps written out (increasing, first 0, last N; default every step): series and kernels. */
   record?: number[];
+  /**
+   * A part of a larger group (Stein's Richardson step in 1/M, index.ts): the Gaussian inputs are rows
+   * from..from+samples-1 of the draws of a group of `total` samples, so the part's noise is shared with
+   * the whole group's.
+   */
+  rows?: { total: number; from: number };
+}
+
+/** The Gaussian draws of stream `rng` restricted to rows from..from+M-1 of `total` samples per column. */
+function rowSubset(rng: Rng, M: number, rows?: GroupSpec["rows"]): Pick<Rng, "fillNormal"> {
+  if (!rows) return rng;
+  return {
+    fillNormal(a: Float64Array): void {
+      const cols = a.length / M;
+      const all = new Float64Array(cols * rows.total);
+      rng.fillNormal(all);
+      for (let c = 0; c < cols; c++) {
+        a.set(all.subarray(c * rows.total + rows.from, c * rows.total + rows.from + M), c * M);
+      }
+    },
+  };
 }
 
 export interface GroupOut {
@@ -176,16 +200,20 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
   const NN = N1 * N1 * UU;
   const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
+  const stein = p.response === "stein";
   const arena = new WasmArena(
     GaussianColumns.doubles(M, predCols, U) +
       GaussianColumns.doubles(M, parCols, U) +
-      arenaDoubles(M * SW, M * SW, M * N1 * UU, M * UU) +
+      arenaDoubles(M * SW, M * SW, stein ? 0 : M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
-      3 * U * arenaDoubles(M),
+      3 * U * arenaDoubles(M) +
+      (stein ? arenaDoubles(U * M, U * predCols) : 0),
   );
   const f64 = (n: number) => arena.f64(n);
-  const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal, arena, U);
-  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal, arena, U);
+  const predRng = rowSubset(new Rng(g.seed, g.tag, g.group, 0), M, g.rows);
+  const parRng = rowSubset(new Rng(g.seed, g.tag, g.group, 1), M, g.rows);
+  const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U);
+  const par = new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
   // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).
@@ -213,7 +241,8 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const y = new Float64Array(M);
   labels(vec, pred, wcEps, wstar, y);
   const A = f64(M * SW);
-  const Cc = f64(M * N1 * UU);
+  // The tangent's H dxi history (Stein needs no derivative of l).
+  const Cc = stein ? null : f64(M * N1 * UU);
   const Lh = p.dropCrossTerm ? f64(M * SW) : null;
   const lk = new Float64Array(M * U);
   const Hk = f64(M * UU);
@@ -243,6 +272,9 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const nuCoef = Array.from({ length: U }, () => new Float64Array(parCols));
   const memOut = Array.from({ length: U }, () => f64(M));
   const rows: Float64Array[] = new Array(U);
+  const steinScratch: SteinScratch | null = stein
+    ? { lcol: f64(U * M), dots: f64(U * predCols), x: new Float64Array(V + U * N1) }
+    : null;
 
   const eDxi = -D / delta;
   const vDxi = p.dynamics === "gd" ? 0 : (tau * D) / delta;
@@ -307,6 +339,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     rho,
     rhoT,
     rows,
+    steinScratch,
     train_loss,
     vDxi,
     varCols,

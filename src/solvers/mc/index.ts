@@ -21,6 +21,8 @@ export interface McInternals {
   orthogonal?: boolean;
   /** Drop the noise cross term of Cov(nu) (the wrong scheme the theory note warns about). */
   dropCrossTerm?: boolean;
+  /** Stein only: the Richardson step in 1/M (default true; false measures the raw 1/M bias). */
+  steinRichardson?: boolean;
 }
 
 /** Fewest columns orthonormalised together (see planMc). */
@@ -37,11 +39,20 @@ export function prewarmMc(threads?: number): void {
 export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): number {
   const N1 = p.N + 1;
   const [predCols, parCols] = inputColumns(p, U, V);
-  // Histories per sample: theta and A (U per step), Cc (U^2 per step), l (U per step, dropCrossTerm only).
-  // Plus the kernels' per-sample work columns (conditional draws, memory terms, block Gram–Schmidt).
+  // Histories per sample: theta and A (U per step), Cc (U^2 per step, tangent only), l (U per step,
+  // dropCrossTerm only). Plus the kernels' per-sample work columns (conditional draws, memory terms, block
+  // Gram–Schmidt; Stein: l_k column-major).
+  const stein = p.response === "stein";
   const perSample =
-    predCols + parCols + N1 * (U * (p.dropCrossTerm ? 3 : 2) + U * U) + 4 * V + 8 * U * U + 5 * U + 3;
-  return 8 * (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2);
+    predCols +
+    parCols +
+    N1 * (U * (p.dropCrossTerm ? 3 : 2) + (stein ? 0 : U * U)) +
+    4 * V +
+    8 * U * U +
+    5 * U +
+    3 +
+    (stein ? U : 0);
+  return 8 * (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2 + (stein ? U * predCols : 0));
 }
 
 /** A checked Monte-Carlo run: one scheme per time step (dt, and dt/2 with --extrapolate), group sizes, cost. */
@@ -51,12 +62,52 @@ export interface McPlan {
   threads: number;
   /** Peak memory of the concurrently running group solves. */
   bytes: number;
-  /** Multiply-adds of the tangent loop and the Gram–Schmidt moment matching (the dominant terms). */
+  /** Multiply-adds of the response estimator and the Gram–Schmidt moment matching (the dominant terms). */
   multiplyAdds: number;
   /** Steps written out (of the dt grid; src/util/record.ts). */
   record: number[];
   /** Estimated wall time (calibrated, src/util/feasibility.ts). */
   seconds: number;
+  /** The response estimator and why it was chosen (meta.response). */
+  response: { estimator: "tangent" | "stein"; reason: string };
+  /** Stein's Richardson step in 1/M: every group is also solved as its two halves (same draws). */
+  halves: boolean;
+}
+
+/**
+ * Above this many steps `--response auto` uses Stein on smooth models: the tangent's M N^3 / 6
+ * multiply-adds then dominate (measured crossover in bench/response.bench.ts).
+ */
+export const STEIN_FROM_STEPS = 400;
+
+/** Resolves --response (default auto) for a model and horizon; refuses what is not available. */
+export function chooseResponse(derived: Derived, N: number, requested: SolveOptions["response"] = "auto") {
+  const jumps = (derived.jumps?.length ?? 0) > 0;
+  if (requested === "branch") {
+    throw new UsageError("solve: --response branch is not available yet; use stein (exact in expectation)");
+  }
+  if (requested === "tangent") {
+    return {
+      estimator: "tangent" as const,
+      reason: jumps
+        ? "forced: WARNING l = dL/dr jumps and the tangent misses its Dirac part (naive estimator, biased)"
+        : "forced",
+    };
+  }
+  if (requested === "stein") return { estimator: "stein" as const, reason: "forced" };
+  if (jumps) {
+    return { estimator: "stein" as const, reason: "auto: l = dL/dr jumps (the tangent would miss them)" };
+  }
+  if (N > STEIN_FROM_STEPS) {
+    return {
+      estimator: "stein" as const,
+      reason: `auto: N = ${N} > ${STEIN_FROM_STEPS} steps (the tangent costs M N^3 / 6)`,
+    };
+  }
+  return {
+    estimator: "tangent" as const,
+    reason: `auto: smooth model, N = ${N} <= ${STEIN_FROM_STEPS} steps`,
+  };
 }
 
 /**
@@ -85,6 +136,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     throw new UsageError("solve: --dynamics sgd-limit needs tau > 0 (jump rate 1/(tau delta))");
   }
   const orthogonal = internals.orthogonal ?? true;
+  const response = chooseResponse(derived, N, opts.response);
   const params: SchemeParams = {
     dynamics: opts.dynamics,
     dt,
@@ -96,16 +148,22 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     kernels: opts.kernels ?? false,
     orthogonal,
     dropCrossTerm: internals.dropCrossTerm ?? false,
+    response: response.estimator,
   };
   const levels: SchemeParams[] = [params];
   if (opts.extrapolate) levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
 
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
+  const finest = levels[levels.length - 1];
+  const halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
+  // Stein's Richardson step also solves each group as two halves, which need as many samples themselves.
+  const smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
   // Inputs are orthonormalised in blocks of orthoBlock(...) columns (columns.ts): any N works; a block of
   // fewer than MIN_BLOCK columns would be a pointless moment match.
-  if (orthogonal && sizes[G - 1] <= 2 * MIN_BLOCK) {
+  if (orthogonal && smallest <= 2 * MIN_BLOCK) {
     throw new UsageError(
-      `solve: ${sizes[G - 1]} samples per group are too few (need > ${2 * MIN_BLOCK}); raise --samples or lower --groups`,
+      `solve: ${smallest} samples per group${halves ? " half (Stein's Richardson step in 1/M)" : ""} are ` +
+        `too few (need > ${2 * MIN_BLOCK}); raise --samples or lower --groups`,
     );
   }
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
@@ -113,20 +171,25 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     Math.min(threads, G) *
     levels.reduce((b, lv) => Math.max(b, groupBytes(lv, sizes[0], model.k, model.kTeacher)), 0);
   checkMemory("solve (Monte-Carlo DMFT)", bytes, Math.min(16 * 2 ** 30, 0.8 * totalmem()));
+  const responseWork = (n: number) =>
+    response.estimator === "stein"
+      ? model.k * n * inputColumns(finest, model.k, model.kTeacher)[0]
+      : model.k ** 3 * (n ** 3 / 6);
   const multiplyAdds = levels.reduce(
-    (a, lv) => a + M * (model.k ** 3 * (lv.N ** 3 / 6) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
+    (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
     0,
   );
-  const sampleSteps = levels.reduce((a, lv) => a + M * lv.N, 0);
+  const sampleSteps = (halves ? 2 : 1) * levels.reduce((a, lv) => a + M * lv.N, 0);
+  const work = (halves ? 2 : 1) * multiplyAdds;
   const seconds =
-    (multiplyAdds / KERNEL_SPEED + SAMPLE_STEP_COST * sampleSteps) / calibratedRate() / Math.min(threads, G);
-  return { levels, sizes, threads, bytes, multiplyAdds, record, seconds };
+    (work / KERNEL_SPEED + SAMPLE_STEP_COST * sampleSteps) / calibratedRate() / Math.min(threads, G);
+  return { levels, sizes, threads, bytes, multiplyAdds: work, record, seconds, response, halves };
 }
 
 /** meta.varianceReduction: one orthonormal block per side, or blocks of what the smallest group allows. */
-function varianceReduction(levels: SchemeParams[], sizes: number[], U: number, V: number): string {
+function varianceReduction(levels: SchemeParams[], smallest: number, U: number, V: number): string {
   const width = Math.max(...inputColumns(levels[levels.length - 1], U, V));
-  const block = orthoBlock(sizes[sizes.length - 1], width);
+  const block = orthoBlock(smallest, width);
   if (block >= width) return "moment-matched (orthonormalised) Gaussian inputs";
   return `moment-matched Gaussian inputs, orthonormalised in blocks of ${block} columns (samples per group too few for all ${width} columns)`;
 }
@@ -137,7 +200,11 @@ export async function solveMc(
   internals: McInternals = {},
 ): Promise<Result> {
   const started = performance.now();
-  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds } = planMc(derived, opts, internals);
+  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, response, halves } = planMc(
+    derived,
+    opts,
+    internals,
+  );
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
@@ -155,6 +222,23 @@ export async function solveMc(
       });
     }
   });
+  // Stein's Richardson step in 1/M: each group again as its two halves, on the same random draws.
+  if (halves) {
+    for (const task of tasks.slice()) {
+      const total = task.spec.samples;
+      const h0 = Math.floor(total / 2);
+      for (const [from, samples] of [
+        [0, h0],
+        [h0, total - h0],
+      ]) {
+        tasks.push({
+          ...task,
+          params: { ...task.params, kernels: false },
+          spec: { ...task.spec, samples, rows: { total, from } },
+        });
+      }
+    }
+  }
   const t0 = performance.now();
   opts.onProgress?.(0, tasks.length);
   let results: GroupResult[] = [];
@@ -169,7 +253,20 @@ export async function solveMc(
   const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const result = combineGroups(derived, levels, results, G, record);
+  const { correction, ...result } = combineGroups(derived, levels, results, G, record, halves);
+  const last = record.length - 1;
+  const steinBias = halves
+    ? {
+        richardson: "2 f(m) - mean f(m/2) per group (m samples per group; the halves share its draws)",
+        correctionAtT: Object.fromEntries(Object.entries(correction).map(([key, c]) => [key, c![last]])),
+        relativeCorrectionAtT: Object.fromEntries(
+          Object.entries(correction).map(([key, c]) => [
+            key,
+            c![last] / result.observables[key as never]![last],
+          ]),
+        ),
+      }
+    : {};
   result.meta = {
     solver: "mc",
     model: model.name,
@@ -186,10 +283,18 @@ export async function solveMc(
     samples: opts.samples ?? 20000,
     groups: G,
     stderr: "standard deviation over independent sample groups / sqrt(groups)",
-    varianceReduction: orthogonal ? varianceReduction(levels, sizes, model.k, model.kTeacher) : "none",
+    varianceReduction: orthogonal
+      ? varianceReduction(
+          levels,
+          halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1],
+          model.k,
+          model.kTeacher,
+        )
+      : "none",
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,
+    response: { ...response, ...steinBias },
     clampedPivots: outs.reduce((a, o) => a + o.clamped, 0),
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,

@@ -29,9 +29,9 @@ export interface SampleState {
   lk: Float64Array;
   Hk: Float64Array;
   rbuf: Float64Array;
-  /** Histories A_s = l_s dxi_s, Cc_s = H_s dxi_s; Lh = l_s (dropCrossTerm only). */
+  /** Histories A_s = l_s dxi_s, Cc_s = H_s dxi_s (tangent estimator only); Lh = l_s (dropCrossTerm only). */
   A: Float64Array;
-  Cc: Float64Array;
+  Cc: Float64Array | null;
   Lh: Float64Array | null;
   /** dxi_k = eDxi + sdB dB_k (sgf), eDxi (gd), or -tau Poisson(rate) (sgd-limit, `jumps`). */
   eDxi: number;
@@ -81,6 +81,7 @@ export function predictionSamples(
     if (jumps) dxi = -st.tau * jumps.poisson(st.rate);
     else if (dB) dxi += sdB * dB[i];
     for (let a = 0; a < U; a++) A[(k * U + a) * M + i] = lk[i * U + a] * dxi;
+    if (!Cc) continue;
     const co = (i * N1 + k) * UU;
     for (let e = 0; e < UU; e++) Cc[co + e] = Hk[i * UU + e] * dxi;
   }

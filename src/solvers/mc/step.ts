@@ -6,6 +6,7 @@ import { RunError } from "../../util/errors.js";
 import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
+import { steinResponseRow } from "./stein.js";
 import { colDots, rowDotsBlock } from "./wasm.js";
 
 /** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
@@ -95,6 +96,7 @@ function stepPrediction(s: GroupState, k: number): void {
     rho,
     rhoT,
     rows,
+    steinScratch,
     train_loss,
     varCols,
     wCoef,
@@ -132,8 +134,21 @@ function stepPrediction(s: GroupState, k: number): void {
   guard(k, D, "train loss", train_loss[k]);
   for (let e = 0; e < UV; e++) guard(k, D, "E[w* l]", wl[e]);
 
+  if (steinScratch) {
+    // rho[k, 0..k] and Gamma_k together, by Stein's identity (stein.ts).
+    const gam = Gamma.subarray(k * UV, (k + 1) * UV);
+    steinResponseRow(U, V, k, M, s.lk, pred, Lw, varCols, steinScratch, acc, gam);
+    for (let e = 0; e < UV; e++) guard(k, D, "Gamma", gam[e]);
+    for (let t = 0; t <= k; t++) {
+      for (let e = 0; e < UU; e++) {
+        rho[Rk + t * UU + e] = acc[t * UU + e];
+        rhoT[(t * N1 + k) * UU + e] = acc[t * UU + e];
+      }
+    }
+    return;
+  }
   // rho[k, 0..k] by the exact discrete tangent; Gamma_k by Stein's identity.
-  predictionResponseRowBlock(U, k, M, N1, Cc, Hk, Rt, P, acc);
+  predictionResponseRowBlock(U, k, M, N1, Cc!, Hk, Rt, P, acc);
   for (let s = 0; s <= k; s++) {
     for (let e = 0; e < UU; e++) {
       rho[Rk + s * UU + e] = acc[s * UU + e] / M;
