@@ -58,6 +58,21 @@ describe("feasibility up front", () => {
   });
 });
 
+describe("orthonormal blocks and the Stein estimator", () => {
+  it("Stein runs only on one orthonormal block: auto falls back to the tangent, a forced Stein is refused", () => {
+    const derived = loadDerived(logistic, { tau: 0.5 });
+    const base = { dynamics: "sgf" as const, T: 100, dt: 0.1, seed: 1 };
+    // 20000 samples in 8 groups: halves of 1250 < 2004 columns + 64.
+    const auto = planMc(derived, base);
+    expect(auto.response.estimator).toBe("tangent");
+    expect(auto.response.reason).toMatch(/Stein needs 2068 samples per half group/);
+    expect(() => planMc(derived, { ...base, response: "stein" })).toThrow(/raise --samples to 33088/);
+    expect(planMc(derived, { ...base, samples: 33088 }).response.estimator).toBe("stein");
+    // The tangent is fine in renewed blocks: any N plans (the time limit is what refuses N = 4000).
+    expect(planMc(derived, { ...base, T: 400, response: "tangent" }).levels[0].N).toBe(4000);
+  });
+});
+
 describe("progress", () => {
   it("remaining time: the estimate until the first unit finishes, then the rate of the work done", () => {
     expect(remainingSeconds(10, 0, 8, 50)).toBe(40);
