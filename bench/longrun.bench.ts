@@ -4,8 +4,10 @@
 // per step in this script with 1 and 2 BLAS threads; the faster way to run 8 seeds on the machine's cores
 // is taken, so the ratio does not flatter the solver). (2) Its agreement with dmftkit's own 8-seed SGF
 // simulation at d = 2000 within 4 combined SE + 2 % at every recorded time, and SE / train loss at T.
-// (3) With LONGRUN_N4000=1: an N = 4000 solve (T = 400, --record log; LONGRUN_N4000_SAMPLES, default
-// 20000) completes; its estimated memory and time and its wall time are printed.
+// LONGRUN_SAMPLES / LONGRUN_GROUPS change the solve's population and groups (default 20000 in 8).
+// (3) With LONGRUN_N4000=1: an N = 4000 Stein solve (T = 400, --record log; LONGRUN_N4000_SAMPLES, default
+// 129088, the fewest with one orthonormal block per half group) completes; its estimated memory and time
+// and its wall time are printed.
 // The compiled dist/ build is timed, as `npx dmftkit` runs it (bench/run.mjs builds it first).
 import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
@@ -61,11 +63,16 @@ console.log(
 );
 
 let t0 = performance.now();
-const theory = await solve(derived, { dynamics: "sgf", dt, T, seed: 1 });
+// Defaults unless LONGRUN_SAMPLES / LONGRUN_GROUPS say otherwise (e.g. LONGRUN_GROUPS=4: Stein in one block).
+const sizes = {
+  samples: process.env.LONGRUN_SAMPLES ? Number(process.env.LONGRUN_SAMPLES) : undefined,
+  groups: process.env.LONGRUN_GROUPS ? Number(process.env.LONGRUN_GROUPS) : undefined,
+};
+const theory = await solve(derived, { dynamics: "sgf", dt, T, seed: 1, ...sizes });
 const solveSeconds = (performance.now() - t0) / 1000;
 const meta = theory.meta as { response?: { estimator: string }; timings: { estimatedSeconds: number } };
 console.log(
-  `DMFT solve (defaults: ${meta.response?.estimator ?? "tangent"}): ${solveSeconds.toFixed(1)} s ` +
+  `DMFT solve (${JSON.stringify(sizes)}: ${meta.response?.estimator ?? "tangent"}): ${solveSeconds.toFixed(1)} s ` +
     `(estimated ${meta.timings.estimatedSeconds.toFixed(0)} s); ratio to numpy 8 seeds: ${(solveSeconds / numpy8).toFixed(2)}`,
 );
 
@@ -86,8 +93,16 @@ const rel = theory.stderr.train_loss![k] / theory.observables.train_loss![k];
 console.log(`  SE of the train loss at T: ${(100 * rel).toFixed(2)} % of it (goal <= 2 %)`);
 
 if (process.env.LONGRUN_N4000 === "1") {
-  const samples = Number(process.env.LONGRUN_N4000_SAMPLES ?? 20000);
-  const opts = { dynamics: "sgf" as const, dt, T: 400, seed: 1, samples, record: "log" as const };
+  const samples = Number(process.env.LONGRUN_N4000_SAMPLES ?? 129088);
+  const opts = {
+    dynamics: "sgf" as const,
+    dt,
+    T: 400,
+    seed: 1,
+    samples,
+    record: "log" as const,
+    response: "stein" as const,
+  };
   const plan = planMc(derived, opts);
   console.log(
     `N = 4000, M = ${samples}: estimated ${(plan.seconds / 60).toFixed(0)} min, ${(plan.bytes / 2 ** 30).toFixed(2)} GiB on ${plan.threads} threads`,
