@@ -55,7 +55,12 @@ export interface CompiledFns {
   h(theta: number): number;
   /** dh = pen''(theta) */
   dh(theta: number): number;
+  /** Kinks of the loss side (Derived.sources.kinks): out[j] = c_j(y), returns the count; absent when smooth. */
+  kinks?: KinkFn;
 }
+
+/** Locations in r of every kink or step of l and dl at label y (k = 1, affine steps): out[j] = c_j(y). */
+export type KinkFn = (y: number, out: Float64Array) => number;
 
 /**
  * The per-sample functions in vector form, for every k >= 1 (the code path shared by all k: a k = 1 model
@@ -88,6 +93,8 @@ export interface VectorFns {
     h: Float64Array,
     ho: number,
   ): number;
+  /** k = 1: the kinks of the loss side in r (CompiledFns.kinks), for quadrature split at them. */
+  kinks?: KinkFn;
 }
 
 /** Extra generated sources for vector models (k > 1 or kTeacher > 1); absent for scalar models. */
@@ -130,7 +137,7 @@ export interface Derived {
   text: Record<FnName, string>;
   /** LaTeX of each, checked to parse with KaTeX. */
   latex: Record<FnName, string>;
-  sources: Record<FnName, string> & Partial<Record<VecFnName | FusedFnName | "jumps", string>>;
+  sources: Record<FnName, string> & Partial<Record<VecFnName | FusedFnName | "jumps" | "kinks", string>>;
   /** Scalar functions (k = kTeacher = 1). For vector models loss/l/dl/d2l/label throw; pen/h/dh are real
    *  (the penalty acts on every entry of theta). */
   fns: CompiledFns;
@@ -149,7 +156,8 @@ export interface Derived {
    * Empty or absent for smooth models. When present, `fns.dl` / `vec.hess` are the absolutely continuous
    * part l_ac' (d step = d sign = 0), so a pathwise tangent alone misses the jumps.
    * For k = 1 models whose step arguments are affine in r, `sources.jumps` is generated:
-   * "(y, out) => count" writing out[2j] = c_j(y), out[2j + 1] = J_j(y).
+   * "(y, out) => count" writing out[2j] = c_j(y), out[2j + 1] = J_j(y). `sources.kinks` ("(y, out) => count",
+   * out[j] = c_j(y)) lists every kink or step of l and dl (k = 1, affine), for quadrature split at them.
    */
   jumps?: Jump[];
 }

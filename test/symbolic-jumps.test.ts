@@ -90,6 +90,15 @@ describe("jumps of l from the expression tree", () => {
     ]);
   });
 
+  it("a step not affine in r: location 'roots of u = 0', size as a function of r, checked at the roots", () => {
+    const d = scalar("abs(r^2 - y)", "wstar^2 + 0.1 * eps");
+    expect(d.jumps!.map((j) => [j.loc, j.size])).toEqual([["roots of r^2 - y = 0", "4 * r * sign(2 * r)"]]);
+    expect(d.sources.jumps).toBeUndefined();
+    expect(
+      d.checks.some((c) => /^jumps: 1 size\(s\) match one-sided limits of l at \d+ points/.test(c)),
+    ).toBe(true);
+  });
+
   it("ReLU committee: one jump per unit, its size depends on the other unit's r", () => {
     const d = derive(
       parseModel(
@@ -131,5 +140,14 @@ describe("stable Gaussian CDF functions", () => {
     expect(d.fns.loss(-40, 1)).toBeCloseTo(804.6084420137538, 9);
     expect(d.fns.l(-1e3, 1)).toBeCloseTo(-1000.000999994, 6);
     expect(d.checks).toContain("loss, l, dl finite for |r| up to 1e3");
+  });
+});
+
+describe("finiteness far out (scalar models as vector ones)", () => {
+  it("an unstable form gets a note naming the point; the stable probit form does not", () => {
+    const bad = scalar("-log(sigmoid(y * yhat) * 0 + exp(-r^2))", "sign(wstar + sigma * eps)");
+    expect(bad.checks.some((c) => /^note: loss, l or dl is not finite at r = -?1000/.test(c))).toBe(true);
+    const probit = scalar("-log((1 + erf(y * yhat / sqrt(2))) / 2)", "sign(wstar + sigma * eps)");
+    expect(probit.checks.some((c) => c.startsWith("note: loss"))).toBe(false);
   });
 });

@@ -55,7 +55,7 @@ export function registerSolve(program: Command): void {
     )
     .option(
       "--response <name>",
-      "response estimator: auto (tangent for smooth models at modest N, else stein) | tangent | stein",
+      "response estimator: auto (tangent for smooth models at modest N, branch for k = 1 models whose l jumps, else stein) | tangent | branch | stein",
       "auto",
     )
     .action(async (modelPath: string, opts: Record<string, unknown>) => {

@@ -1,10 +1,12 @@
 // Document sections 5–8 for vector models (theory note §6, the matrix version of §3–5): the DMFT system
 // with K x K kernels, the kernels, the discrete scheme with Hessian tangents, and the special cases
 // (gradient flow, the online matrix ODEs with the model's gradient substituted).
+
 import { overlapNames } from "../observables/names.js";
 import type { Dynamics, ObservableName } from "../types.js";
 import { aligned, display, p } from "./blocks.js";
 import { crossTermNote, kernelSpecs } from "./text-dmft.js";
+import { jumpBlocks } from "./text-jumps.js";
 import { texNum } from "./text-model.js";
 import { INCREMENTS, responseUpdate } from "./text-scheme.js";
 import type { VCtx } from "./text-vector.js";
@@ -138,6 +140,7 @@ export function vectorKernelsSection(c: VCtx): Section {
         `R_\\ell(t,s)_{ab} &= ${E}\\Big[\\frac{\\partial\\ell_a(r^t; y)}{\\partial w^s_b}\\Big], \\qquad ` +
           `\\Gamma(t)_{ac} = ${E}\\Big[\\frac{\\partial\\ell_a(r^t; y)}{\\partial w^*_c}\\Big].`,
       ]),
+      ...jumpBlocks(c.derived),
       p(
         "Labels may be discontinuous in $w^*$, so $\\Gamma$ is obtained from Stein's identity in matrix form rather " +
           "than by differentiating:",

@@ -1,7 +1,7 @@
 // Turns generated sources (Derived.sources) into functions, also inside worker threads.
 // Sources come only from codegen.ts; as a second line of defence every token is checked against the
 // small vocabulary codegen emits before anything reaches `Function`. Also the stable numeric helpers.
-import type { CompiledFns, FnName, FusedFnName, VecFnName, VectorFns } from "../types.js";
+import type { CompiledFns, FnName, FusedFnName, KinkFn, VecFnName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 
 /** Argument names of each compiled function. */
@@ -209,10 +209,12 @@ export function rebuildJumps(source: string): JumpFn {
 }
 
 /** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread). */
-export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
+export function rebuildFns(sources: Record<FnName, string> & { kinks?: string }): CompiledFns {
   const out: Record<string, (...args: number[]) => number> = {};
   for (const name of FN_NAMES) out[name] = compileSource(sources[name]);
-  return out as unknown as CompiledFns;
+  const fns = out as unknown as CompiledFns;
+  if (sources.kinks !== undefined) fns.kinks = compileSource(sources.kinks) as unknown as KinkFn;
+  return fns;
 }
 
 /**
@@ -221,7 +223,7 @@ export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
  * from its own source for every k.
  */
 export function rebuildVectorFns(
-  sources: Partial<Record<FnName | VecFnName | FusedFnName, string>>,
+  sources: Partial<Record<FnName | VecFnName | FusedFnName | "kinks", string>>,
   k: number,
   kTeacher: number,
 ): VectorFns {
@@ -243,6 +245,7 @@ export function rebuildVectorFns(
       label: (w, wo, eps) => f.label(w[wo], eps),
       predict: (r, ro) => r[ro],
       lossGradHess,
+      ...(f.kinks ? { kinks: f.kinks } : {}),
     };
   }
   const vf = <T>(name: VecFnName): T => {

@@ -5,7 +5,7 @@
 // located and sized by model-jumps.ts (Derived.jumps); a loss or pen' that jumps is refused.
 import { loadModel } from "../model/load.js";
 import { isVector } from "../observables/names.js";
-import type { Derived, FnName, Model } from "../types.js";
+import type { Derived, FnName, KinkFn, Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { type Expr, isNum, size, substitute, toText } from "./ast.js";
 import { labelsAreBinary, penaltyChecks, runChecks } from "./checks.js";
@@ -16,12 +16,13 @@ import {
   FN_NAMES,
   fusedMismatches,
   rebuildFns,
+  rebuildJumps,
   rebuildVectorFns,
 } from "./compile.js";
 import { acDerivative, DeltaError, derivative } from "./derivative.js";
 import { evaluator, signNodes } from "./jumps.js";
 import { LATEX_LHS } from "./latex.js";
-import { lossJumps, penaltySteps } from "./model-jumps.js";
+import { kinkSource, lossJumps, penaltySteps } from "./model-jumps.js";
 import { familyNames, parseExpr } from "./parse.js";
 import { stabilize } from "./rewrite.js";
 import { simplify } from "./simplify.js";
@@ -30,7 +31,7 @@ import { deriveVector } from "./vector.js";
 
 const MAX_SIZE = 20_000;
 
-export { rebuildFns, rebuildVectorFns };
+export { rebuildFns, rebuildJumps, rebuildVectorFns };
 
 export function loadDerived(path: string, sets: Record<string, number> = {}): Derived {
   return derive(loadModel(path, sets));
@@ -171,6 +172,11 @@ export function derive(model: Model): Derived {
   });
   checks.push(...steps.checks);
   if (steps.source) sources.jumps = steps.source;
+  const kinks = vectorModel ? undefined : kinkSource([forms.l!, forms.dl!], model.parameters);
+  if (kinks) {
+    sources.kinks = kinks;
+    fns.kinks = compileSource(kinks) as unknown as KinkFn;
+  }
   const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
   const fusedBad = fusedMismatches(vec);
   if (fusedBad.length > 0)

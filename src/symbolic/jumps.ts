@@ -5,7 +5,7 @@
 // forcing the group's sign nodes to their one-sided values sign(alpha) and -sign(alpha) and setting x = c.
 // Steps whose size vanishes at every sample point (squared hinge, Huber, |u| sign(u), ...) are dropped.
 // Non-affine arguments: the size is kept as a function of x (at the roots of u, found numerically).
-import { dependsOn, type Expr, fn, isNum, mul, neg, sub, substitute, toText } from "./ast.js";
+import { dependsOn, div, type Expr, fn, isNum, mul, neg, num, sub, substitute, toText } from "./ast.js";
 import { genBody } from "./codegen.js";
 import { compileSource } from "./compile.js";
 import { acDerivative } from "./derivative.js";
@@ -105,8 +105,8 @@ export function findSteps(
     let key: string;
     let step: Omit<Step, "size">;
     if (affine) {
-      const beta = simplify(substitute(u, x, { k: "num", v: 0 }));
-      const loc = simplify(neg({ k: "div", a: beta, b: alpha }));
+      const beta = simplify(substitute(u, x, num(0)));
+      const loc = simplify(neg(div(beta, alpha)));
       key = `c ${toText(loc)}`;
       step = { u, alpha, beta, loc };
     } else {
@@ -130,7 +130,7 @@ export function findSteps(
         ),
       );
     // One node: J = sign(alpha) (f|sign=+1 - f|sign=-1), which simplifies better (hinge: |y|).
-    const one = (v: number) => replace(e, new Map([[toText(group[0]), { k: "num", v } as Expr]]));
+    const one = (v: number) => replace(e, new Map([[toText(group[0]), num(v)]]));
     let size =
       group.length === 1
         ? simplify(mul(fn("sign", simplify(acDerivative(group[0].args[0], x))), sub(one(1), one(-1))))

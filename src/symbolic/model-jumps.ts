@@ -5,10 +5,12 @@
 import type { Jump } from "../types.js";
 import { RunError, UsageError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { type Expr, toText } from "./ast.js";
+import { dependsOn, div, type Expr, isNum, neg, num, substitute, toText } from "./ast.js";
 import { genBody } from "./codegen.js";
-import { evaluator, findSteps, type Sample, type Step } from "./jumps.js";
+import { acDerivative } from "./derivative.js";
+import { evaluator, findSteps, rootsIn, type Sample, type Step, signNodes } from "./jumps.js";
 import { toLatex } from "./latex.js";
+import { simplify } from "./simplify.js";
 import { checkLatex } from "./typeset.js";
 
 const N_SAMPLES = 24;
@@ -94,49 +96,54 @@ function crossCheck(
 ): string[] {
   const { rNames, params } = input;
   const grads = input.grad.map((g) => evaluator(g, vars, params));
-  const compiled = steps.map(({ unit, step }) => ({
-    unit,
-    size: evaluator(step.size, vars, params),
-    loc: step.loc ? evaluator(step.loc, vars, params) : undefined,
-    alpha: step.alpha ? evaluator(step.alpha, vars, params) : undefined,
-  }));
+  const compiled = steps.map(({ unit, step }) => {
+    const size = evaluator(step.size, vars, params);
+    const x = rNames[unit];
+    // Where the step sits at this sample: c = -beta / alpha, or the roots of u on [-10, 10].
+    let at: (p: Sample) => number[];
+    if (step.loc) {
+      const loc = evaluator(step.loc, vars, params);
+      const alpha = evaluator(step.alpha!, vars, params);
+      at = (p) => (alpha(p) === 0 ? [] : [loc(p)].filter(Number.isFinite));
+    } else {
+      const u = evaluator(step.u, vars, params);
+      at = (p) => rootsIn(u, p, x);
+    }
+    return { unit, size, at };
+  });
   let used = 0;
   let worst = 0;
-  for (const p of samples)
-    for (const s of compiled) {
-      if (!s.loc || !s.alpha || s.alpha(p) === 0) continue;
+  for (const p of samples) {
+    const locs = compiled.map((s) => s.at(p));
+    compiled.forEach((s, i) => {
       const x = rNames[s.unit];
-      const c = s.loc(p);
-      if (!Number.isFinite(c)) continue;
-      const at = (t: number) => grads[s.unit]({ ...p, [x]: t });
-      const d = (h: number) => at(c + h) - at(c - h);
-      const h = 1e-6 * (1 + Math.abs(c));
-      const limit = 2 * d(h / 2) - d(h);
-      const want = compiled
-        .filter((o) => o.unit === s.unit && o.loc && Math.abs(o.loc(p) - c) <= 1e-9 * (1 + Math.abs(c)))
-        .reduce((acc, o) => acc + o.size({ ...p, [x]: c }), 0);
-      const scale = 1 + Math.abs(at(c + h)) + Math.abs(at(c - h));
-      const diff = Math.abs(limit - want) / scale;
-      if (diff > 1e-6)
-        throw new RunError(
-          `symbolic check failed: jump of l_${s.unit + 1} at ${x} = ${c} (${Object.entries(p)
-            .map(([k, v]) => `${k} = ${fmt(v)}`)
-            .join(", ")}): one-sided limits differ by ${limit}, the symbolic size is ${want}`,
-        );
-      worst = Math.max(worst, diff);
-      used++;
-    }
-  const nonAffine = steps.length - compiled.filter((s) => s.loc).length;
-  return [
-    ...(used > 0
-      ? [
-          `jumps: ${steps.length - nonAffine} size(s) match one-sided limits of l at ${used} points (max rel. diff ${worst.toExponential(1)})`,
-        ]
-      : []),
-    ...(nonAffine > 0
-      ? [`note: ${nonAffine} step(s) of l not affine in r (location = roots, not checked)`]
-      : []),
-  ];
+      for (const c of locs[i]) {
+        const at = (t: number) => grads[s.unit]({ ...p, [x]: t });
+        const d = (h: number) => at(c + h) - at(c - h);
+        const h = 1e-6 * (1 + Math.abs(c));
+        const limit = 2 * d(h / 2) - d(h);
+        const same = (z: number) => Math.abs(z - c) <= 1e-9 * (1 + Math.abs(c));
+        const want = compiled
+          .filter((o, j) => o.unit === s.unit && locs[j].some(same))
+          .reduce((acc, o) => acc + o.size({ ...p, [x]: c }), 0);
+        const scale = 1 + Math.abs(at(c + h)) + Math.abs(at(c - h));
+        const diff = Math.abs(limit - want) / scale;
+        if (diff > 1e-6)
+          throw new RunError(
+            `symbolic check failed: jump of l_${s.unit + 1} at ${x} = ${c} (${Object.entries(p)
+              .map(([k, v]) => `${k} = ${fmt(v)}`)
+              .join(", ")}): one-sided limits differ by ${limit}, the symbolic size is ${want}`,
+          );
+        worst = Math.max(worst, diff);
+        used++;
+      }
+    });
+  }
+  return used > 0
+    ? [
+        `jumps: ${steps.length} size(s) match one-sided limits of l at ${used} points (max rel. diff ${worst.toExponential(1)})`,
+      ]
+    : [];
 }
 
 /** "(y, out) => { ...; out[2j] = c_j; out[2j + 1] = J_j; return count; }" from the checked trees. */
@@ -148,6 +155,32 @@ function jumpSource(steps: Array<{ step: Step }>, params: Record<string, number>
     lines.push(`  out[${2 * j}] = kinkAt(${beta}, ${alpha});`, `  out[${2 * j + 1}] = ${size};`);
   });
   return `(y, out) => {\n${lines.join("\n")}\n  return ${steps.length};\n}`;
+}
+
+/**
+ * "(y, out) => { ...; out[j] = c_j; return count; }": every kink or step of `exprs` in r whose argument is
+ * affine in r (k = 1), deduplicated by location; undefined when there is none.
+ */
+export function kinkSource(exprs: Expr[], params: Record<string, number>): string | undefined {
+  const locs = new Map<string, { alpha: Expr; beta: Expr }>();
+  for (const e of exprs)
+    for (const node of signNodes(e, "r").values()) {
+      const alpha = simplify(acDerivative(node.args[0], "r"));
+      if (dependsOn(alpha, "r") || isNum(alpha, 0)) continue;
+      const beta = simplify(substitute(node.args[0], "r", num(0)));
+      locs.set(toText(simplify(neg(div(beta, alpha)))), { alpha, beta });
+    }
+  if (locs.size === 0) return undefined;
+  const list = [...locs.values()];
+  const { lines, values } = genBody(
+    list.flatMap((c) => [c.beta, c.alpha]),
+    { y: "y" },
+    params,
+  );
+  list.forEach((_, j) => {
+    lines.push(`  out[${j}] = kinkAt(${values[2 * j]}, ${values[2 * j + 1]});`);
+  });
+  return `(y, out) => {\n${lines.join("\n")}\n  return ${list.length};\n}`;
 }
 
 /** The penalty side: pen must be continuous and h = pen' too (a jump in h is not supported). */

@@ -156,5 +156,9 @@ export function runVectorChecks(input: VectorCheckInput): string[] {
   );
   const checks = [...entries.checks, ...pairs.checks];
   if (finite) checks.push("loss, grad, hess finite for |r| up to 1e3 along each axis and the diagonal");
+  else
+    checks.push(
+      "note: loss, grad or hess is not finite somewhere with |r| up to 1e3 along an axis or the diagonal: a run that reaches such r will stop",
+    );
   return checks;
 }

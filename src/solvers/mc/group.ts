@@ -2,12 +2,15 @@
 // side and M parameter-side samples marched forward once over t_k = k D, for any k >= 1 (U = k units,
 // V = kTeacher; a scalar model is the same code with 1 x 1 blocks). This file sets a group up (GroupState:
 // Gaussian inputs, teacher, labels, histories, kernels) and runs the steps of step.ts: parameter-side
-// moments C_theta[k,.], m_k; w_k drawn conditionally on the past; r_k, l_k, H_k; rho[k,.] by the exact
-// discrete tangent (backwards per sample, so only O(M N) history is stored); Gamma_k by Stein; nu_k with
+// moments C_theta[k,.], m_k; w_k drawn conditionally on the past; r_k, l_k, H_k; rho[k,.] by the chosen
+// response estimator (exact discrete tangent backwards per sample, so only O(M N) history is stored; or
+// conditional branching, branch.ts; or Stein, stein.ts); Gamma_k by Stein's identity; nu_k with
 // Cov = delta E[(l dxi)(l dxi)^T]; theta_{k+1}; R_theta[k+1,.]. Kernel block (t, s) starts at (t N1 + s) UU.
 // Groups share nothing, so their spread gives honest standard errors.
+import type { JumpFn } from "../../symbolic/compile.js";
 import type { CompiledFns, VectorFns } from "../../types.js";
 import { Rng } from "../../util/rng.js";
+import { Branches } from "./branch.js";
 import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
@@ -29,8 +32,10 @@ export interface SchemeParams {
   orthogonal: boolean;
   /** Test-only: replace Cov(nu) by drift field + independent white noise (the wrong scheme). */
   dropCrossTerm: boolean;
-  /** Response estimator of rho and Gamma (resolved: never "auto"); see stein.ts. */
-  response: "tangent" | "stein";
+  /** Response estimator of rho and Gamma (resolved: never "auto"); see stein.ts and branch.ts. */
+  response: "tangent" | "stein" | "branch";
+  /** Most jumps of l for one label (branch only; Derived.jumps.length). */
+  jumpCount?: number;
 }
 
 export interface GroupSpec {
@@ -84,8 +89,14 @@ export function inputColumns(p: SchemeParams, U: number, V: number): [number, nu
 /** The arrays, kernels and Cholesky factors of one group solve (built by groupState, advanced by step). */
 export type GroupState = ReturnType<typeof groupState>;
 
-export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupSpec): GroupOut {
-  const s = groupState(fns, vec, p, g);
+export function solveGroup(
+  fns: CompiledFns,
+  vec: VectorFns,
+  p: SchemeParams,
+  g: GroupSpec,
+  jumps?: JumpFn,
+): GroupOut {
+  const s = groupState(fns, vec, p, g, jumps);
   for (let k = 0; k <= p.N; k++) step(s, k);
   const { train_loss, Qo, Mo, Lw, Lnu, C, R, rho, Gamma, arena } = s;
 
@@ -185,7 +196,7 @@ function labels(
  * Allocates and initialises everything a group solve needs (step 0's inputs included). Its per-sample loops
  * are small functions of their own, so that this long function is not compiled by on-stack replacement.
  */
-function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupSpec) {
+function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupSpec, jumps?: JumpFn) {
   const { N, dt: D, delta, tau } = p;
   const U = vec.k;
   const V = vec.kTeacher;
@@ -194,7 +205,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const N1 = N + 1;
   const M = g.samples;
   const noise = p.dynamics === "sgf" && tau > 0;
-  const jumps = p.dynamics === "sgd-limit" ? new Rng(g.seed, g.tag, g.group, 2) : null;
+  const poisson = p.dynamics === "sgd-limit" ? new Rng(g.seed, g.tag, g.group, 2) : null;
   const [predCols, parCols] = inputColumns(p, U, V);
   const SW = N1 * U;
   // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
@@ -272,6 +283,8 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const nuCoef = Array.from({ length: U }, () => new Float64Array(parCols));
   const memOut = Array.from({ length: U }, () => f64(M));
   const rows: Float64Array[] = new Array(U);
+  const branches =
+    p.response === "branch" && jumps ? new Branches(M, N1, fns, jumps, p.jumpCount ?? 1) : null;
   const steinScratch: SteinScratch | null = stein
     ? { lcol: f64(U * M), dots: f64(U * predCols), x: new Float64Array(V + U * N1) }
     : null;
@@ -301,8 +314,9 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     eDxi,
     sdB: Math.sqrt((tau * D) / delta),
     tau,
-    rate: jumps ? D / (tau * delta) : 0,
-    jumps,
+    rate: poisson ? D / (tau * delta) : 0,
+    jumps: poisson,
+    dxiOut: branches ? new Float64Array(M) : null,
   };
   const dhRange = new Float64Array(2);
   // One object for the step functions (step.ts); it is also the SampleState of the per-sample loops.
@@ -325,6 +339,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     acc,
     accA,
     arena,
+    branches,
     coef,
     cov,
     delta,

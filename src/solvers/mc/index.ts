@@ -10,6 +10,7 @@ import { calibratedRate } from "../../util/feasibility.js";
 import { checkedRecordSteps, recordMeta } from "../../util/record.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
+import { Branches } from "./branch.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, type SchemeParams } from "./group.js";
@@ -41,7 +42,7 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   const [predCols, parCols] = inputColumns(p, U, V);
   // Histories per sample: theta and A (U per step), Cc (U^2 per step, tangent only), l (U per step,
   // dropCrossTerm only). Plus the kernels' per-sample work columns (conditional draws, memory terms, block
-  // Gram–Schmidt; Stein: l_k column-major).
+  // Gram–Schmidt; Stein: l_k column-major). Branching adds its stored branches (branch.ts).
   const stein = p.response === "stein";
   const perSample =
     predCols +
@@ -52,7 +53,11 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
     5 * U +
     3 +
     (stein ? U : 0);
-  return 8 * (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2 + (stein ? U * predCols : 0));
+  const branches = p.response === "branch" ? Branches.doubles(samples, N1, p.jumpCount ?? 1) + samples : 0;
+  return (
+    8 *
+    (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2 + (stein ? U * predCols : 0) + branches)
+  );
 }
 
 /** A checked Monte-Carlo run: one scheme per time step (dt, and dt/2 with --extrapolate), group sizes, cost. */
@@ -69,7 +74,7 @@ export interface McPlan {
   /** Estimated wall time (calibrated, src/util/feasibility.ts). */
   seconds: number;
   /** The response estimator and why it was chosen (meta.response). */
-  response: { estimator: "tangent" | "stein"; reason: string };
+  response: { estimator: SchemeParams["response"]; reason: string };
   /** Stein's Richardson step in 1/M: every group is also solved as its two halves (same draws). */
   halves: boolean;
 }
@@ -80,34 +85,48 @@ export interface McPlan {
  */
 export const STEIN_FROM_STEPS = 400;
 
+/**
+ * Largest N for which `--response auto` uses branching: its JS loops cost 4.3x the tangent at N = 40 and
+ * 23x at N = 100 (bench/response.bench.ts); Stein beyond.
+ */
+export const BRANCH_MAX_STEPS = 50;
+
 /** Resolves --response (default auto) for a model and horizon; refuses what is not available. */
-export function chooseResponse(derived: Derived, N: number, requested: SolveOptions["response"] = "auto") {
+export function chooseResponse(
+  derived: Derived,
+  N: number,
+  requested: SolveOptions["response"] = "auto",
+): { estimator: SchemeParams["response"]; reason: string } {
   const jumps = (derived.jumps?.length ?? 0) > 0;
+  const canBranch = jumps && derived.model.k === 1 && derived.model.kTeacher === 1 && !!derived.sources.jumps;
   if (requested === "branch") {
-    throw new UsageError("solve: --response branch is not available yet; use stein (exact in expectation)");
+    if (!canBranch) {
+      throw new UsageError(
+        "solve: --response branch needs a k = 1 model whose l = dL/dr jumps at affine kinks; use stein",
+      );
+    }
+    return { estimator: "branch", reason: "forced" };
   }
   if (requested === "tangent") {
     return {
-      estimator: "tangent" as const,
+      estimator: "tangent",
       reason: jumps
         ? "forced: WARNING l = dL/dr jumps and the tangent misses its Dirac part (naive estimator, biased)"
         : "forced",
     };
   }
-  if (requested === "stein") return { estimator: "stein" as const, reason: "forced" };
-  if (jumps) {
-    return { estimator: "stein" as const, reason: "auto: l = dL/dr jumps (the tangent would miss them)" };
+  if (requested === "stein") return { estimator: "stein", reason: "forced" };
+  if (canBranch && N <= BRANCH_MAX_STEPS) {
+    return { estimator: "branch", reason: `auto: l = dL/dr jumps (k = 1, N = ${N} <= ${BRANCH_MAX_STEPS})` };
   }
+  if (jumps) return { estimator: "stein", reason: "auto: l = dL/dr jumps (the tangent would miss them)" };
   if (N > STEIN_FROM_STEPS) {
     return {
-      estimator: "stein" as const,
+      estimator: "stein",
       reason: `auto: N = ${N} > ${STEIN_FROM_STEPS} steps (the tangent costs M N^3 / 6)`,
     };
   }
-  return {
-    estimator: "tangent" as const,
-    reason: `auto: smooth model, N = ${N} <= ${STEIN_FROM_STEPS} steps`,
-  };
+  return { estimator: "tangent", reason: `auto: smooth model, N = ${N} <= ${STEIN_FROM_STEPS} steps` };
 }
 
 /**
@@ -151,6 +170,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     orthogonal,
     dropCrossTerm: internals.dropCrossTerm ?? false,
     response: response.estimator,
+    ...(response.estimator === "branch" ? { jumpCount: derived.jumps!.length } : {}),
   };
   const levels: SchemeParams[] = [params];
   if (opts.extrapolate) levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
@@ -204,7 +224,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const responseWork = (n: number) =>
     response.estimator === "stein"
       ? model.k * n * inputColumns(finest, model.k, model.kTeacher)[0]
-      : model.k ** 3 * (n ** 3 / 6);
+      : (response.estimator === "branch" ? 1 + 2 * derived.jumps!.length : 1) * model.k ** 3 * (n ** 3 / 6);
   const multiplyAdds = levels.reduce(
     (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
     0,
@@ -224,6 +244,16 @@ function varianceReduction(levels: SchemeParams[], smallest: number, U: number, 
   const block = orthoBlock(smallest, width);
   if (block >= width) return "moment-matched (orthonormalised) Gaussian inputs";
   return `moment-matched Gaussian inputs, orthonormalised in blocks of ${block} columns (samples per group too few for all ${width} columns)`;
+}
+
+/** What meta.response says about the kernels written with --kernels. */
+function kernelsNote(estimator: SchemeParams["response"]): string {
+  if (estimator === "branch")
+    return "rho, Gamma from the tangent plus conditional branching at the jumps of l (stderr per entry over groups)";
+  return estimator === "stein"
+    ? "rho, Gamma (and R_theta, C_theta through them) from Stein's identity on the full groups: unbiased for " +
+        "the dynamics but noisy entry by entry (see each entry's stderr); not Richardson-corrected"
+    : "rho, Gamma from the exact discrete tangent (stderr per entry over groups)";
 }
 
 export async function solveMc(
@@ -326,7 +356,11 @@ export async function solveMc(
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,
-    response: { ...response, ...steinBias },
+    response: {
+      ...response,
+      ...steinBias,
+      ...(opts.kernels ? { kernels: kernelsNote(response.estimator) } : {}),
+    },
     clampedPivots: outs.reduce((a, o) => a + o.clamped, 0),
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,

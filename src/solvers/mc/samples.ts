@@ -39,6 +39,8 @@ export interface SampleState {
   tau: number;
   rate: number;
   jumps: Rng | null;
+  /** dxi_k per sample (branching estimator only). */
+  dxiOut: Float64Array | null;
 }
 
 /** wl[a V + c] = sum_i theta_k^a(i) theta*^c(i) (not divided by M). */
@@ -80,6 +82,7 @@ export function predictionSamples(
     let dxi = eDxi;
     if (jumps) dxi = -st.tau * jumps.poisson(st.rate);
     else if (dB) dxi += sdB * dB[i];
+    if (st.dxiOut) st.dxiOut[i] = dxi;
     for (let a = 0; a < U; a++) A[(k * U + a) * M + i] = lk[i * U + a] * dxi;
     if (!Cc) continue;
     const co = (i * N1 + k) * UU;

@@ -2,7 +2,7 @@
 // observables (the test-loss quadratures run here, in parallel, not on the main thread afterwards). The
 // model functions are rebuilt from Derived.sources (generated code only; functions cannot cross threads).
 // solveMc with one thread calls runGroup in-process, with the Derived's own functions.
-import { rebuildFns, rebuildVectorFns } from "../../symbolic/compile.js";
+import { type JumpFn, rebuildFns, rebuildJumps, rebuildVectorFns } from "../../symbolic/compile.js";
 import type { CompiledFns, Derived, VectorFns } from "../../types.js";
 import { serveTasks } from "../../util/workers.js";
 import { type GroupResult, groupSeries, type SeriesModel } from "./combine.js";
@@ -20,9 +20,23 @@ export interface GroupTask {
 
 const cache = new Map<string, { fns: CompiledFns; vec: VectorFns }>();
 
+const jumpFns = new Map<string, JumpFn>();
+
+/** The compiled jumps of l (branching estimator only). */
+function jumpsOf(task: GroupTask): JumpFn | undefined {
+  const src = task.params.response === "branch" ? task.sources.jumps : undefined;
+  if (src === undefined) return undefined;
+  let fn = jumpFns.get(src);
+  if (!fn) {
+    fn = rebuildJumps(src);
+    jumpFns.set(src, fn);
+  }
+  return fn;
+}
+
 /** One group solve and its observables, with the model's functions at hand. */
 export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
-  const out = solveGroup(model.fns, model.vec, task.params, task.spec);
+  const out = solveGroup(model.fns, model.vec, task.params, task.spec, jumpsOf(task));
   return { out, series: groupSeries(model, out, task.params.rhoStar) };
 }
 
