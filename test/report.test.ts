@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { writeReport } from "../src/report/index.js";
+import { observablePlot } from "../src/report/plots.js";
 import { loadDerived } from "../src/symbolic/index.js";
 import type { Model, ObservableName, Result } from "../src/types.js";
 import { compareResults } from "../src/validate/compare.js";
@@ -184,5 +185,24 @@ describe("writeReport", () => {
     expect(readFileSync(join(dir2, "m.csv"), "utf8").split("\n")[0]).toBe(
       "t_dmft,dmft,dmft_se,t_sgf,sgf,sgf_se",
     );
+  });
+});
+
+describe("time axis", () => {
+  it("--time-axis log draws the observables on a symlog time axis (t = 0 kept), linear otherwise", () => {
+    const v = verdict({ sgd: false });
+    /** Tick label -> x position of the time axis. */
+    const ticks = (svg: string) =>
+      new Map(
+        [...svg.matchAll(/<text transform="translate\(([\d.]+),\d+\)" y="0.71em">([\d.]+)</g)].map((m) => [
+          Number(m[2]),
+          Number(m[1]),
+        ]),
+      );
+    const lin = ticks(observablePlot(v, "q"));
+    const log = ticks(observablePlot({ ...v, settings: { ...v.settings, timeAxis: "log" } }, "q"));
+    const ratio = (x: Map<number, number>) => (x.get(2)! - x.get(0)!) / (x.get(1)! - x.get(0)!);
+    expect(ratio(lin)).toBeCloseTo(2, 6);
+    expect(ratio(log)).toBeCloseTo(Math.log(3) / Math.log(2), 6); // symlog: log(1 + t)
   });
 });

@@ -12,6 +12,7 @@ import { createSimdKernel } from "../src/simulate/wasm.js";
 import { loadDerived } from "../src/symbolic/index.js";
 import type { Result } from "../src/types.js";
 import { RunError, UsageError } from "../src/util/errors.js";
+import { recordSteps } from "../src/util/record.js";
 import { Rng } from "../src/util/rng.js";
 import { handDerived } from "./fixtures/hand-models.js";
 
@@ -247,6 +248,23 @@ describe("determinism and bookkeeping", () => {
     expect(r.observables.test_error!.length).toBe(5);
     expect(await main([...args, "--d", "0", "--quiet"])).toBe(2);
     expect(await main([...args, "--dynamics", "adam", "--quiet"])).toBe(2);
+  });
+
+  it("recordEvery (K or log points of the dt grid) records the same states as the interval grid", async () => {
+    const base: SimulateOptions = { d: 60, seeds: 2, dynamics: "gd", dt: 0.1, T: 2, seed: 9, threads: 1 };
+    const strip = (r: Result) => JSON.stringify({ t: r.t, o: r.observables, s: r.stderr });
+    const interval = await simulate(linear, { ...base, record: 0.5 });
+    expect(strip(await simulate(linear, { ...base, recordEvery: 5 }))).toBe(strip(interval));
+    const log = await simulate(linear, { ...base, recordEvery: "log" });
+    const steps = recordSteps(20, "log");
+    expect(log.t).toEqual(steps.map((k) => k * 0.1));
+    const full = await simulate(linear, base);
+    expect(log.observables.q).toEqual(steps.map((k) => full.observables.q![k]));
+    const sgd = { ...base, dynamics: "sgd" as const, dt: undefined, T: 1 };
+    const sgdInterval = await simulate(linear, { ...sgd, record: 0.2 });
+    expect(strip(await simulate(linear, { ...sgd, recordEvery: 2 }))).toBe(strip(sgdInterval));
+    await expect(simulate(linear, { ...base, record: 0.5, recordEvery: 5 })).rejects.toThrow(/not both/);
+    await expect(simulate(linear, { ...base, recordEvery: 1.5 })).rejects.toThrow(UsageError);
   });
 
   it("refuses bad sizes and options before allocating, and reports blow-ups", async () => {

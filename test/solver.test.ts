@@ -2,12 +2,13 @@
 // deterministic, sgd-limit = sgf for linear models, determinism and thread independence, blow-up and
 // memory refusal, extrapolation and kernels output.
 import { describe, expect, it } from "vitest";
-import { GaussianColumns } from "../src/solvers/mc/columns.js";
+import { GaussianColumns, orthoBlock } from "../src/solvers/mc/columns.js";
 import { solveMc } from "../src/solvers/mc/index.js";
 import { GrowingCholesky } from "../src/solvers/mc/linalg.js";
 import { paramResponseRow } from "../src/solvers/mc/responses.js";
 import type { CompiledFns, Result } from "../src/types.js";
 import { UsageError } from "../src/util/errors.js";
+import { recordSteps } from "../src/util/record.js";
 import { Rng } from "../src/util/rng.js";
 import { handDerived } from "./fixtures/hand-models.js";
 
@@ -192,7 +193,7 @@ describe("paramResponseRow (non-quadratic penalty)", () => {
 
 describe("GaussianColumns", () => {
   it("keeps the columns orthonormal (Z^T Z = M I to 1e-12) with one Gram-Schmidt pass", () => {
-    const M = 600;
+    const M = 601; // one block: M > 2 x columns
     const cols = new GaussianColumns(M, 300, new Rng(1, 2), true);
     for (let j = 1; j < 300; j++) cols.append();
     let worst = 0;
@@ -204,6 +205,31 @@ describe("GaussianColumns", () => {
       }
     }
     expect(worst).toBeLessThan(1e-12);
+  });
+
+  it("orthonormalises in blocks when the columns outnumber the samples (each against ones and itself)", () => {
+    const M = 200;
+    const width = 300;
+    const block = orthoBlock(M, width);
+    expect(block).toBe(136);
+    expect(orthoBlock(601, 300)).toBe(300); // M > 2 x columns: one block, as before
+    expect(orthoBlock(2500, 2004)).toBe(2004); // M >= columns + 64: one block
+    expect(orthoBlock(100, 300)).toBe(49);
+    const cols = new GaussianColumns(M, width, new Rng(1, 2), true);
+    const dot = (a: number, b: number) => {
+      let s = 0;
+      for (let i = 0; i < M; i++) s += cols.at(i, a) * cols.at(i, b);
+      return s / M;
+    };
+    let worst = 0;
+    for (let a = 1; a < width; a++) {
+      const start = a - (a % block);
+      worst = Math.max(worst, Math.abs(dot(a, 0)), Math.abs(dot(a, a) - 1));
+      for (let b = Math.max(1, start); b < a; b++) worst = Math.max(worst, Math.abs(dot(a, b)));
+    }
+    expect(worst).toBeLessThan(1e-12);
+    // Across blocks the columns are independent draws, not orthogonal.
+    expect(Math.abs(dot(block, block - 1))).toBeGreaterThan(1e-6);
   });
 });
 
@@ -248,6 +274,38 @@ describe("solveMc", () => {
     const ext = await solveMc(derived, { ...opts, extrapolate: true });
     expect(String(ext.meta.extrapolate)).toMatch(/Richardson/);
     expect(ext.observables.q).toHaveLength(6);
+  });
+
+  it("--record writes the recorded steps only, the same values as a full run (kernels on that grid)", async () => {
+    const derived = handDerived("logistic", { tau: 1 });
+    const opts = {
+      dynamics: "sgf" as const,
+      dt: 0.1,
+      T: 2,
+      samples: 2000,
+      seed: 4,
+      threads: 1,
+      kernels: true,
+    };
+    const full = await solveMc(derived, opts);
+    for (const record of [3, "log"] as const) {
+      const part = await solveMc(derived, { ...opts, record });
+      const steps = recordSteps(20, record);
+      expect(part.t).toEqual(steps.map((k) => full.t[k]));
+      expect(part.observables.q).toEqual(steps.map((k) => full.observables.q![k]));
+      expect(part.stderr.test_error).toEqual(steps.map((k) => full.stderr.test_error![k]));
+      const K1 = steps.length;
+      expect(kernel(part, "rho").shape).toEqual([K1, K1]);
+      const two = steps.flatMap((t) => steps.map((s) => kernel(full, "C_theta").data[t * 21 + s]));
+      expect(kernel(part, "C_theta").data).toEqual(two);
+      expect(kernel(part, "Gamma").data).toEqual(steps.map((k) => kernel(full, "Gamma").data[k]));
+    }
+    const ext = await solveMc(derived, { ...opts, kernels: false, extrapolate: true });
+    const extPart = await solveMc(derived, { ...opts, kernels: false, extrapolate: true, record: 4 });
+    expect(extPart.observables.train_loss).toEqual(
+      recordSteps(20, 4).map((k) => ext.observables.train_loss![k]),
+    );
+    await expect(solveMc(derived, { ...opts, record: 0 })).rejects.toThrow(UsageError);
   });
 
   it("is deterministic and independent of the thread count", async () => {

@@ -2,9 +2,10 @@
 // Also the small output helpers every subcommand shares: option checks, writing files/JSON, progress bars.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { RunError, UsageError } from "../util/errors.js";
+import type { RecordSpec } from "../util/record.js";
+import { startProgress } from "./progress.js";
 
 export interface CommonOptions {
   /** --set name=value overrides, in order given. */
@@ -74,6 +75,21 @@ export function parseNumberOption(
   return v;
 }
 
+/**
+ * Parses --record: K (every K-th step of the dt grid, a whole number) or "log" (log-spaced steps). A
+ * non-integer is refused with a pointer to --record-interval (simulate's time interval before issue 15).
+ */
+export function parseRecordOption(text: string | undefined): RecordSpec | undefined {
+  if (text === undefined) return undefined;
+  if (text === "log") return "log";
+  if (/^[0-9]+$/.test(text) && Number(text) >= 1) return Number(text);
+  const interval =
+    Number(text) > 0 ? `; a recording interval in time units is --record-interval ${text} (simulate)` : "";
+  throw new UsageError(
+    `--record takes K (every K-th step of the dt grid, a whole number >= 1) or 'log' (log-spaced steps), got '${text}'${interval}`,
+  );
+}
+
 /** The common options of a parsed subcommand. */
 export function commonOf(opts: Record<string, unknown>): CommonOptions {
   return {
@@ -111,45 +127,21 @@ export function writeJsonOut(out: string | undefined, value: unknown): void {
 }
 
 /**
- * A progress bar on stderr (only on a TTY and without --quiet), started on the first report:
- * `onProgress(done, total)`; `stop()` in a finally block.
+ * Runs `task` with progress on stderr (src/cli/progress.ts: a bar on a terminal, a line every ~10 s
+ * otherwise; elapsed and remaining time, from `estimate` seconds until the first unit finishes), fed by the
+ * task's onProgress callback; stopped even when the task throws.
  */
-/** Runs `task` with a progress bar fed by its onProgress callback; the bar is stopped even when it throws. */
 export async function withProgress<T>(
   label: string,
   unit: string,
   quiet: boolean,
   task: (onProgress: (done: number, total: number) => void) => Promise<T>,
+  estimate?: number,
 ): Promise<T> {
-  const bar = progressBar(label, unit, quiet);
+  const progress = startProgress(label, unit, quiet, estimate);
   try {
-    return await task(bar.onProgress);
+    return await task(progress.update);
   } finally {
-    bar.stop();
+    progress.stop();
   }
-}
-
-function progressBar(
-  label: string,
-  unit: string,
-  quiet: boolean,
-): { onProgress: (done: number, total: number) => void; stop: () => void } {
-  if (quiet || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} ${unit} | {duration_formatted}`, stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    onProgress: (done, total) => {
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
 }

@@ -10,6 +10,7 @@ import {
   oneOf,
   parseIntOption,
   parseNumberOption,
+  parseRecordOption,
   withProgress,
   writeJsonOut,
 } from "./common.js";
@@ -65,9 +66,13 @@ export function registerSimulate(program: Command): void {
       "sgd with a tau schedule: eta (learning rate B tau(t)) | batch (eta = B tau(0), batch size eta / tau(t))",
       "eta",
     )
-    .option("--dt <D>", "SGF/GD time step (default: the model's time.dt; for sgd: the default --record)")
+    .option("--dt <D>", "SGF/GD time step (default: the model's time.dt; for sgd: the recording grid)")
     .option("--T <T>", "horizon (default: the model's time.T)")
-    .option("--record <R>", "recording interval, a multiple of dt (default: dt)")
+    .option("--record <K|log>", "record every K-th point of the dt grid (and the last) or log-spaced points")
+    .option(
+      "--record-interval <R>",
+      "instead of --record: a recording interval in time units, a multiple of dt",
+    )
     .option("--two-time", "also record C_theta(t, s) on the recording grid", false)
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
@@ -83,20 +88,26 @@ export function registerSimulate(program: Command): void {
         sgdSchedule: oneOf("sgd-schedule", String(opts.sgdSchedule), ["eta", "batch"] as const),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),
-        record: parseNumberOption("record", opts.record as string | undefined),
+        record: parseNumberOption("record-interval", opts.recordInterval as string | undefined),
+        recordEvery: parseRecordOption(opts.record as string | undefined),
         seed: common.seed,
         twoTime: Boolean(opts.twoTime),
         threads:
           opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
       };
       // Loaded here, not at start-up (`--help` must stay fast).
-      const [{ loadDerived }, { simulate }] = await Promise.all([
+      const [{ loadDerived }, { planSimulate, simulate }] = await Promise.all([
         import("../symbolic/index.js"),
         import("../simulate/index.js"),
       ]);
       const derived = loadDerived(modelPath, common.sets);
-      const result = await withProgress("simulate", "seeds", common.quiet, (onProgress) =>
-        simulate(derived, { ...simOpts, onProgress }),
+      const { seconds } = planSimulate(derived, simOpts);
+      const result = await withProgress(
+        "simulate",
+        "seeds",
+        common.quiet,
+        (onProgress) => simulate(derived, { ...simOpts, onProgress }),
+        seconds,
       );
       writeJsonOut(common.out, result);
       if (!common.quiet) process.stderr.write(`${summaryTable(result)}\n`);

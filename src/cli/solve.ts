@@ -5,6 +5,7 @@ import type { SolveDynamics, SolverChoice } from "../solvers/index.js";
 import type { SolveOptions } from "../solvers/options.js";
 import type { Result } from "../types.js";
 import { UsageError } from "../util/errors.js";
+import { checkFeasible, DEFAULT_MAX_MINUTES, formatBytes, formatSeconds } from "../util/feasibility.js";
 import { observableOrder } from "../validate/compare.js";
 import {
   addCommonOptions,
@@ -12,6 +13,7 @@ import {
   oneOf,
   parseIntOption,
   parseNumberOption,
+  parseRecordOption,
   withProgress,
   writeJsonOut,
 } from "./common.js";
@@ -50,7 +52,12 @@ export function addSolveOptions(cmd: Command): Command {
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
-    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false)
+    .option("--kernels", "also write C_theta, R_theta, rho, Gamma (on the recorded grid)", false)
+    .option("--max-minutes <m>", `refuse a solve estimated to take longer (default ${DEFAULT_MAX_MINUTES})`)
+    .option(
+      "--record <K|log>",
+      "write every K-th step (and the last) or log-spaced steps (default: every step)",
+    )
     .option(
       "--response <name>",
       "response estimator: auto (tangent for smooth models at modest N, branch for k = 1 models whose l jumps, else stein) | tangent | branch | stein",
@@ -85,6 +92,7 @@ export function solveOptionsOf(opts: Record<string, unknown>, seed: number): Cli
     seed,
     extrapolate: Boolean(opts.extrapolate),
     kernels: Boolean(opts.kernels),
+    record: parseRecordOption(opts.record as string | undefined),
     response: oneOf("response", String(opts.response), RESPONSES),
   };
 }
@@ -108,16 +116,32 @@ export function registerSolve(program: Command): void {
       const derived = loadDerived(modelPath, common.sets);
       const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver, solveOpts.persistence);
       if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);
-      if (!common.quiet && which === "mc" && solveOpts.dynamics !== "online") {
+      let estimate: number | undefined;
+      if (which === "mc" && solveOpts.dynamics !== "online") {
+        // Time and memory up front: refuse (exit 2) what would not finish within --max-minutes.
         const plan = planMc(derived, { ...solveOpts, dynamics: solveOpts.dynamics });
         const lv = plan.levels[plan.levels.length - 1];
-        process.stderr.write(
-          `solve: ${lv.N} steps, ${solveOpts.samples} samples in ${plan.sizes.length} groups, ` +
-            `~${(plan.multiplyAdds / 1e9).toPrecision(2)} G multiply-adds, ~${(plan.bytes / 2 ** 20).toPrecision(2)} MiB\n`,
-        );
+        const stage = {
+          label: "Monte-Carlo DMFT",
+          seconds: plan.seconds,
+          bytes: plan.bytes,
+          detail: `${lv.N} steps, ${solveOpts.samples} samples in ${plan.sizes.length} groups, ${plan.multiplyAdds.toPrecision(2)} multiply-adds on ${plan.threads} threads`,
+        };
+        const maxMinutes = parseNumberOption("max-minutes", opts.maxMinutes as string | undefined);
+        checkFeasible("solve", [stage], maxMinutes, ", or raise --dt");
+        estimate = plan.seconds;
+        if (!common.quiet) {
+          process.stderr.write(
+            `solve: ${stage.detail}; estimated ~${formatSeconds(plan.seconds)}, ~${formatBytes(plan.bytes)}\n`,
+          );
+        }
       }
-      const result = await withProgress("solve", "groups", common.quiet, (onProgress) =>
-        solve(derived, { ...solveOpts, onProgress }),
+      const result = await withProgress(
+        "solve",
+        "groups",
+        common.quiet,
+        (onProgress) => solve(derived, { ...solveOpts, onProgress }),
+        estimate,
       );
       writeJsonOut(common.out, result);
       if (!common.quiet) process.stderr.write(`${summary(result)}\n`);

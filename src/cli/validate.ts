@@ -3,53 +3,61 @@
 // 1 otherwise (RunError after the report is written). Progress bar per stage on a TTY; --quiet for scripts.
 // The pipeline and the report are imported inside the action: `dmftkit --help` must not load them.
 import { join } from "node:path";
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { RunError, UsageError } from "../util/errors.js";
+import { DEFAULT_MAX_MINUTES, describeStages, type StageEstimate } from "../util/feasibility.js";
 import type { Verdict } from "../validate/index.js";
+import { FULL, QUICK, STAGE_LABEL, type StageName, simulatedLabel } from "../validate/settings.js";
 import {
-  FULL,
-  QUICK,
-  STAGE_LABEL,
-  type StageName,
-  simulatedLabel,
-  type ValidateOptions,
-} from "../validate/settings.js";
-import { addCommonOptions, commonOf, oneOf, parseIntOption, parseNumberOption } from "./common.js";
+  addCommonOptions,
+  commonOf,
+  oneOf,
+  parseIntOption,
+  parseNumberOption,
+  parseRecordOption,
+} from "./common.js";
+import { startProgress } from "./progress.js";
 
-/** Reports stage progress: a bar per stage on a TTY, one line per finished stage otherwise. */
-function progressReporter(quiet: boolean): { onProgress: ValidateOptions["onProgress"]; stop: () => void } {
-  if (quiet) return { onProgress: undefined, stop: () => {} };
+/**
+ * Reports stage progress (progress.ts: a bar per stage on a terminal, a line every ~10 s otherwise, with
+ * elapsed and remaining time of the whole validation from the up-front stage estimates) and one line per
+ * finished stage without a terminal.
+ */
+function progressReporter(quiet: boolean) {
+  let estimates: StageEstimate[] = [];
+  let current: { stage: StageName; started: number } | undefined;
+  const progress = startProgress("validate", "", quiet);
   const tty = Boolean(process.stderr.isTTY);
-  let current: { stage: StageName; started: number; bar?: cliProgress.SingleBar } | undefined;
   const finish = () => {
-    if (!current) return;
-    current.bar?.stop();
+    if (!current || quiet) return;
     if (!tty) {
       const s = (performance.now() - current.started) / 1000;
       process.stderr.write(`validate: ${STAGE_LABEL[current.stage]} done in ${s.toFixed(1)} s\n`);
     }
     current = undefined;
   };
+  const onPlan = (e: StageEstimate[]) => {
+    estimates = e;
+    if (!quiet) process.stderr.write(`validate: estimated\n${describeStages(e)}\n`);
+  };
   const onProgress = (stage: StageName, done: number, total: number) => {
     if (current?.stage !== stage) {
       finish();
       current = { stage, started: performance.now() };
-      if (tty) {
-        current.bar = new cliProgress.SingleBar(
-          {
-            format: `${STAGE_LABEL[stage].padEnd(28)} [{bar}] {value}/{total} | {duration_formatted}`,
-            stream: process.stderr,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        current.bar.start(total, done);
-      }
+      const i = estimates.findIndex((e) => e.label === STAGE_LABEL[stage]);
+      const after = i < 0 ? 0 : estimates.slice(i + 1).reduce((a, e) => a + e.seconds, 0);
+      progress.restart(STAGE_LABEL[stage].padEnd(28), estimates[i]?.seconds, after);
     }
-    current.bar?.setTotal(total);
-    current.bar?.update(done);
+    progress.update(done, total);
   };
-  return { onProgress, stop: finish };
+  return {
+    onPlan,
+    onProgress,
+    stop: () => {
+      finish();
+      progress.stop();
+    },
+  };
 }
 
 export function registerValidate(program: Command): void {
@@ -63,6 +71,11 @@ export function registerValidate(program: Command): void {
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
     .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
+    .option("--groups <G>", "DMFT independent sample groups for the standard errors (default 8)")
+    .option(
+      "--record <K|log>",
+      "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
+    )
     .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
     .option("--dynamics <name>", "sgf | gd | sgd-fraction: the dynamics of the gating comparison", "sgf")
     .option(
@@ -73,6 +86,14 @@ export function registerValidate(program: Command): void {
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
+    .option(
+      "--time-axis <axis>",
+      "linear | log: time axis of the report's plots (default log with --record log)",
+    )
+    .option(
+      "--max-minutes <m>",
+      `refuse a validation estimated to take longer (default ${DEFAULT_MAX_MINUTES})`,
+    )
     .option("--quick", "smaller sizes: finishes in under 2 minutes on 2 cores", false)
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const started = performance.now();
@@ -98,6 +119,13 @@ export function registerValidate(program: Command): void {
           d: num("d"),
           seeds,
           samples: num("samples"),
+          groups:
+            opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
+          record: parseRecordOption(opts.record as string | undefined),
+          timeAxis:
+            opts.timeAxis === undefined
+              ? undefined
+              : oneOf("time-axis", String(opts.timeAxis), ["linear", "log"] as const),
           batch: parseIntOption("batch", opts.batch as string, 1),
           dynamics,
           batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
@@ -107,6 +135,8 @@ export function registerValidate(program: Command): void {
           threads: num("threads"),
           quick: Boolean(opts.quick),
           seed: common.seed,
+          maxMinutes: parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
+          onPlan: progress.onPlan,
           onProgress: progress.onProgress,
         });
       } finally {

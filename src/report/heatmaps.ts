@@ -9,9 +9,12 @@ import type { Verdict } from "../validate/index.js";
 import { clampZ, render } from "./plots.js";
 import { subscript } from "./series.js";
 
+/** A cell at recorded times (t, s), spanning halfway to the neighbouring kept times (any grid spacing). */
 interface Cell {
-  t: number;
-  s: number;
+  t0: number;
+  t1: number;
+  s0: number;
+  s1: number;
   v: number;
 }
 
@@ -34,14 +37,25 @@ function index(kernel: Kernel, i: number, j: number, a: number): number {
 /** Entry (a, a) of a kernel on grid t as heat-map cells, thinned (see thin). */
 function cells(t: number[], n: number, value: (i: number, j: number) => number): Cell[] {
   const step = thin(n);
+  const kept: number[] = [];
+  for (let i = 0; i < n; i += step) kept.push(i);
+  // Extent of kept time number m: halfway to its neighbours (a uniform grid gives equal cells).
+  const edge = (m: number, side: -1 | 1) => {
+    const o = kept[m + side];
+    if (o !== undefined) return (t[kept[m]] + t[o]) / 2;
+    const p = kept[m - side];
+    return p === undefined ? t[kept[m]] + side * 0.5 : t[kept[m]] + (t[kept[m]] - t[p]) / 2;
+  };
   const out: Cell[] = [];
-  for (let i = 0; i < n; i += step) {
-    for (let j = 0; j < n; j += step) out.push({ t: t[i], s: t[j], v: value(i, j) });
-  }
+  kept.forEach((i, a) => {
+    kept.forEach((j, b) => {
+      out.push({ t0: edge(a, -1), t1: edge(a, 1), s0: edge(b, -1), s1: edge(b, 1), v: value(i, j) });
+    });
+  });
   return out;
 }
 
-function heatmap(id: string, data: Cell[], half: number, color: Plot.ScaleOptions, label: string): string {
+function heatmap(id: string, data: Cell[], color: Plot.ScaleOptions, label: string): string {
   const svg = render({
     width: 320,
     height: 300,
@@ -53,10 +67,10 @@ function heatmap(id: string, data: Cell[], half: number, color: Plot.ScaleOption
     color,
     marks: [
       Plot.rect(data, {
-        x1: (d: Cell) => d.s - half,
-        x2: (d: Cell) => d.s + half,
-        y1: (d: Cell) => d.t - half,
-        y2: (d: Cell) => d.t + half,
+        x1: "s0",
+        x2: "s1",
+        y1: "t0",
+        y2: "t1",
         fill: "v",
         shapeRendering: "crispEdges",
       }),
@@ -111,8 +125,6 @@ function entryMaps(v: Verdict, a: number, vector: boolean): Heatmaps {
     scheme: "viridis",
     domain: [Math.min(...all), Math.max(...all)],
   };
-  // Half the cell width on the thinned grid (cells() keeps every thin(n)-th time).
-  const half = (t: number[]) => (t.length > 1 ? ((t[1] - t[0]) * thin(t.length)) / 2 : 0.5);
   let diff = "";
   if (A.shape[0] === B.shape[0]) {
     const z = (i: number, j: number) => {
@@ -120,19 +132,13 @@ function entryMaps(v: Verdict, a: number, vector: boolean): Heatmaps {
       const ib = index(B, i, j, a);
       return clampZ(zScore(A.data[ia], A.stderr?.[ia] ?? 0, B.data[ib], B.stderr?.[ib] ?? 0));
     };
-    diff = heatmap(
-      `diff${id}`,
-      cells(dmft.t, A.shape[0], z),
-      half(dmft.t),
-      diverging(4),
-      "(SGF − DMFT) / SE",
-    );
+    diff = heatmap(`diff${id}`, cells(dmft.t, A.shape[0], z), diverging(4), "(SGF − DMFT) / SE");
   }
   return {
     id,
     label,
-    dmft: heatmap(`dmft${id}`, ca, half(dmft.t), shared, label),
-    sim: heatmap(`sim${id}`, cb, half(sgf.t), shared, label),
+    dmft: heatmap(`dmft${id}`, ca, shared, label),
+    sim: heatmap(`sim${id}`, cb, shared, label),
     diff,
   };
 }

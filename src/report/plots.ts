@@ -20,6 +20,19 @@ export function render(options: Plot.PlotOptions): string {
   return node.outerHTML;
 }
 
+/**
+ * The time axis of the observable plots: linear, or log-like ("symlog": linear below t = 1, logarithmic
+ * above, so t = 0 stays on the axis) with --time-axis log (the default with --record log).
+ */
+export function timeX(v: Verdict): Plot.ScaleOptions {
+  const base: Plot.ScaleOptions = { label: "time t →", labelAnchor: "right" };
+  if (v.settings.timeAxis !== "log") return base;
+  const ticks = [0];
+  for (let p = 1; p <= v.settings.T; p *= 10)
+    ticks.push(...[p, 2 * p, 5 * p].filter((x) => x <= v.settings.T));
+  return { ...base, type: "symlog", ticks };
+}
+
 /** Categorical colours: tableau10 repeats after 10 names (vector models with k >= 3), then sample turbo. */
 function scheme(names: number): Plot.ColorScheme {
   return names > 10 ? "turbo" : "tableau10";
@@ -95,7 +108,7 @@ export function observablePlot(
     ...size,
     marginLeft: 56,
     style: { fontSize: "11px" },
-    x: { label: "time t →", labelAnchor: "right" },
+    x: timeX(v),
     y: { label: `↑ ${observableInfo(name).axis}`, nice: true },
     marks,
   });
@@ -127,7 +140,7 @@ export function matrixPlot(v: Verdict, names: ObservableName[]): string {
     height: HEIGHT,
     marginLeft: 56,
     style: { fontSize: "11px" },
-    x: { label: "time t →", labelAnchor: "right" },
+    x: timeX(v),
     y: { label: `↑ entries of ${matrix}(t)`, nice: true },
     color: { domain: names.map((n) => observableInfo(n).short), scheme: scheme(names.length), legend: true },
     marks: [

@@ -1,8 +1,12 @@
 // Time grid of a simulation. SGF/GD/sgd-fraction: step dt (the learning rate for sgd-fraction), N = round(T/dt), recording every round(record/dt) steps
 // (record must be a multiple of dt and divide T). SGD: one step advances time by eta/d with
 // eta = tau * batch; recording k happens at step round(k record d / eta) and its exact time is reported.
+// `recordEvery` (K or "log", src/util/record.ts) instead records the points recordSteps(N, spec) of the
+// dt grid, t = k dt with N = round(T/dt): the grid a DMFT solve with the same --record writes (for SGD,
+// dt is only the recording grid).
 import type { ScheduleSet, StepSchedule } from "../symbolic/schedule.js";
 import { UsageError } from "../util/errors.js";
+import { checkedRecordSteps, type RecordSpec } from "../util/record.js";
 
 export interface Grid {
   /** Time per step (dt for SGF/GD, eta/d for SGD). */
@@ -26,12 +30,32 @@ function nearInteger(x: number): number | undefined {
 }
 
 export function planGrid(
-  opts: { dynamics: string; batch?: number; dt?: number; T?: number; record?: number },
+  opts: {
+    dynamics: string;
+    batch?: number;
+    dt?: number;
+    T?: number;
+    record?: number;
+    recordEvery?: RecordSpec;
+  },
   time: { T: number; dt: number },
   tau: number,
   d: number,
 ): Grid {
   const T = positive("T", opts.T ?? time.T);
+  if (opts.recordEvery !== undefined) {
+    if (opts.record !== undefined)
+      throw new UsageError(
+        "simulate: give either a recording interval or a recording grid (K or log), not both",
+      );
+    const base = planGrid({ ...opts, recordEvery: undefined, record: undefined }, time, tau, d);
+    const gridDt = opts.dynamics === "sgd" ? base.record : base.dt;
+    const N = Math.round(T / gridDt);
+    if (N < 1) throw new UsageError(`simulate: T = ${T} is shorter than one step dt = ${gridDt}`);
+    const steps = checkedRecordSteps("simulate", N, opts.recordEvery);
+    const perPoint = gridDt / base.dt;
+    return { ...base, recordSteps: steps.map((k) => Math.round(k * perPoint)), record: gridDt };
+  }
   if (opts.dynamics === "sgd") {
     const batch = opts.batch ?? 1;
     if (!Number.isInteger(batch) || batch < 1)

@@ -7,6 +7,8 @@ import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, ObservableName, Result } from "../types.js";
 import { batchLaw, batchMeta } from "../util/batch.js";
 import { checkMemory, UsageError } from "../util/errors.js";
+import { calibratedRate } from "../util/feasibility.js";
+import { type RecordSpec, recordMeta } from "../util/record.js";
 import { meanAndStderr } from "../util/stats.js";
 import { defaultThreads, mapInWorkers } from "../util/workers.js";
 import { planGrid, planSgdSchedule } from "./grid.js";
@@ -28,6 +30,8 @@ export interface SimulateOptions {
   T?: number;
   /** Recording interval (a multiple of dt; for SGD rounded to whole steps). Default dt. */
   record?: number;
+  /** Instead of `record`: every K-th point of the dt grid, or log-spaced points (src/util/record.ts). */
+  recordEvery?: RecordSpec;
   seed: number;
   twoTime?: boolean;
   threads?: number;
@@ -57,9 +61,24 @@ function memoryEstimate(
   return Math.min(threads, seeds) * perSeed + kept;
 }
 
-/** Simulates `opts.seeds` independent problems of dimension d and returns mean curves with standard errors. */
-export async function simulate(derived: Derived, opts: SimulateOptions): Promise<Result> {
-  const started = performance.now();
+/**
+ * Work per seed in calibration multiply-adds (src/util/feasibility.ts): SGF/GD two n x d x k products per
+ * step; SGD a B x d x k product and ~30 d k of per-step overhead (measured); each record a full train loss.
+ */
+function seedWork(
+  s: { n: number; d: number; k: number },
+  dynamics: string,
+  steps: number,
+  batch: number,
+  K: number,
+) {
+  const { n, d, k } = s;
+  const perStep = dynamics === "sgd" ? (2 * batch + 30) * d * k : 2 * n * d * k + 10 * (n + d) * k;
+  return steps * perStep + (K + 1) * n * d * k;
+}
+
+/** A checked simulation: grid, sizes, threads, memory and estimated time (refuses bad input, UsageError). */
+export function planSimulate(derived: Derived, opts: SimulateOptions) {
   const model = derived.model;
   const d = positiveInt("d", opts.d);
   const seeds = positiveInt("seeds", opts.seeds);
@@ -108,11 +127,40 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     ...overlapNames(k, kTeacher).map((e) => e.name),
   ];
   if (derived.binaryLabels) names.push("test_error");
+  const bytes = memoryEstimate({ n, d, k, K, nSeries: names.length + 1 }, twoTime, seeds, threads);
   checkMemory(
     `simulate (X is ${n} x ${d} doubles per running seed, theta ${d} x ${k})`,
-    memoryEstimate({ n, d, k, K, nSeries: names.length + 1 }, twoTime, seeds, threads),
+    bytes,
     Math.min(16 * 2 ** 30, 0.75 * totalmem()),
   );
+  const work = seeds * seedWork({ n, d, k }, opts.dynamics, steps, grid.batch, K);
+  const seconds = work / calibratedRate() / threads;
+  return {
+    d,
+    seeds,
+    n,
+    grid,
+    K,
+    steps,
+    threads,
+    twoTime,
+    names,
+    bytes,
+    seconds,
+    fraction,
+    schedule,
+    batchRounding,
+  };
+}
+
+/** Simulates `opts.seeds` independent problems of dimension d and returns mean curves with standard errors. */
+export async function simulate(derived: Derived, opts: SimulateOptions): Promise<Result> {
+  const started = performance.now();
+  const model = derived.model;
+  const { tau } = model.parameters;
+  const { k, kTeacher } = model;
+  const { d, seeds, n, grid, K, steps, threads, twoTime, names, seconds, fraction, schedule, batchRounding } =
+    planSimulate(derived, opts);
   const tasks: SeedTask[] = Array.from({ length: seeds }, (_, seedIndex) => ({
     binaryLabels: derived.binaryLabels,
     k,
@@ -133,6 +181,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     twoTime,
     ...(schedule ? { schedule } : {}),
   }));
+  opts.onProgress?.(0, seeds);
   let results: SeedResult[];
   if (threads === 1) {
     results = [];
@@ -179,7 +228,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       ...batchMeta({ batch: fraction }),
       dt: grid.dt,
       T: steps * grid.dt,
-      record: grid.record,
+      record: opts.recordEvery === undefined ? grid.record : recordMeta(opts.recordEvery),
       steps,
       ...(opts.dynamics === "sgd"
         ? {
@@ -198,6 +247,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       kernel: results[0].kernel,
       timings: {
         total_s: (performance.now() - started) / 1000,
+        estimated_s: seconds,
         seconds_per_step: results.reduce((s, r) => s + r.seconds / Math.max(1, r.steps), 0) / seeds,
       },
     },

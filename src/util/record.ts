@@ -1,5 +1,6 @@
 // Recording grids for long runs (issue 15): which of the steps 0..N a solver or simulator writes out.
 // Every K-th step (always including 0 and N), or log-spaced steps (dense early, sparse late).
+import { UsageError } from "./errors.js";
 
 /** `K` = every K-th step (1 = every step); "log" = log-spaced steps. */
 export type RecordSpec = number | "log";
@@ -29,4 +30,21 @@ export function recordSteps(N: number, spec: RecordSpec = 1): number[] {
   for (let k = 0; k < N; k += spec) out.push(k);
   out.push(N);
   return out;
+}
+
+/** recordSteps for user input: a bad spec is a UsageError naming `who` (solve, simulate). */
+export function checkedRecordSteps(who: string, N: number, spec: RecordSpec = 1): number[] {
+  if (spec !== "log" && !(Number.isInteger(spec) && spec >= 1)) {
+    throw new UsageError(
+      `${who}: record must be a whole number K >= 1 (every K-th step) or 'log', got ${spec}`,
+    );
+  }
+  return recordSteps(N, spec);
+}
+
+/** meta.record of a Result: what the recorded grid is. */
+export function recordMeta(spec: RecordSpec = 1): string {
+  if (spec === "log")
+    return `log-spaced steps (all of the first ${LOG_DENSE}, then ${LOG_PER_DECADE} per decade, and the last)`;
+  return spec === 1 ? "every step" : `every ${spec} steps (and the last)`;
 }

@@ -7,6 +7,7 @@ import { loadDerived } from "../symbolic/index.js";
 import { stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, Model, Result } from "../types.js";
 import { type ComparisonTable, compareResults, DEFAULT_RULE } from "./compare.js";
+import { checkValidateFeasible } from "./plan.js";
 import {
   type RunKey,
   STAGE_LABEL,
@@ -58,15 +59,48 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   const s = settingsOf(model, opts);
   const rule = opts.rule ?? DEFAULT_RULE;
   const grid = { dt: s.dt, T: s.T, seed: s.seed, threads: s.threads };
-  const theory = { ...grid, samples: s.samples };
-
+  const theory = { ...grid, samples: s.samples, groups: s.groups, record: s.record };
+  const sim = { ...grid, recordEvery: s.record, d: s.d, seeds: s.seeds };
+  // Every stage's options, estimated (time, memory) before the first one runs (plan.ts).
   const law = { dynamics: s.dynamics ?? "sgf", batchFraction: s.batchFraction, persistence: s.persistence };
-  const dmft = await stage("dmft", (onProgress) =>
-    solve(derived, { ...theory, ...law, kernels: true, onProgress }),
+  // Under a tau schedule SGD needs tau(t_k) > 0 at every step (eta_k = B tau(t_k)).
+  const N = Math.round(s.T / s.dt);
+  const tauSteps = stepSchedule(model, derived.schedule, s.dt, N, "validate")?.tau;
+  const noSgd =
+    law.dynamics !== "sgf"
+      ? `--dynamics ${law.dynamics}: the minibatch-SGD vs continuum tables apply to sgf only.`
+      : tauSteps && !tauSteps.every((v) => v > 0)
+        ? "tau(t) reaches 0 on the time grid: there is no SGD to compare with (eta = B tau(t) = 0)."
+        : !(model.parameters.tau > 0)
+          ? "tau = 0 (gradient flow): there is no SGD to compare with (eta = tau B = 0)."
+          : undefined;
+  const sgd = noSgd === undefined;
+  const plan = {
+    dmft: { ...theory, ...law, kernels: true },
+    sgf: { ...sim, ...law, twoTime: true },
+    sgd: { ...sim, dynamics: "sgd", batch: s.batch },
+    continuum: { ...theory, dynamics: "sgf", extrapolate: true },
+    sgdLimit: { ...theory, dynamics: "sgd-limit", extrapolate: true },
+  } as const;
+  const estimates = checkValidateFeasible(
+    derived,
+    [
+      { name: "dmft", kind: "solve", opts: plan.dmft },
+      { name: "sgf", kind: "simulate", opts: plan.sgf },
+      ...(sgd
+        ? ([
+            { name: "sgd", kind: "simulate", opts: plan.sgd },
+            { name: "continuum", kind: "solve", opts: plan.continuum },
+            { name: "sgdLimit", kind: "solve", opts: plan.sgdLimit },
+          ] as const)
+        : []),
+    ],
+    opts.maxMinutes,
   );
-  const sgf = await stage("sgf", (onProgress) =>
-    simulate(derived, { ...grid, ...law, d: s.d, seeds: s.seeds, twoTime: true, onProgress }),
-  );
+  opts.onPlan?.(estimates);
+
+  const dmft = await stage("dmft", (onProgress) => solve(derived, { ...plan.dmft, onProgress }));
+  const sgf = await stage("sgf", (onProgress) => simulate(derived, { ...plan.sgf, onProgress }));
   const simulated = simulatedLabel(s);
   const runs: Verdict["runs"] = { dmft, sgf };
   const tables: ComparisonTable[] = [
@@ -89,30 +123,12 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
       `Only ${s.seeds} seeds: standard errors estimated from so few seeds are themselves noisy, so a spurious failure of the 4-SE rule somewhere on the time grid is likely; use 8 or more.`,
     );
   }
-  // Under a tau schedule SGD needs tau(t_k) > 0 at every step (eta_k = B tau(t_k)).
-  const N = Math.round(s.T / s.dt);
-  const tauSteps = stepSchedule(model, derived.schedule, s.dt, N, "validate")?.tau;
-  if (law.dynamics !== "sgf") {
-    notes.push(`--dynamics ${law.dynamics}: the minibatch-SGD vs continuum tables apply to sgf only.`);
-  } else if (tauSteps && !tauSteps.every((v) => v > 0)) {
-    notes.push("tau(t) reaches 0 on the time grid: there is no SGD to compare with (eta = B tau(t) = 0).");
-  } else if (model.parameters.tau > 0) {
-    runs.sgd = await stage("sgd", (onProgress) =>
-      simulate(derived, {
-        ...grid,
-        d: s.d,
-        seeds: s.seeds,
-        dynamics: "sgd",
-        batch: s.batch,
-        onProgress,
-      }),
-    );
+  if (sgd) {
+    runs.sgd = await stage("sgd", (onProgress) => simulate(derived, { ...plan.sgd, onProgress }));
     runs.continuum = await stage("continuum", (onProgress) =>
-      solve(derived, { ...theory, dynamics: "sgf", extrapolate: true, onProgress }),
+      solve(derived, { ...plan.continuum, onProgress }),
     );
-    runs.sgdLimit = await stage("sgdLimit", (onProgress) =>
-      solve(derived, { ...theory, dynamics: "sgd-limit", extrapolate: true, onProgress }),
-    );
+    runs.sgdLimit = await stage("sgdLimit", (onProgress) => solve(derived, { ...plan.sgdLimit, onProgress }));
     const eta = model.schedules?.tau
       ? `B tau(t) = ${s.batch} (${model.schedules.tau})`
       : model.parameters.tau * s.batch;
@@ -143,9 +159,7 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
         rule,
       ),
     );
-  } else {
-    notes.push("tau = 0 (gradient flow): there is no SGD to compare with (eta = tau B = 0).");
-  }
+  } else notes.push(noSgd);
   timings.total = (performance.now() - started) / 1000;
   return { pass: tables[0].pass, model, derived, settings: s, runs, tables, notes, timings };
 }

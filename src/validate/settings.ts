@@ -4,6 +4,8 @@
 
 import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
+import type { StageEstimate } from "../util/feasibility.js";
+import type { RecordSpec } from "../util/record.js";
 import type { Rule } from "./compare.js";
 import type { Verdict } from "./index.js";
 
@@ -26,8 +28,11 @@ export interface ValidateOptions {
   d?: number;
   /** Independent simulation seeds (default 8). */
   seeds?: number;
-  /** Monte-Carlo DMFT population (default 20000). */
+  /** Monte-Carlo DMFT population (default 20000) and its independent groups (default 8). */
   samples?: number;
+  groups?: number;
+  /** Recorded (and compared) steps of the dt grid: every K-th or log-spaced (default every step). */
+  record?: RecordSpec;
   /** SGD minibatch size B (default 1); the learning rate is eta = tau B. */
   batch?: number;
   /** Dynamics of the gating comparison (default sgf); gd and sgd-fraction skip the SGD-vs-continuum tables. */
@@ -43,6 +48,12 @@ export interface ValidateOptions {
   T?: number;
   threads?: number;
   rule?: Rule;
+  /** Time axis of the report's observable plots (default: log with record "log", else linear). */
+  timeAxis?: "linear" | "log";
+  /** Refuse (UsageError) a validation estimated to take longer (default DEFAULT_MAX_MINUTES). */
+  maxMinutes?: number;
+  /** Called with the stage estimates once they pass the feasibility check, before the first stage. */
+  onPlan?: (estimates: StageEstimate[]) => void;
   /** Called when a stage starts (done = 0) and as it progresses. */
   onProgress?: (stage: StageName, done: number, total: number) => void;
 }
@@ -52,6 +63,9 @@ export interface ValidateSettings {
   d: number;
   seeds: number;
   samples: number;
+  groups?: number;
+  record?: RecordSpec;
+  timeAxis?: "linear" | "log";
   batch: number;
   /** Absent means sgf. */
   dynamics?: "sgf" | "gd" | "sgd-fraction";
@@ -75,6 +89,9 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
     d: opts.d ?? base.d,
     seeds: opts.seeds ?? base.seeds,
     samples: opts.samples ?? base.samples,
+    groups: opts.groups,
+    record: opts.record,
+    timeAxis: opts.timeAxis ?? (opts.record === "log" ? "log" : "linear"),
     batch: opts.batch ?? 1,
     dynamics: opts.dynamics ?? "sgf",
     ...(opts.dynamics === "sgd-fraction"

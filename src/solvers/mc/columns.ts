@@ -6,6 +6,10 @@
 // BLOCK columns); the solver then takes them in order (`append`, `appendBlock`) and evaluates its draws as
 // combinations of the columns taken so far. Column-major storage makes both the Gram–Schmidt passes and the
 // draws stream whole columns (sequential reads) instead of reading a short piece of every sample's row.
+// Orthonormality needs more samples than columns orthonormalised together (with some slack, orthoBlock):
+// when the columns outnumber that (long horizons, small groups), they are orthonormalised in consecutive
+// blocks of `orthoBlock(M, width)` columns, each against the ones column and the earlier columns of its own
+// block only (the basis is renewed; across blocks the columns are independent draws).
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
 import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
@@ -13,6 +17,17 @@ import { MAX_BLOCK } from "./wasmKernels.js";
 
 /** Columns orthonormalised per pass of the up-front Gram–Schmidt. */
 const BLOCK = MAX_BLOCK;
+
+/** Samples beyond the columns of one orthonormal block: keeps one Gram–Schmidt pass accurate (~1e-12). */
+const SLACK = 64;
+
+/**
+ * Columns orthonormalised together (the ones column included): all `width` (one block: exact moments of
+ * every input) when M > 2 width or M >= width + SLACK, else the widest block those rules allow.
+ */
+export function orthoBlock(M: number, width: number): number {
+  return Math.min(width, Math.max(Math.floor((M - 1) / 2), M - SLACK));
+}
 
 export class GaussianColumns {
   /** Doubles a GaussianColumns(M, width, ..., maxCombos) takes from its WasmArena. */
@@ -38,9 +53,8 @@ export class GaussianColumns {
     /** Most linear combinations evaluated by one appendBlock call. */
     readonly maxCombos = 0,
   ) {
-    if (orthogonal && M <= width) {
-      throw new RangeError(`orthogonal columns need more samples (${M}) than columns (${width})`);
-    }
+    const block = orthoBlock(M, width);
+    if (orthogonal && block < 2) throw new RangeError(`orthogonal columns need more samples (${M})`);
     const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
     const Z = f64(M * width);
     this.Z = Z;
@@ -49,11 +63,19 @@ export class GaussianColumns {
     const { v, dots } = this;
     Z.fill(1, 0, M);
     // The same draws, column after column, as drawing each column when it is first needed.
-    for (let col = 1; col < width; col += BLOCK) {
-      const m = Math.min(BLOCK, width - col);
+    // Orthonormal block b holds columns [b block, (b + 1) block) (block 0 starts with the ones column).
+    for (let col = 1; col < width; ) {
+      const start = col - (col % block);
+      const m = Math.min(BLOCK, width - col, start + block - col);
       rng.fillNormal(v.subarray(0, m * M));
-      if (orthogonal) appendOrthonormalColumns(Z, M, col, m, v, dots);
-      else Z.set(v.subarray(0, m * M), col * M);
+      if (!orthogonal) Z.set(v.subarray(0, m * M), col * M);
+      else if (start === 0) appendOrthonormalColumns(Z, M, col, m, v, dots);
+      else {
+        // A renewed basis: centre (orthogonal to the ones column), then Gram–Schmidt within the block.
+        for (let t = 0; t < m; t++) centre(v.subarray(t * M, (t + 1) * M));
+        appendOrthonormalColumns(Z.subarray(start * M), M, col - start, m, v, dots);
+      }
+      col += m;
     }
   }
 
@@ -92,4 +114,12 @@ export class GaussianColumns {
   at(i: number, col: number): number {
     return this.Z[col * this.M + i];
   }
+}
+
+/** x -= mean(x). */
+function centre(x: Float64Array): void {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i];
+  const mean = sum / x.length;
+  for (let i = 0; i < x.length; i++) x[i] -= mean;
 }

@@ -1,7 +1,7 @@
 // Turns G independent group solves into a Result. groupSeries (run inside each group's task, on the worker
 // threads) computes a group's observables: test loss / error from the group's own Q, M, overlap entries
 // named by overlapNames. combineGroups applies the optional Richardson extrapolation per group, then takes
-// the mean and standard error over groups.
+// the mean and standard error over groups; everything is on the recorded steps (GroupSpec.record).
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
 import { isVector, overlapNames } from "../../observables/names.js";
 import { vectorTestObservables } from "../../observables/vector.js";
@@ -22,20 +22,20 @@ export interface SeriesModel {
 }
 
 /**
- * Observables of one group solve. Vector-model test observables (a quadrature in k + k* dimensions per time)
- * are computed only at every `every`-th step: the dt/2 solve of --extrapolate is read at even steps only.
+ * Observables of one group solve, at its recorded steps `rec` (default every step; the dt/2 solve of
+ * --extrapolate records 2k). Scheduled parameters take step rec[i]'s values for the i-th recorded point.
  */
 export function groupSeries(
   model: SeriesModel,
   out: GroupOut,
   rhoStar: number,
-  every = 1,
   sc?: StepSchedule,
+  rec?: number[],
 ): Series {
   const { k: U, kTeacher: V } = model.vec;
   const N1 = out.train_loss.length;
   const s: Series = { train_loss: out.train_loss };
-  const atStep = sc && model.slots ? (k: number) => setSlots(model.slots!, sc, k) : undefined;
+  const atStep = sc && model.slots ? (i: number) => setSlots(model.slots!, sc, rec ? rec[i] : i) : undefined;
   if (!isVector(U, V)) {
     const gauss = gaussianObservablesSeries(model.fns, model.binaryLabels, out.Q, out.M, rhoStar, atStep);
     s.test_loss = gauss.test_loss;
@@ -43,15 +43,13 @@ export function groupSeries(
   } else {
     const test = Array.from({ length: N1 }, (_, k) => {
       atStep?.(k);
-      return k % every !== 0
-        ? { test_loss: Number.NaN, test_error: Number.NaN }
-        : vectorTestObservables(
-            model.vec,
-            out.Q.subarray(k * U * U, (k + 1) * U * U),
-            out.M.subarray(k * U * V, (k + 1) * U * V),
-            rhoStar,
-            model.binaryLabels,
-          );
+      return vectorTestObservables(
+        model.vec,
+        out.Q.subarray(k * U * U, (k + 1) * U * U),
+        out.M.subarray(k * U * V, (k + 1) * U * V),
+        rhoStar,
+        model.binaryLabels,
+      );
     });
     s.test_loss = test.map((o) => o.test_loss);
     if (model.binaryLabels) s.test_error = test.map((o) => o.test_error ?? Number.NaN);
@@ -96,6 +94,7 @@ export function combineGroups(
   levels: SchemeParams[],
   results: GroupResult[],
   G: number,
+  record: number[],
   halves = false,
 ): Result & { correction: Series } {
   const coarse = levels[0];
@@ -118,14 +117,14 @@ export function combineGroups(
       for (const key of Object.keys(s) as ObservableName[]) {
         const c = s[key]!;
         const f = fine[key]!;
-        s[key] = Array.from(c, (v, k) => 2 * f[2 * k] - v);
+        s[key] = Array.from(c, (v, k) => 2 * f[k] - v);
       }
     }
     perGroup.push(s);
   }
   const result: Result & { correction: Series } = {
     correction: {},
-    t: Array.from({ length: coarse.N + 1 }, (_, k) => k * coarse.dt),
+    t: record.map((k) => k * coarse.dt),
     observables: {},
     stderr: {},
     meta: {},
@@ -137,7 +136,7 @@ export function combineGroups(
     if (halves) result.correction[key] = meanAndStderr(corrections.map((c) => c[key]!)).mean;
   }
   if (coarse.kernels) {
-    const N1 = coarse.N + 1;
+    const N1 = record.length;
     const { k: U, kTeacher: V } = derived.model;
     const vector = isVector(U, V);
     result.kernels = {};

@@ -54,6 +54,8 @@ export interface GroupSpec {
   tag: number;
   group: number;
   samples: number;
+  /** Steps written out (increasing, first 0, last N; default every step): series and kernels. */
+  record?: number[];
   /**
    * A part of a larger group (Stein's Richardson step in 1/M, index.ts): the Gaussian inputs are rows
    * from..from+samples-1 of the draws of a group of `total` samples, so the part's noise is shared with
@@ -78,6 +80,7 @@ function rowSubset(rng: Rng, M: number, rows?: GroupSpec["rows"]): Pick<Rng, "fi
 }
 
 export interface GroupOut {
+  /** At the recorded steps only (GroupSpec.record). */
   train_loss: Float64Array;
   /** Q_k = C_theta[k,k] (U x U per step) and M_k = m_k (U x V per step). */
   Q: Float64Array;
@@ -110,16 +113,46 @@ export function solveGroup(
   for (let k = 0; k <= p.N; k++) step(s, k);
   const { train_loss, Qo, Mo, Lw, Lnu, C, R, rho, Gamma, arena } = s;
 
+  const rec = g.record ?? Array.from({ length: p.N + 1 }, (_, k) => k);
+  const U = vec.k;
+  const UU = U * U;
+  const UV = U * vec.kTeacher;
   const out: GroupOut = {
-    train_loss,
-    Q: Qo,
-    M: Mo,
+    train_loss: pick(train_loss, rec, 1),
+    Q: pick(Qo, rec, UU),
+    M: pick(Mo, rec, UV),
     clamped: Lw.clamped + Lnu.clamped,
     zeroPivots: Lw.zeroPivots + Lnu.zeroPivots,
   };
-  // Copies out of the arena: a view would structured-clone its whole WebAssembly memory.
-  if (p.kernels) out.kernels = { C_theta: C, R_theta: R.slice(), rho: rho.slice(), Gamma };
+  // Copies out of the arena (a view would structured-clone its whole WebAssembly memory), on the recorded
+  // grid only.
+  if (p.kernels) {
+    const two = (X: Float64Array) => pickTwoTime(X, p.N + 1, rec, UU);
+    out.kernels = { C_theta: two(C), R_theta: two(R), rho: two(rho), Gamma: pick(Gamma, rec, UV) };
+  }
   arena.release();
+  return out;
+}
+
+/** Blocks of `size` of X (one per step) at the steps `rec`. */
+function pick(X: Float64Array, rec: number[], size: number): Float64Array {
+  const out = new Float64Array(rec.length * size);
+  rec.forEach((k, i) => {
+    out.set(X.subarray(k * size, (k + 1) * size), i * size);
+  });
+  return out;
+}
+
+/** Blocks (t, s) of size UU of an N1 x N1 block matrix X at the recorded steps t, s in `rec`. */
+function pickTwoTime(X: Float64Array, N1: number, rec: number[], UU: number): Float64Array {
+  const K1 = rec.length;
+  const out = new Float64Array(K1 * K1 * UU);
+  for (let i = 0; i < K1; i++) {
+    for (let j = 0; j < K1; j++) {
+      const src = (rec[i] * N1 + rec[j]) * UU;
+      out.set(X.subarray(src, src + UU), (i * K1 + j) * UU);
+    }
+  }
   return out;
 }
 

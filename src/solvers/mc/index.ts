@@ -8,9 +8,12 @@ import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
+import { calibratedRate } from "../../util/feasibility.js";
+import { checkedRecordSteps, recordMeta } from "../../util/record.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
+import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, type SchemeParams } from "./group.js";
 import { type GroupTask, runGroup } from "./worker.js";
@@ -24,6 +27,9 @@ export interface McInternals {
   /** Stein only: the Richardson step in 1/M (default true; false measures the raw 1/M bias). */
   steinRichardson?: boolean;
 }
+
+/** Fewest columns orthonormalised together (see planMc). */
+const MIN_BLOCK = 8;
 
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
 
@@ -65,6 +71,10 @@ export interface McPlan {
   bytes: number;
   /** Multiply-adds of the response estimator and the Gram–Schmidt moment matching (the dominant terms). */
   multiplyAdds: number;
+  /** Steps written out (of the dt grid; src/util/record.ts). */
+  record: number[];
+  /** Estimated wall time (calibrated, src/util/feasibility.ts). */
+  seconds: number;
   /** The response estimator and why it was chosen (meta.response). */
   response: { estimator: SchemeParams["response"]; reason: string };
   /** Stein's Richardson step in 1/M: every group is also solved as its two halves (same draws). */
@@ -121,6 +131,15 @@ export function chooseResponse(
   return { estimator: "tangent", reason: `auto: smooth model, N = ${N} <= ${STEIN_FROM_STEPS} steps` };
 }
 
+/**
+ * Speed of the solver's kernels relative to calibratedRate() and the per-sample cost of a step (loss,
+ * draws, histories) in calibration multiply-adds; measured on logistic regression at N = 100 and 400.
+ */
+const KERNEL_SPEED = 1.5;
+/** The Stein estimator's counted multiply-adds run ~4x slower than the tangent's (measured at N = 200, 400). */
+const STEIN_SPEED = 0.35;
+const SAMPLE_STEP_COST = 1000;
+
 /** Checks the options and estimates memory and work; refuses (UsageError) before anything is allocated. */
 export function planMc(derived: Derived, opts: SolveOptions, internals: McInternals = {}): McPlan {
   const model = derived.model;
@@ -129,6 +148,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   if (!(dt > 0) || !(T > 0)) throw new UsageError(`solve: dt and T must be positive (dt = ${dt}, T = ${T})`);
   const N = Math.round(T / dt);
   if (N < 1) throw new UsageError(`solve: T = ${T} is shorter than one step dt = ${dt}`);
+  const record = checkedRecordSteps("solve", N, opts.record);
   const M = opts.samples ?? 20000;
   const G = opts.groups ?? 8;
   if (!Number.isInteger(G) || G < 2)
@@ -150,7 +170,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const orthogonal = internals.orthogonal ?? true;
   const fraction = opts.dynamics === "sgd-fraction";
   const batch = fraction ? batchLaw(opts.batchFraction, opts.persistence, dt, "solve") : undefined;
-  const response = chooseResponse(derived, N, opts.response);
+  let response = chooseResponse(derived, N, opts.response);
   const params: SchemeParams = {
     dynamics: opts.dynamics,
     dt,
@@ -179,21 +199,50 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
 
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
   const finest = levels[levels.length - 1];
-  const minSamples = 2 * Math.max(...inputColumns(finest, model.k, model.kTeacher)); // twice the input columns
-  const halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
+  // Stein reads its responses off <Z l_k> as an exact least-squares fit only when all input columns of the
+  // solve are orthonormal together (one block, columns.ts). In renewed blocks it is a plain, much noisier
+  // moment estimate and the Richardson step in 1/M over-corrects (measured: T = 100 at 20000 samples in 8
+  // groups, halves in blocks, fails the 4 SE + 2 % rule by up to 1.45x at late times). Then auto falls
+  // back to the exact tangent on smooth models; anything else is refused.
+  const width = Math.max(...inputColumns(finest, model.k, model.kTeacher));
+  const need = Math.min(width + 64, 2 * width + 1); // the fewest samples orthoBlock keeps in one block
+  let halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
   // Stein's Richardson step also solves each group as two halves, which need as many samples themselves.
-  const smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
-  if (orthogonal && smallest <= minSamples) {
+  let smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
+  if (orthogonal && response.estimator === "stein" && smallest < need) {
+    const what = halves ? "half group (Stein's Richardson step in 1/M)" : "group";
+    const why = `Stein needs ${need} samples per ${what} for ${finest.N} steps (all ${width} input columns orthonormal together), got ${smallest}`;
+    const smooth = (derived.jumps?.length ?? 0) === 0;
+    if ((opts.response ?? "auto") !== "auto" || !smooth) {
+      throw new UsageError(
+        `solve: ${why}; raise --samples to ${need * G * (halves ? 2 : 1)} or lower --groups` +
+          (smooth ? ", or use --response tangent" : ""),
+      );
+    }
+    response = { estimator: "tangent", reason: `auto: ${why}; the exact tangent (M N^3 / 6) instead` };
+    for (const lv of levels) lv.response = "tangent";
+    halves = false;
+    smallest = sizes[G - 1];
+  }
+  // Inputs are orthonormalised in blocks of orthoBlock(...) columns (columns.ts): any N works; a block of
+  // fewer than MIN_BLOCK columns would be a pointless moment match.
+  if (orthogonal && smallest <= 2 * MIN_BLOCK) {
     throw new UsageError(
       `solve: ${smallest} samples per group${halves ? " half (Stein's Richardson step in 1/M)" : ""} are ` +
-        `too few for ${finest.N} steps (need > ${minSamples}); raise --samples or lower --groups`,
+        `too few (need > ${2 * MIN_BLOCK}); raise --samples or lower --groups`,
     );
   }
-  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
-  const bytes =
-    Math.min(threads, G) *
-    levels.reduce((b, lv) => Math.max(b, groupBytes(lv, sizes[0], model.k, model.kTeacher)), 0);
-  checkMemory("solve (Monte-Carlo DMFT)", bytes, Math.min(16 * 2 ** 30, 0.8 * totalmem()));
+  const wanted = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
+  // Fewer concurrent groups when all of them would not fit the memory budget (results do not depend on
+  // the thread count); refused only when one group alone does not fit.
+  const perGroup = levels.reduce(
+    (b, lv) => Math.max(b, groupBytes(lv, sizes[0], model.k, model.kTeacher)),
+    0,
+  );
+  const budget = Math.min(16 * 2 ** 30, 0.8 * totalmem());
+  const threads = Math.max(1, Math.min(wanted, Math.floor(budget / perGroup)));
+  const bytes = Math.min(threads, G) * perGroup;
+  checkMemory("solve (Monte-Carlo DMFT)", bytes, budget);
   const responseWork = (n: number) =>
     response.estimator === "stein"
       ? model.k * n * inputColumns(finest, model.k, model.kTeacher)[0]
@@ -202,7 +251,21 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
     0,
   );
-  return { levels, sizes, threads, bytes, multiplyAdds: (halves ? 2 : 1) * multiplyAdds, response, halves };
+  const sampleSteps = (halves ? 2 : 1) * levels.reduce((a, lv) => a + M * lv.N, 0);
+  const work = (halves ? 2 : 1) * multiplyAdds;
+  const seconds =
+    (work / (response.estimator === "stein" ? STEIN_SPEED : KERNEL_SPEED) + SAMPLE_STEP_COST * sampleSteps) /
+    calibratedRate() /
+    Math.min(threads, G);
+  return { levels, sizes, threads, bytes, multiplyAdds: work, record, seconds, response, halves };
+}
+
+/** meta.varianceReduction: one orthonormal block per side, or blocks of what the smallest group allows. */
+function varianceReduction(levels: SchemeParams[], smallest: number, U: number, V: number): string {
+  const width = Math.max(...inputColumns(levels[levels.length - 1], U, V));
+  const block = orthoBlock(smallest, width);
+  if (block >= width) return "moment-matched (orthonormalised) Gaussian inputs";
+  return `moment-matched Gaussian inputs, orthonormalised in blocks of ${block} columns (samples per group too few for all ${width} columns)`;
 }
 
 /** What meta.response says about the kernels written with --kernels. */
@@ -221,7 +284,11 @@ export async function solveMc(
   internals: McInternals = {},
 ): Promise<Result> {
   const started = performance.now();
-  const { levels, sizes, threads, bytes, multiplyAdds, response, halves } = planMc(derived, opts, internals);
+  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, response, halves } = planMc(
+    derived,
+    opts,
+    internals,
+  );
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
@@ -234,7 +301,8 @@ export async function solveMc(
         kTeacher: model.kTeacher,
         binaryLabels: derived.binaryLabels,
         params: lv,
-        spec: { seed: opts.seed, tag, group: g, samples: sizes[g] },
+        // The dt/2 solve of --extrapolate records the same times (steps 2k).
+        spec: { seed: opts.seed, tag, group: g, samples: sizes[g], record: record.map((k) => k << tag) },
       });
     }
   });
@@ -256,6 +324,7 @@ export async function solveMc(
     }
   }
   const t0 = performance.now();
+  opts.onProgress?.(0, tasks.length);
   let results: GroupResult[] = [];
   if (threads === 1) {
     const model = { ...derived, slots: derived.schedule?.slots };
@@ -273,8 +342,8 @@ export async function solveMc(
   const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const { correction, ...result } = combineGroups(derived, levels, results, G, halves);
-  const last = N;
+  const { correction, ...result } = combineGroups(derived, levels, results, G, record, halves);
+  const last = record.length - 1;
   const steinBias = halves
     ? {
         richardson: "2 f(m) - mean f(m/2) per group (m samples per group; the halves share its draws)",
@@ -301,11 +370,19 @@ export async function solveMc(
     dt,
     T: N * dt,
     steps: N,
+    record: recordMeta(opts.record),
     seed: opts.seed,
     samples: opts.samples ?? 20000,
     groups: G,
     stderr: "standard deviation over independent sample groups / sqrt(groups)",
-    varianceReduction: orthogonal ? "moment-matched (orthonormalised) Gaussian inputs" : "none",
+    varianceReduction: orthogonal
+      ? varianceReduction(
+          levels,
+          halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1],
+          model.k,
+          model.kTeacher,
+        )
+      : "none",
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,
@@ -318,7 +395,7 @@ export async function solveMc(
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,
     multiplyAdds,
-    timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000 },
+    timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000, estimatedSeconds: seconds },
   };
   return result;
 }

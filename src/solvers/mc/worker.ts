@@ -29,9 +29,10 @@ function jumpsOf(model: SeriesModel, task: GroupTask): JumpFn | undefined {
 /** One group solve and its observables, with the model's functions (and their schedule slots) at hand. */
 export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
   const out = solveGroup(model.fns, model.vec, task.params, task.spec, model.slots, jumpsOf(model, task));
-  // The dt/2 solve of --extrapolate (tag 1) is read at even steps only.
-  const every = task.spec.tag === 1 ? 2 : 1;
-  return { out, series: groupSeries(model, out, task.params.rhoStar, every, task.params.schedule) };
+  return {
+    out,
+    series: groupSeries(model, out, task.params.rhoStar, task.params.schedule, task.spec.record),
+  };
 }
 
 export async function run(task: GroupTask): Promise<GroupResult> {
