@@ -5,6 +5,7 @@ import { readFileSync, statSync } from "node:fs";
 import { isMap, isScalar, LineCounter, type Pair, parseDocument, type YAMLMap } from "yaml";
 import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
+import { checkTimeGrid } from "../util/time.js";
 
 const MAX_BYTES = 256 * 1024;
 /** Largest k and k_teacher: the symbolic Hessian has k^2 entries and every kernel k^2 blocks. */
@@ -29,6 +30,8 @@ const FUNCTION_NAMES =
     " ",
   );
 export const DEFAULT_TIME = { T: 4, dt: 0.1 };
+/** Settings other than parameters that `--set name=value` may override (unless a parameter has the name). */
+export const SETTABLE = ["init_std", "teacher_variance", "T", "dt"] as const;
 
 export function loadModel(path: string, sets: Record<string, number> = {}): Model {
   let text: string;
@@ -84,8 +87,18 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
   const number = (key: string, fallback: number, ok: (v: number) => boolean, what: string): number => {
     const v = values[key] ?? fallback;
     if (typeof v !== "number" || !Number.isFinite(v) || !ok(v))
-      return fail(at(key), `'${key}' must be ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+      return fail(at(key), `'${key}' must be ${what}, got ${shown(v)}`);
     return v;
+  };
+  const setting = (
+    key: (typeof SETTABLE)[number],
+    fallback: number,
+    ok: (v: number) => boolean,
+    what: string,
+  ) => {
+    if (!Object.hasOwn(settings, key)) return number(key, fallback, ok, what);
+    if (!ok(settings[key])) throw new UsageError(`--set ${key}: must be ${what}, got ${settings[key]}`);
+    return settings[key];
   };
   const name = str("name");
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
@@ -99,10 +112,17 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
       `k = ${k}: 'activation' is required when k > 1 (the prediction yhat(r1..r${k}), e.g. sum(erf(r_a / sqrt(2)), a) / ${k})`,
     );
   const parameters = readParameters(values.parameters, at("parameters"), fail);
+  // --set init_std / teacher_variance / T / dt: the file's values are replaced before they are checked.
+  const settings: Record<string, number> = {};
   for (const [key, v] of Object.entries(sets)) {
+    if (!Object.hasOwn(parameters, key) && (SETTABLE as readonly string[]).includes(key)) {
+      settings[key] = v;
+      continue;
+    }
     if (!Object.hasOwn(parameters, key))
       throw new UsageError(
-        `--set ${key}: '${key}' is not a parameter of ${source} (declared: ${Object.keys(parameters).join(", ")})`,
+        `--set ${key}: '${key}' is not a parameter of ${source} (declared: ${Object.keys(parameters).join(", ")}; ` +
+          `also settable: ${SETTABLE.join(", ")})`,
       );
     if (!Number.isFinite(v)) throw new UsageError(`--set ${key}: value must be a finite number`);
     parameters[key] = v;
@@ -122,10 +142,10 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
     loss: str("loss"),
     label: str("label"),
     penalty: str("penalty", "0"),
-    initStd: number("init_std", 0, (v) => v >= 0, "a finite number >= 0"),
-    teacherVariance: number("teacher_variance", 1, (v) => v > 0, "a finite number > 0"),
+    initStd: setting("init_std", 0, (v) => v >= 0, "a finite number >= 0"),
+    teacherVariance: setting("teacher_variance", 1, (v) => v > 0, "a finite number > 0"),
     parameters,
-    time: readTime(values.time, at("time"), fail),
+    time: readTime(values.time, at("time"), fail, settings, source),
     source,
     lines,
   };
@@ -156,19 +176,40 @@ function readParameters(
   return out;
 }
 
-function readTime(raw: unknown, line: number, fail: (line: number, msg: string) => never): Model["time"] {
-  if (raw === undefined) return { ...DEFAULT_TIME };
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+/** A YAML value for a message: strings quoted (T: "4" is a string, not the number 4). */
+function shown(v: unknown): string {
+  return JSON.stringify(v) ?? String(v);
+}
+
+function readTime(
+  raw: unknown,
+  line: number,
+  fail: (line: number, msg: string) => never,
+  sets: Record<string, number>,
+  source: string,
+): Model["time"] {
+  if (raw !== undefined && (raw === null || typeof raw !== "object" || Array.isArray(raw)))
     return fail(line, "'time' must be a mapping { T: <end time>, dt: <step> }");
-  const t = raw as Record<string, unknown>;
+  const t = (raw ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(t))
     if (key !== "T" && key !== "dt") fail(line, `unknown key 'time.${key}' (allowed: T, dt)`);
-  const T = t.T ?? DEFAULT_TIME.T;
-  const dt = t.dt ?? DEFAULT_TIME.dt;
-  if (typeof T !== "number" || !Number.isFinite(T) || T <= 0)
-    fail(line, `time.T must be a number > 0, got ${T}`);
-  if (typeof dt !== "number" || !Number.isFinite(dt) || dt <= 0)
-    fail(line, `time.dt must be a number > 0, got ${dt}`);
-  if ((dt as number) > (T as number)) fail(line, `time.dt = ${dt} must not exceed time.T = ${T}`);
-  return { T: T as number, dt: dt as number };
+  const read = (key: "T" | "dt"): number => {
+    if (Object.hasOwn(sets, key)) {
+      if (!(sets[key] > 0)) throw new UsageError(`--set ${key}: must be a number > 0, got ${sets[key]}`);
+      return sets[key];
+    }
+    const v = t[key] ?? DEFAULT_TIME[key];
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0)
+      fail(
+        line,
+        `time.${key} must be a number > 0, got ${shown(v)}${typeof v === "string" ? " (a string; drop the quotes)" : ""}`,
+      );
+    return v as number;
+  };
+  const T = read("T");
+  const dt = read("dt");
+  const from = Object.hasOwn(sets, "T") || Object.hasOwn(sets, "dt") ? "--set" : `${source}:${line}`;
+  if (dt > T) throw new UsageError(`${from}: time.dt = ${dt} must not exceed time.T = ${T}`);
+  checkTimeGrid(T, dt, from);
+  return { T, dt };
 }

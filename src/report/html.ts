@@ -77,6 +77,30 @@ function matrixFigures(v: Verdict, overlaps: ObservableName[]): { panels: string
   return { panels, entries };
 }
 
+/** The gating residuals: one panel for scalar models; losses, Q and M in separate panels for vector models. */
+function residualFigures(v: Verdict, overlaps: ObservableName[]): string {
+  const rows = v.tables[0].rows.map((r) => r.name);
+  const groups: Array<[string, string, ObservableName[]]> =
+    overlaps.length === 0
+      ? [["residuals", "", rows]]
+      : [
+          ["residuals", " (losses)", rows.filter((n) => !overlaps.includes(n))],
+          ["residuals-Q", " (entries of Q)", rows.filter((n) => n.startsWith("Q_"))],
+          ["residuals-M", " (entries of M)", rows.filter((n) => n.startsWith("M_"))],
+        ];
+  return groups
+    .filter(([, , names]) => names.length > 0)
+    .map(
+      ([
+        id,
+        what,
+        names,
+      ]) => `<figure class="plot" data-plot="${id}"><figcaption><b>Gating residuals${what}</b>
+  (SGF − DMFT) / allowance per observable; dashed: ±1, the pass rule</figcaption>${residualPlot(v, names)}</figure>`,
+    )
+    .join("\n");
+}
+
 function plotsSection(v: Verdict): string {
   const names = observablesOf(v);
   const vector = isVector(v.model.k, v.model.kTeacher);
@@ -94,8 +118,7 @@ function plotsSection(v: Verdict): string {
   <p class="hint">Lines: theory; band: ±2 standard errors of the DMFT solver. Points: simulation means over seeds, bars ±2 standard errors.
   Time t is SGF time (one unit = d/η SGD steps).</p>
   ${legend(seriesOf(v))}<div class="plot-grid">${figures}${matrix.panels}
-  <figure class="plot" data-plot="residuals"><figcaption><b>Gating residuals</b> (SGF − DMFT) / SE per observable;
-  dashed: ±${v.tables[0].rule.nSigma}</figcaption>${residualPlot(v)}</figure></div>${entries}</section>`;
+  ${residualFigures(v, overlaps)}</div>${entries}</section>`;
 }
 
 function sgdSection(v: Verdict): string {

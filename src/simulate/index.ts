@@ -22,6 +22,8 @@ export interface SimulateOptions {
   record?: number;
   seed: number;
   twoTime?: boolean;
+  /** theta* and theta^0 with exactly their d -> infinity overlaps (see SeedTask.exactInit). */
+  exactInit?: boolean;
   threads?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -93,6 +95,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     seed: opts.seed,
     seedIndex,
     twoTime,
+    exactInit: opts.exactInit ?? false,
   }));
   let results: SeedResult[];
   if (threads === 1) {
@@ -129,6 +132,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       delta_effective: n / d,
       seeds,
       seed: opts.seed,
+      ...(opts.exactInit ? { init: "exact d -> infinity overlaps (Gram-Schmidt)" } : {}),
       dynamics: opts.dynamics,
       dt: grid.dt,
       T: steps * grid.dt,

@@ -35,6 +35,13 @@ export interface SeedTask {
   seed: number;
   seedIndex: number;
   twoTime: boolean;
+  /**
+   * Draw theta* and theta^0 with their overlaps at the d -> infinity values exactly: teacher columns orthogonal
+   * with |theta*_c|^2 = rho* d, student columns orthogonal to them and to each other with |theta_a|^2 =
+   * init_std^2 d (Gram–Schmidt of the Gaussian draws). A finite-d realisation of the same DMFT without the
+   * O(1/sqrt d) spread of Q(0), M(0) and the teacher Gram, which the dynamics can amplify.
+   */
+  exactInit?: boolean;
 }
 
 /** The model functions a seed needs: the elementwise penalty from fns, everything per sample from vec. */
@@ -71,6 +78,7 @@ export function drawProblem(vec: VectorFns, t: SeedTask): Problem {
   rng.fillNormal(X, 1 / Math.sqrt(d));
   const thetaStar = new Float64Array(kT * d);
   rng.fillNormal(thetaStar, Math.sqrt(t.rhoStar));
+  if (t.exactInit) orthonormalise(thetaStar, d, kT, [], t.rhoStar);
   const W = new Float64Array(n * kT);
   const col = new Float64Array(n);
   for (let c = 0; c < kT; c++) {
@@ -86,6 +94,34 @@ export function drawProblem(vec: VectorFns, t: SeedTask): Problem {
     }
   }
   return { kernel, thetaStar, y };
+}
+
+/**
+ * Gram–Schmidt in place: the k columns of `cols` (d each) become orthogonal to the columns of `against` and
+ * to each other, each with squared norm `norm2 * d`.
+ */
+function orthonormalise(
+  cols: Float64Array,
+  d: number,
+  k: number,
+  against: Float64Array[],
+  norm2: number,
+): void {
+  const basis: Float64Array[] = [];
+  for (const other of against)
+    for (let c = 0; c * d < other.length; c++) basis.push(other.subarray(c * d, (c + 1) * d));
+  for (let a = 0; a < k; a++) {
+    const v = cols.subarray(a * d, (a + 1) * d);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of basis) {
+        const f = dot(v, 0, u, d) / dot(u, 0, u, d);
+        for (let j = 0; j < d; j++) v[j] -= f * u[j];
+      }
+    }
+    const scale = Math.sqrt((norm2 * d) / dot(v, 0, v, d));
+    for (let j = 0; j < d; j++) v[j] *= scale;
+    basis.push(v);
+  }
 }
 
 function blowUp(what: string, value: number, step: number, time: number, seedIndex: number): RunError {
@@ -104,7 +140,10 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
   const N = recordSteps[K];
   const { kernel, thetaStar, y } = drawProblem(sf.vec, t);
   const { theta } = kernel;
-  if (t.initStd > 0) new Rng(t.seed, t.seedIndex, STREAM.init).fillNormal(theta, t.initStd);
+  if (t.initStd > 0) {
+    new Rng(t.seed, t.seedIndex, STREAM.init).fillNormal(theta, t.initStd);
+    if (t.exactInit) orthonormalise(theta, d, k, [thetaStar], t.initStd ** 2);
+  }
   const noise = new Rng(t.seed, t.seedIndex, STREAM.noise);
   const vector = isVector(k, kT);
   /** The squared norm checked for blow-up (q for scalar models, the trace of Q otherwise). */

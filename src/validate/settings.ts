@@ -4,6 +4,7 @@
 
 import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
+import { checkTimeGrid } from "../util/time.js";
 import type { Rule } from "./compare.js";
 import type { Verdict } from "./index.js";
 
@@ -75,6 +76,16 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
   };
   if (s.seeds < 2)
     throw new UsageError("validate: --seeds must be at least 2 (standard errors need 2 seeds)");
+  checkTimeGrid(s.T, s.dt, "validate");
+  const { tau } = model.parameters;
+  const sgdStep = (tau * s.batch) / s.d;
+  if (tau > 0 && sgdStep > s.dt * (1 + 1e-9)) {
+    const maxBatch = Math.floor((s.dt * s.d) / tau);
+    throw new UsageError(
+      `validate: --batch ${s.batch}: one SGD step advances t by eta/d = tau B / d = ${sgdStep}, more than the ` +
+        `recording step dt = ${s.dt}; use --batch <= ${maxBatch}, a larger --d or a larger --dt`,
+    );
+  }
   return s;
 }
 

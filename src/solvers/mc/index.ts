@@ -87,7 +87,8 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const minSamples = 2 * Math.max(...inputColumns(finest, model.k, model.kTeacher)); // twice the input columns
   if (orthogonal && sizes[G - 1] <= minSamples) {
     throw new UsageError(
-      `solve: ${sizes[G - 1]} samples per group are too few for ${finest.N} steps (need > ${minSamples}); ` +
+      `solve: --samples ${M} in ${G} groups leaves ${sizes[G - 1]} sample${sizes[G - 1] === 1 ? "" : "s"} in the smallest group, ` +
+        `too few for ${finest.N} steps (need more than ${minSamples} per group, i.e. --samples >= ${G * (minSamples + 1)}); ` +
         "raise --samples or lower --groups",
     );
   }
