@@ -13,6 +13,7 @@ import {
   withProgress,
   writeJsonOut,
 } from "./common.js";
+import { checkOutput } from "./output.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd"] as const;
 
@@ -76,16 +77,19 @@ export function registerSimulate(program: Command): void {
         threads:
           opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
       };
+      if (common.out) checkOutput(common.out, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { simulate }] = await Promise.all([
         import("../symbolic/index.js"),
         import("../simulate/index.js"),
       ]);
       const derived = loadDerived(modelPath, common.sets);
+      const { checkTimeGrid, tidyTimes } = await import("../util/time.js");
+      checkTimeGrid(simOpts.T ?? derived.model.time.T, simOpts.dt ?? derived.model.time.dt, "simulate");
       const result = await withProgress("simulate", "seeds", common.quiet, (onProgress) =>
         simulate(derived, { ...simOpts, onProgress }),
       );
-      writeJsonOut(common.out, result);
+      writeJsonOut(common.out, tidyTimes(result));
       if (!common.quiet) process.stderr.write(`${summaryTable(result)}\n`);
     });
 }

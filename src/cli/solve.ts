@@ -14,6 +14,7 @@ import {
   withProgress,
   writeJsonOut,
 } from "./common.js";
+import { checkOutput } from "./output.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd-limit", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
@@ -60,6 +61,7 @@ export function registerSolve(program: Command): void {
         extrapolate: Boolean(opts.extrapolate),
         kernels: Boolean(opts.kernels),
       };
+      if (common.out) checkOutput(common.out, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([
         import("../symbolic/index.js"),
@@ -70,6 +72,8 @@ export function registerSolve(program: Command): void {
       // solver is chosen, the idle workers do not keep the process alive).
       prewarmMc(solveOpts.threads);
       const derived = loadDerived(modelPath, common.sets);
+      const { checkTimeGrid, tidyTimes } = await import("../util/time.js");
+      checkTimeGrid(solveOpts.T ?? derived.model.time.T, solveOpts.dt ?? derived.model.time.dt, "solve");
       const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver);
       if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);
       if (!common.quiet && which === "mc" && solveOpts.dynamics !== "online") {
@@ -83,7 +87,7 @@ export function registerSolve(program: Command): void {
       const result = await withProgress("solve", "groups", common.quiet, (onProgress) =>
         solve(derived, { ...solveOpts, onProgress }),
       );
-      writeJsonOut(common.out, result);
+      writeJsonOut(common.out, tidyTimes(result));
       if (!common.quiet) process.stderr.write(`${summary(result)}\n`);
     });
 }

@@ -5,6 +5,7 @@
 // Šidák level for all the table's comparisons, so that a correct theory fails a table with chance <= alpha.
 import { overlapNames } from "../observables/names.js";
 import type { ObservableName, Result } from "../types.js";
+import { exactTime } from "../util/time.js";
 import { criticalValue, sidak, welchDof } from "./student.js";
 
 /**
@@ -192,8 +193,8 @@ function describeNonFinite(
       const last = g.times[g.times.length - 1];
       const when =
         g.times.length === 1
-          ? `t = ${first}`
-          : `${g.times.length} of ${total} times, t = ${first} to ${last}`;
+          ? `t = ${exactTime(first)}`
+          : `${g.times.length} of ${total} times, t = ${exactTime(first)} to ${exactTime(last)}`;
       return `${g.side} ${g.what} of ${name} is ${g.value} (${when})`;
     })
     .join("; ");
@@ -338,6 +339,23 @@ export function commonObservables(a: Result, b: Result): ObservableName[] {
   return observableOrder(a).filter((n) => b.observables[n] !== undefined);
 }
 
+/** Why a loss is not finite when the overlaps it is computed from are finite: the loss formula overflows. */
+function overflowReason(r: ObservableCheck, theory: Result, sim: Result): string {
+  const finiteOverlaps = (run: Result, t: number) => {
+    const k = run.t.findIndex((x) => Math.abs(x - t) <= 1e-9 * Math.max(1, Math.abs(t)));
+    if (k < 0) return false;
+    return Object.entries(run.observables).every(
+      ([n, v]) => LOSSES.includes(n as ObservableName) || Number.isFinite(v?.[k]),
+    );
+  };
+  const overflow = (r.nonFinite ?? []).every((g) =>
+    g.times.every((t) => finiteOverlaps(g.side === "theory" ? theory : sim, t)),
+  );
+  return overflow
+    ? ". The overlaps are finite at those times: the loss formula overflows in floating point (e.g. the log of a probability that underflows); this is not a blow-up of the dynamics and not a disagreement. Rewrite the loss in a numerically stable form"
+    : "";
+}
+
 export function compareResults(
   spec: { id: string; title: string; gating: boolean; theoryLabel: string; simLabel: string },
   theory: Result,
@@ -353,6 +371,8 @@ export function compareResults(
     const scale = Math.max(0, ...family.map((r) => r.scale));
     for (const r of family) Object.assign(r, { scale, resolution: r.detectable / scale });
   }
+  for (const r of rows)
+    if (r.nonFinite && LOSSES.includes(r.name)) r.problem += overflowReason(r, theory, sim);
   const level = rule.nSigma === undefined ? sidak(rule.alpha, comparisons) : 0;
   return { ...spec, rule, comparisons, level, rows, pass: rows.length > 0 && rows.every((r) => r.pass) };
 }
