@@ -213,7 +213,7 @@ describe("writeReport", () => {
     expect(document.querySelector("#verdict")?.textContent).toContain(
       "simulation value of test_loss is Infinity",
     );
-    expect(document.querySelector("#verdict")?.textContent).not.toContain("disagree");
+    expect(document.querySelector("#verdict")?.textContent).not.toContain("simulation disagree");
     const fig = document.querySelector('figure[data-plot="test_loss"]');
     expect(fig?.textContent).toContain("Not drawn, not finite");
     expect(readFileSync(join(dir3, "test_loss.csv"), "utf8")).toContain(",Infinity,");
