@@ -3,7 +3,8 @@
 // continuum theory (Richardson-extrapolated SGF DMFT and the sgd-limit DMFT), a second, non-gating table.
 import { loadModel } from "../model/load.js";
 import { simulate } from "../simulate/index.js";
-import { solve } from "../solvers/index.js";
+import { chooseSolver, solve } from "../solvers/index.js";
+import { planMc } from "../solvers/mc/index.js";
 import { loadDerived } from "../symbolic/index.js";
 import type { Derived, Model, Result } from "../types.js";
 import { tidyTimes } from "../util/time.js";
@@ -67,6 +68,18 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   const grid = { dt: s.dt, T: s.T, seed: s.seed, threads: s.threads };
   const theory = { ...grid, samples: s.samples };
 
+  // The solver's size checks for every solve this run will make, before the first one starts.
+  const solves = [
+    { dynamics: "sgf" as const, kernels: true },
+    ...(model.parameters.tau > 0
+      ? [
+          { dynamics: "sgf" as const, extrapolate: true },
+          { dynamics: "sgd-limit" as const, extrapolate: true },
+        ]
+      : []),
+  ];
+  for (const o of solves)
+    if (chooseSolver(derived, o.dynamics) === "mc") planMc(derived, { ...theory, ...o });
   const dmft = await stage("dmft", async (onProgress) =>
     tidyTimes(await solve(derived, { ...theory, dynamics: "sgf", kernels: true, onProgress })),
   );

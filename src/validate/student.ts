@@ -117,7 +117,16 @@ export function sidak(alpha: number, m: number): number {
   return -Math.expm1(Math.log1p(-alpha) / Math.max(1, m));
 }
 
-/** Two-sided critical value: |T_nu| exceeds it with probability `level`. */
+const CRITICAL = new Map<string, number>();
+
+/** Two-sided critical value: |T_nu| exceeds it with probability `level` (memoised: tables repeat (level, nu)). */
 export function criticalValue(level: number, nu: number): number {
-  return tQuantileUpper(level / 2, nu);
+  const key = `${level}|${nu}`;
+  let c = CRITICAL.get(key);
+  if (c === undefined) {
+    c = tQuantileUpper(level / 2, nu);
+    if (CRITICAL.size > 10000) CRITICAL.clear();
+    CRITICAL.set(key, c);
+  }
+  return c;
 }
