@@ -79,6 +79,8 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     memoryEstimate({ n, d, k, K, nSeries: names.length + 1 }, twoTime, seeds, threads),
     Math.min(16 * 2 ** 30, 0.75 * totalmem()),
   );
+  // Exact initial overlaps need room for k + k* orthogonal columns.
+  const exactInit = (opts.exactInit ?? false) && d >= k + kTeacher;
   const tasks: SeedTask[] = Array.from({ length: seeds }, (_, seedIndex) => ({
     binaryLabels: derived.binaryLabels,
     k,
@@ -95,7 +97,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     seed: opts.seed,
     seedIndex,
     twoTime,
-    exactInit: opts.exactInit ?? false,
+    exactInit,
   }));
   let results: SeedResult[];
   if (threads === 1) {
@@ -132,7 +134,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       delta_effective: n / d,
       seeds,
       seed: opts.seed,
-      ...(opts.exactInit ? { init: "exact d -> infinity overlaps (Gram-Schmidt)" } : {}),
+      ...(exactInit ? { init: "exact d -> infinity overlaps (Gram-Schmidt)" } : {}),
       dynamics: opts.dynamics,
       dt: grid.dt,
       T: steps * grid.dt,
