@@ -11,7 +11,8 @@ export interface Model {
   k: number;
   /** Number of teacher units (width of wstar). */
   kTeacher: number;
-  /** Prediction yhat as a function of r (or r1..rk); "r" when omitted. */
+  /** Prediction yhat as a function of r (or r1..rk); "r" when omitted for k = 1, "" (none: the loss is
+   *  written in r1..rk, no test error) when omitted for k > 1. */
   activation: string;
   /** Per-sample loss in yhat (or r) and y. */
   loss: string;
@@ -19,8 +20,10 @@ export interface Model {
   label: string;
   /** Per-coordinate penalty pen(theta). */
   penalty: string;
-  /** theta^0 ~ N(0, initStd^2) per coordinate. */
+  /** theta^0 = initOverlap theta* + initStd xi, xi ~ N(0, 1) per coordinate. */
   initStd: number;
+  /** Warm start m0 (model key init_overlap, default 0): m(0) = m0 rho*, q(0) = m0^2 rho* + initStd^2. */
+  initOverlap: number;
   /** theta* ~ N(0, teacherVariance) per coordinate (rho* in the theory note). */
   teacherVariance: number;
   /** Declared parameters after --set overrides; always contains delta and tau. All finite. */
@@ -54,7 +57,12 @@ export interface CompiledFns {
   h(theta: number): number;
   /** dh = pen''(theta) */
   dh(theta: number): number;
+  /** Kinks of the loss side (Derived.sources.kinks): out[j] = c_j(y), returns the count; absent when smooth. */
+  kinks?: KinkFn;
 }
+
+/** Locations in r of every kink or step of l and dl at label y (k = 1, affine steps): out[j] = c_j(y). */
+export type KinkFn = (y: number, out: Float64Array) => number;
 
 /**
  * The per-sample functions in vector form, for every k >= 1 (the code path shared by all k: a k = 1 model
@@ -87,6 +95,8 @@ export interface VectorFns {
     h: Float64Array,
     ho: number,
   ): number;
+  /** k = 1: the kinks of the loss side in r (CompiledFns.kinks), for quadrature split at them. */
+  kinks?: KinkFn;
 }
 
 /** Extra generated sources for vector models (k > 1 or kTeacher > 1); absent for scalar models. */
@@ -129,7 +139,7 @@ export interface Derived {
   text: Record<FnName, string>;
   /** LaTeX of each, checked to parse with KaTeX. */
   latex: Record<FnName, string>;
-  sources: Record<FnName, string> & Partial<Record<VecFnName | FusedFnName | "jumps", string>>;
+  sources: Record<FnName, string> & Partial<Record<VecFnName | FusedFnName | "jumps" | "kinks", string>>;
   /** Scalar functions (k = kTeacher = 1). For vector models loss/l/dl/d2l/label throw; pen/h/dh are real
    *  (the penalty acts on every entry of theta). */
   fns: CompiledFns;
@@ -148,7 +158,8 @@ export interface Derived {
    * Empty or absent for smooth models. When present, `fns.dl` / `vec.hess` are the absolutely continuous
    * part l_ac' (d step = d sign = 0), so a pathwise tangent alone misses the jumps.
    * For k = 1 models whose step arguments are affine in r, `sources.jumps` is generated:
-   * "(y, out) => count" writing out[2j] = c_j(y), out[2j + 1] = J_j(y).
+   * "(y, out) => count" writing out[2j] = c_j(y), out[2j + 1] = J_j(y). `sources.kinks` ("(y, out) => count",
+   * out[j] = c_j(y)) lists every kink or step of l and dl (k = 1, affine), for quadrature split at them.
    */
   jumps?: Jump[];
 }
@@ -164,7 +175,7 @@ export interface Jump {
 }
 
 /** Dynamics a solver or simulator integrates. */
-export type Dynamics = "sgf" | "gd" | "sgd" | "sgd-limit" | "online";
+export type Dynamics = "sgf" | "gd" | "sgd" | "sgd-limit" | "sgd-fraction" | "online";
 
 /**
  * Scalar observables on the recording grid. k = kTeacher = 1: q, m. Vector models report the overlap

@@ -51,7 +51,9 @@ describe("dmftkit derive", () => {
     expect(r.out).toContain("lambda = 0.1");
     expect(r.out).toMatch(/ok {2}l = dL\/dr matches finite difference/);
     const doc = JSON.parse(readFileSync(json, "utf8"));
-    expect(Object.keys(doc.derivatives)).toEqual(["l", "dl", "d2l", "h", "dh"]);
+    expect(Object.keys(doc.derivatives)).toEqual(["l", "dl", "d2l", "h", "dh", "jumps"]);
+    expect(doc.derivatives.jumps).toEqual([]);
+    expect(r.out).not.toContain("jumps of l");
     expect(doc.derivatives.h).toBe("lambda * theta");
     expect(doc.model.parameters.lambda).toBe(0.1);
     expect(doc.model.name).toBe("logistic-regression");
@@ -85,6 +87,25 @@ describe("dmftkit derive", () => {
     expect(doc.latex.grad).toHaveLength(2);
   });
 
+  it("non-smooth models: prints the jumps of l and writes them under derivatives.jumps", async () => {
+    const json = join(dir, "hinge.json");
+    const r = await run("derive", "models/hinge-svm.yaml", "--json", json);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("  l jumps at r = 1 / y by J = abs(y)");
+    expect(r.out).toContain("LaTeX: c = \\frac{1}{y},\\quad J = \\left|y\\right|");
+    expect(r.out).toMatch(/ok {2}jumps: 1 size\(s\) match one-sided limits of l/);
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.derivatives.jumps).toEqual([
+      { unit: 0, loc: "1 / y", size: "abs(y)", latex: { loc: "\\frac{1}{y}", size: "\\left|y\\right|" } },
+    ]);
+    const rc = await run("derive", "models/committee-relu.yaml", "--json", json);
+    expect(rc.code).toBe(0);
+    expect(rc.out).toContain("yhat = none (the loss is written in r1..rk)");
+    expect(rc.out).toContain("  l_2 jumps at r2 = 0 by J = (max(0, r1) / 2 - y) / 2");
+    const vdoc = JSON.parse(readFileSync(json, "utf8"));
+    expect(vdoc.derivatives.jumps.map((j: { unit: number }) => j.unit)).toEqual([0, 1]);
+  });
+
   it.each([
     ["malformed YAML", () => writeBad("bad", "name: x\nloss: [r\n"), /bad\.yaml:\d+: malformed YAML/],
     [
@@ -104,7 +125,7 @@ describe("dmftkit derive", () => {
       () => file("inf", "r", "{ delta: 2, tau: .inf }"),
       /parameter 'tau' must be finite/,
     ],
-    ["Dirac delta", () => file("hinge", "max(0, 1 - y * r)"), /Dirac delta/],
+    ["Dirac delta", () => file("step", "(r > y)"), /L jumps where r - y = 0.*Dirac delta/],
     ["missing file", () => join(dir, "nope.yaml"), /cannot read model file/],
   ])("%s: one-line error, exit 2", async (_what, make, pattern) => {
     const r = await run("derive", make());

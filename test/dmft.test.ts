@@ -151,6 +151,23 @@ describe("buildDmftSystem", () => {
       expect(() => katex.renderToString(f.tex, { throwOnError: true })).not.toThrow();
   });
 
+  it("non-smooth models: the kernels section writes l = l_ac + sum J H(r - c) and the response's jump term", () => {
+    const hinge = JSON.stringify(systems.get("hinge-svm")!.sections.find((x) => x.id === "kernels")!.blocks);
+    expect(hinge).toContain(
+      "\\\\ell(r; y) &= \\\\ell^{\\\\mathrm{ac}}(r; y) + J_{1}\\\\,H\\\\big(r - c_{1}\\\\big)",
+    );
+    expect(hinge).toContain("c_{1} &= \\\\frac{1}{y}, \\\\qquad J_{1} = \\\\left|y\\\\right|");
+    expect(hinge).toContain("J_{1}\\\\,p_{r^t}\\\\big(c_{1} \\\\mid y\\\\big)");
+    const committee = JSON.stringify(
+      systems.get("committee-relu")!.sections.find((x) => x.id === "kernels")!.blocks,
+    );
+    expect(committee).toContain(
+      "\\\\ell_{2}(r; y) &= \\\\ell_{2}^{\\\\mathrm{ac}}(r; y) + J_{2}\\\\,H\\\\big(r_{2} - c_{2}\\\\big)",
+    );
+    const smooth = JSON.stringify(systems.get("logistic-regression")!.sections);
+    expect(smooth).not.toContain("mathrm{ac}");
+  });
+
   it("a loss whose third derivative is a Dirac delta (squared hinge) is written out without it", () => {
     const yaml = [
       "name: squared-hinge",

@@ -98,7 +98,14 @@ async function checkAgainstReference(der: Derived, opts: SimulateOptions, batch:
   const res = await simulate(der, { ...opts, seeds: 1, threads: 1 });
   const dt = res.meta.dt as number;
   const steps = res.t.map((t) => Math.round(t / dt));
-  const ref = reference(der, { d: opts.d, dynamics: opts.dynamics, dt, batch, steps, seed: opts.seed });
+  const ref = reference(der, {
+    d: opts.d,
+    dynamics: opts.dynamics as "sgf" | "gd" | "sgd",
+    dt,
+    batch,
+    steps,
+    seed: opts.seed,
+  });
   const { k, kTeacher: kT } = der.model;
   const close = (a: number, b: number, what: string) =>
     expect(Math.abs(a - b), `${opts.dynamics} ${what}: ${a} vs ${b}`).toBeLessThan(1e-11 * (1 + Math.abs(b)));

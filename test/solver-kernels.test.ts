@@ -45,7 +45,8 @@ function tangentInputs(M: number, N1: number, seed: number, zeroProb = 0.2) {
 
 describe("tangent kernel (predictionResponseRow)", () => {
   const N1 = 23;
-  for (const M of [TANGENT_LANES * 9, TANGENT_LANES * 9 + 5, 3 * TANGENT_LANES + 3, TANGENT_LANES - 1]) {
+  // Every size has at least one whole SIMD block (else both sides would be the same JS loop).
+  for (const M of [TANGENT_LANES * 9, TANGENT_LANES * 9 + 5, 3 * TANGENT_LANES + 3, TANGENT_LANES + 1]) {
     it(`equals the JS loop bit for bit, M = ${M}, copied and in place`, () => {
       const { Cc, dl, Rt } = tangentInputs(M, N1, M);
       const [wCc, wdl, wRt, wP, wOut] = wasmArrays(M * N1, M, N1 * N1, TANGENT_LANES * (N1 + 1), N1);
@@ -68,6 +69,7 @@ describe("tangent kernel (predictionResponseRow)", () => {
       wOut.fill(0);
       expect(tangentRowSimd(5, M, N1, wCc, wdl, wRt, wP, wOut)).toBe(blocks);
       expect(tangentRowSimd(5, M, N1, Cc, dl, Rt, P, copied.fill(0))).toBe(blocks);
+      expect(blocks).toBeGreaterThan(0);
     });
   }
 });
@@ -105,11 +107,12 @@ describe("tangent kernel: per-sample arithmetic independent of blocks and row pa
 });
 
 describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
+  // Each M has whole four-row SIMD blocks; 7 = one block and a three-row JS tail.
   for (const [M, ncols] of [
     [203, 17],
     [200, 16],
     [61, 1],
-    [3, 2],
+    [7, 2],
   ]) {
     const stride = ncols + 3;
     const setup = () => {
@@ -156,7 +159,7 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
     [203, 17, 2],
     [200, 16, 3],
     [61, 1, 5],
-    [3, 2, 2],
+    [11, 2, 2],
   ]) {
     const stride = ncols + m + 1;
     const setup = () => {
@@ -198,7 +201,7 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
 
     it(`a block of ${m} columns equals ${m} one-column appends to 1e-12, M = ${M}`, () => {
       const { X: Z, V, C: dots, out: scratch } = setup();
-      if (M <= stride) return; // too few samples for orthonormal columns
+      expect(M).toBeGreaterThan(stride); // enough samples for orthonormal columns
       // Z (column-major): a column of ones and ncols - 1 orthonormalised random columns, as GaussianColumns
       // keeps it.
       const rng = new Rng(M, 3);

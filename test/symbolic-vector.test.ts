@@ -244,14 +244,14 @@ describe("errors name the file line", () => {
       /^t\.yaml:7: label: 'sum\(r_a, a\)': use sum\(expression, a\) with an index a and wstar_a inside/,
     );
     expect(usage({ ...ERF2, penalty: "sum(theta, a)" })).toMatch(/penalty: unknown function 'sum'/);
-    expect(usage({ ...ERF2, activation: "max(0, r1) + max(0, r2)" })).toMatch(
-      /^t\.yaml:6: loss: H_11 = d2L\/dr1dr1 is unsupported: the derivative of sign\(r1\) is a Dirac delta/,
+    expect(usage({ ...ERF2, loss: "(yhat - y)^2 / 2 + (r2 > 1)" })).toMatch(
+      /^t\.yaml:6: loss: L jumps where r2 - 1 = 0 \(size 1\), so l = dL\/dr2 has a Dirac delta/,
     );
     const deep = "sum(sum(sum(sum(sum(sum(r_a * r_b * r_c * r_d * r_f * r_g, g), f), d), c), b), a)";
     expect(usage({ ...ERF2, k: "8", activation: deep })).toMatch(/too large after expanding sum/);
   });
 
-  it("k out of range and a missing activation for k > 1 are UsageErrors with the line", () => {
+  it("k out of range is a UsageError with the line; k > 1 without an activation has no prediction", () => {
     const err = (fields: Record<string, string>) => {
       try {
         model(fields);
@@ -266,7 +266,19 @@ describe("errors name the file line", () => {
       /^t\.yaml:4: 'k_teacher' must be an integer from 1 to 8/,
     );
     const { activation: _, ...noActivation } = ERF2;
-    expect(err(noActivation)).toMatch(/^t\.yaml:3: k = 2: 'activation' is required when k > 1/);
+    expect(model(noActivation).activation).toBe("");
+    expect(usage({ ...noActivation, loss: "(yhat - y)^2" })).toMatch(
+      /loss: unknown symbol 'yhat' \(allowed here: r1, r2, y,/,
+    );
+    const d = derive(
+      model({ ...noActivation, loss: "(erf(r1) + erf(r2) - y)^2 / 2", label: "sign(wstar1 + wstar2)" }),
+    );
+    expect(d.binaryLabels).toBe(false);
+    expect(d.checks).toContain(
+      "note: labels are +-1 but the model has no activation (no scalar prediction yhat): test error skipped",
+    );
+    expect(d.vector!.text.predict).toMatch(/^none/);
+    expect(() => d.vec.predict(new Float64Array(2), 0)).toThrow(/no activation/);
     expect(loadModel("models/committee-softplus.yaml").activation).toBe("sum(softplus(r_a), a) / 2");
   });
 });
@@ -276,6 +288,8 @@ describe("codegen whitelist for vector sources", () => {
     expect(() => checkSource("(r, ro, y, out, oo) => {\n  out[oo + 1] = r[ro];\n}")).not.toThrow();
     expect(() => checkSource('(r, ro) => r["constructor"]')).toThrow(/index/);
     expect(() => checkSource("(r, ro) => r[y]")).toThrow(/index/);
+    expect(() => checkSource("(y, out) => {\n  out[3] = y;\n  return 2;\n}")).not.toThrow();
+    expect(() => checkSource("(r, ro) => r[1e3]")).toThrow(/index/);
     expect(() => checkSource("(r, ro) => (r)[ro]")).toThrow(/indexing/);
     expect(() => checkSource("(r, ro) => [ro]")).toThrow(/indexing/);
     expect(() => checkSource("(w, wo) => w[wo].constructor")).toThrow(/property access|identifier/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { exitCodeOf, UsageError } from "../src/util/errors.js";
 import { Rng } from "../src/util/rng.js";
 import { mapInWorkers } from "../src/util/workers.js";
 
@@ -72,6 +73,17 @@ describe("mapInWorkers", () => {
   it("turns a task's error into a rejected promise", async () => {
     const url = new URL("./fixtures/square-worker.ts", import.meta.url);
     await expect(mapInWorkers<number, number>(url, [1, -1], { threads: 2 })).rejects.toThrow(/negative/);
+  });
+
+  it("keeps a worker's bad-input error a UsageError (exit 2), on 1 and 2 threads", async () => {
+    const url = new URL("./fixtures/square-worker.ts", import.meta.url);
+    for (const threads of [1, 2]) {
+      const err = await mapInWorkers<number, number>(url, [1, Number.NaN], { threads }).catch((e) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect(exitCodeOf(err)).toBe(2);
+      const run = await mapInWorkers<number, number>(url, [1, -1], { threads }).catch((e) => e);
+      expect(exitCodeOf(run)).toBe(1);
+    }
   });
 
   it("reuses its worker threads across calls, and replaces them after a failure", async () => {

@@ -49,6 +49,23 @@ function vectorLines(d: Derived): string[] {
   return out;
 }
 
+/** The steps of l = dL/dr (non-smooth models): l_a = l_ac + sum_j J_j H(r_a - c_j). */
+function jumpLines(d: Derived): string[] {
+  const jumps = d.jumps ?? [];
+  if (jumps.length === 0) return [];
+  const r = d.vector?.rNames ?? ["r"];
+  const out = [
+    "",
+    `jumps of l (dl${d.vector ? ", H" : ""} above is the absolutely continuous part; l = l_ac + sum_j J_j H(r - c_j)):`,
+  ];
+  for (const j of jumps) {
+    const l = d.vector ? `l_${j.unit + 1}` : "l";
+    out.push(`  ${l} jumps at ${r[j.unit]} = ${j.loc} by J = ${j.size}`);
+    out.push(`${"".padEnd(20)}   LaTeX: c = ${j.latex.loc},\\quad J = ${j.latex.size}`);
+  }
+  return out;
+}
+
 /** The human-readable summary printed by `derive`. */
 export function formatDerived(d: Derived): string {
   const m = d.model;
@@ -59,8 +76,8 @@ export function formatDerived(d: Derived): string {
     `model       ${m.name}: ${m.description} (${m.source})`,
     ...(d.vector ? [`width       k = ${m.k} student units, k_teacher = ${m.kTeacher} teacher units`] : []),
     `parameters  ${params}`,
-    `time        T = ${m.time.T}, dt = ${m.time.dt}; init_std = ${m.initStd}, teacher_variance = ${m.teacherVariance}`,
-    `activation  yhat = ${m.activation}; loss = ${m.loss}`,
+    `time        T = ${m.time.T}, dt = ${m.time.dt}; init_std = ${m.initStd}${m.initOverlap === 0 ? "" : `, init_overlap = ${m.initOverlap}`}, teacher_variance = ${m.teacherVariance}`,
+    `activation  yhat = ${m.activation || "none (the loss is written in r1..rk)"}; loss = ${m.loss}`,
     `properties  binary labels: ${d.binaryLabels ? "yes" : "no"}; linear (closed equations): ${d.linear ? "yes" : "no"}`,
     "",
   ];
@@ -68,6 +85,7 @@ export function formatDerived(d: Derived): string {
   // Vector models: the penalty acts entry-wise on theta, so pen, h, dh stay scalar functions.
   for (const name of d.vector ? PENALTY : ORDER)
     out.push(...entry(LABELS[name], d.text[name], LATEX_LHS[name], d.latex[name]));
+  out.push(...jumpLines(d));
   out.push("", "checks:", ...d.checks.map((c) => `  ok  ${c}`));
   return `${out.join("\n")}\n`;
 }
@@ -76,13 +94,14 @@ export function formatDerived(d: Derived): string {
 export function derivedJson(d: Derived): Record<string, unknown> {
   const { source, lines, ...model } = d.model;
   const common = { binaryLabels: d.binaryLabels, linear: d.linear, checks: d.checks };
+  const jumps = d.jumps ?? [];
   if (d.vector) {
     const { text, latex } = d.vector;
     return {
       model: { ...model, source },
       variables: { r: d.vector.rNames, wstar: d.vector.wstarNames },
       expressions: { loss: text.loss, predict: text.predict, label: text.label, pen: d.text.pen },
-      derivatives: { grad: text.grad, hess: text.hess, h: d.text.h, dh: d.text.dh },
+      derivatives: { grad: text.grad, hess: text.hess, h: d.text.h, dh: d.text.dh, jumps },
       latex: { ...latex, pen: d.latex.pen, h: d.latex.h, dh: d.latex.dh },
       ...common,
     };
@@ -90,7 +109,7 @@ export function derivedJson(d: Derived): Record<string, unknown> {
   return {
     model: { ...model, source },
     expressions: { loss: d.text.loss, label: d.text.label, pen: d.text.pen },
-    derivatives: { l: d.text.l, dl: d.text.dl, d2l: d.text.d2l, h: d.text.h, dh: d.text.dh },
+    derivatives: { l: d.text.l, dl: d.text.dl, d2l: d.text.d2l, h: d.text.h, dh: d.text.dh, jumps },
     latex: d.latex,
     ...common,
   };

@@ -4,9 +4,12 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeOf } from "../util/errors.js";
 import { registerDerive } from "./derive.js";
+import { registerPlayground } from "./playground.js";
 import { registerSimulate } from "./simulate.js";
 import { registerSolve } from "./solve.js";
+import { registerSweep } from "./sweep.js";
 import { registerValidate } from "./validate.js";
+import { registerWorker } from "./worker.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerSimulate(program);
   registerSolve(program);
+  registerSweep(program);
+  registerWorker(program);
+  registerPlayground(program);
   return program;
 }
 

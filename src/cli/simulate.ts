@@ -1,4 +1,4 @@
-// `dmftkit simulate MODEL`: finite-d SGF / gradient flow / minibatch SGD simulation over several seeds;
+// `dmftkit simulate MODEL`: finite-d SGF / gradient flow / batch-fraction or minibatch SGD simulation over several seeds;
 // writes the Result JSON (mean and standard error per observable), progress bar on a TTY, summary on stderr.
 import type { Command } from "commander";
 import type { SimulateOptions } from "../simulate/index.js";
@@ -15,7 +15,7 @@ import {
 } from "./common.js";
 import { checkOutput } from "./output.js";
 
-const DYNAMICS = ["sgf", "gd", "sgd"] as const;
+const DYNAMICS = ["sgf", "gd", "sgd", "sgd-fraction"] as const;
 
 /** Short table of the observables (one per row, so that k > 1 models' Q and M entries fit) at a few times
  *  (first, middle, last), with standard errors. */
@@ -54,8 +54,13 @@ export function registerSimulate(program: Command): void {
   )
     .option("--d <d>", "dimension d (n = round(delta d) samples)", "2000")
     .option("--seeds <S>", "independent problems (new X, teacher, noise)", "8")
-    .option("--dynamics <name>", "sgf | gd | sgd", "sgf")
+    .option("--dynamics <name>", "sgf | gd | sgd | sgd-fraction", "sgf")
     .option("--batch <B>", "SGD batch size (learning rate tau * B)")
+    .option(
+      "--batch-fraction <b>",
+      "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
+    )
+    .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership")
     .option("--dt <D>", "SGF/GD time step (default: the model's time.dt; for sgd: the default --record)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--record <R>", "recording interval, a multiple of dt (default: dt)")
@@ -69,6 +74,8 @@ export function registerSimulate(program: Command): void {
         seeds: parseIntOption("seeds", opts.seeds as string, 8),
         dynamics,
         batch: opts.batch === undefined ? undefined : parseIntOption("batch", opts.batch as string, 1),
+        batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
+        persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),
         record: parseNumberOption("record", opts.record as string | undefined),

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { SolveDynamics, SolverChoice } from "../solvers/index.js";
 import type { SolveOptions } from "../solvers/options.js";
 import type { Result } from "../types.js";
+import { UsageError } from "../util/errors.js";
 import { observableOrder } from "../validate/compare.js";
 import {
   addCommonOptions,
@@ -16,7 +17,7 @@ import {
 } from "./common.js";
 import { checkOutput } from "./output.js";
 
-const DYNAMICS = ["sgf", "gd", "sgd-limit", "online"] as const;
+const DYNAMICS = ["sgf", "gd", "sgd-limit", "sgd-fraction", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
 
 function summary(result: Result): string {
@@ -29,15 +30,19 @@ function summary(result: Result): string {
   return lines.join("\n");
 }
 
-export function registerSolve(program: Command): void {
-  addCommonOptions(
-    program
-      .command("solve")
-      .argument("<model>", "model file (YAML)")
-      .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables"),
-    "output JSON file (default: stdout)",
-  )
-    .option("--dynamics <name>", "sgf | gd | sgd-limit | online (delta -> infinity ODEs)", "sgf")
+/** The solve options (shared with `dmftkit sweep`, whose every point is one solve). */
+export function addSolveOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--dynamics <name>",
+      "sgf | gd | sgd-limit | sgd-fraction | online (delta -> infinity ODEs)",
+      "sgf",
+    )
+    .option(
+      "--batch-fraction <b>",
+      "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
+    )
+    .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership")
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--samples <M>", "Monte-Carlo population size", "20000")
@@ -45,22 +50,46 @@ export function registerSolve(program: Command): void {
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
-    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false)
+    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false);
+}
+
+export type CliSolveOptions = Omit<SolveOptions, "dynamics"> & {
+  dynamics: SolveDynamics;
+  solver: SolverChoice;
+};
+
+/** Parses the options added by addSolveOptions (plain JSON: sweeps hash it and send it to workers). */
+export function solveOptionsOf(opts: Record<string, unknown>, seed: number): CliSolveOptions {
+  const dynamics = oneOf("dynamics", String(opts.dynamics), DYNAMICS);
+  if (dynamics !== "sgd-fraction" && (opts.batchFraction ?? opts.persistence) !== undefined)
+    throw new UsageError("--batch-fraction and --persistence apply to --dynamics sgd-fraction only");
+  const fraction = {
+    batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
+    persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
+  };
+  return {
+    solver: oneOf("solver", String(opts.solver), SOLVERS),
+    dynamics,
+    // Only when given, so that the options of other dynamics stay as they were (sweeps hash them).
+    ...(dynamics === "sgd-fraction" ? fraction : {}),
+    dt: parseNumberOption("dt", opts.dt as string | undefined),
+    T: parseNumberOption("T", opts.T as string | undefined),
+    samples: parseIntOption("samples", opts.samples as string, 20000),
+    groups: parseIntOption("groups", opts.groups as string, 8, 2),
+    threads: opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
+    seed,
+    extrapolate: Boolean(opts.extrapolate),
+    kernels: Boolean(opts.kernels),
+  };
+}
+
+export function registerSolve(program: Command): void {
+  addSolveOptions(addCommonOptions(program.command("solve"), "output JSON file (default: stdout)"))
+    .argument("<model>", "model file (YAML)")
+    .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables")
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
-      const solveOpts: Omit<SolveOptions, "dynamics"> & { dynamics: SolveDynamics; solver: SolverChoice } = {
-        solver: oneOf("solver", String(opts.solver), SOLVERS),
-        dynamics: oneOf("dynamics", String(opts.dynamics), DYNAMICS),
-        dt: parseNumberOption("dt", opts.dt as string | undefined),
-        T: parseNumberOption("T", opts.T as string | undefined),
-        samples: parseIntOption("samples", opts.samples as string, 20000),
-        groups: parseIntOption("groups", opts.groups as string, 8, 2),
-        threads:
-          opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
-        seed: common.seed,
-        extrapolate: Boolean(opts.extrapolate),
-        kernels: Boolean(opts.kernels),
-      };
+      const solveOpts = solveOptionsOf(opts, common.seed);
       if (common.out) checkOutput(common.out, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([
@@ -74,7 +103,7 @@ export function registerSolve(program: Command): void {
       const derived = loadDerived(modelPath, common.sets);
       const { checkTimeGrid, tidyTimes } = await import("../util/time.js");
       checkTimeGrid(solveOpts.T ?? derived.model.time.T, solveOpts.dt ?? derived.model.time.dt, "solve");
-      const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver);
+      const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver, solveOpts.persistence);
       if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);
       if (!common.quiet && which === "mc" && solveOpts.dynamics !== "online") {
         const plan = planMc(derived, { ...solveOpts, dynamics: solveOpts.dynamics });

@@ -5,10 +5,17 @@
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { RunError } from "../util/errors.js";
+import { RunError, UsageError } from "../util/errors.js";
 import type { Verdict } from "../validate/index.js";
-import { FULL, QUICK, STAGE_LABEL, type StageName, type ValidateOptions } from "../validate/settings.js";
-import { addCommonOptions, commonOf, parseIntOption, parseNumberOption } from "./common.js";
+import {
+  FULL,
+  QUICK,
+  STAGE_LABEL,
+  type StageName,
+  simulatedLabel,
+  type ValidateOptions,
+} from "../validate/settings.js";
+import { addCommonOptions, commonOf, oneOf, parseIntOption, parseNumberOption } from "./common.js";
 import { checkOutput } from "./output.js";
 
 /** Reports stage progress: a bar per stage on a TTY, one line per finished stage otherwise. */
@@ -58,6 +65,12 @@ export function registerValidate(program: Command): void {
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
     .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
     .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
+    .option("--dynamics <name>", "sgf | gd | sgd-fraction: the dynamics of the gating comparison", "sgf")
+    .option(
+      "--batch-fraction <b>",
+      "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
+    )
+    .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership")
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
@@ -69,12 +82,18 @@ export function registerValidate(program: Command): void {
         opts[name] === undefined ? undefined : parseIntOption(name, opts[name] as string, 1);
       const seeds =
         opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
+      const dynamics = oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
+      if (dynamics !== "sgd-fraction" && (opts.batchFraction ?? opts.persistence) !== undefined)
+        throw new UsageError("--batch-fraction and --persistence apply to --dynamics sgd-fraction only");
       const options: ValidateOptions = {
         sets: common.sets,
         d: num("d"),
         seeds,
         samples: num("samples"),
         batch: parseIntOption("batch", opts.batch as string, 1),
+        dynamics,
+        batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
+        persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),
         threads: num("threads"),
@@ -128,7 +147,9 @@ export function failureText(v: Verdict): string {
   const disagree = rows.filter((r) => !r.problem).map((r) => r.name);
   const uncompared = rows.filter((r) => r.problem).map((r) => r.problem);
   return [
-    ...(disagree.length > 0 ? [`DMFT and SGF simulation disagree on ${disagree.join(", ")}`] : []),
+    ...(disagree.length > 0
+      ? [`DMFT and ${simulatedLabel(v.settings)} simulation disagree on ${disagree.join(", ")}`]
+      : []),
     ...uncompared,
   ].join("; ");
 }

@@ -180,6 +180,7 @@ export function buildDmftSystem(derived: Derived): DmftSystem {
     tau,
     rhoStar: m.teacherVariance,
     s0: m.initStd,
+    m0: m.initOverlap,
     ridge: null,
   };
   c.ridge = c.mt.ridge();
@@ -199,6 +200,7 @@ export function buildDmftSystem(derived: Derived): DmftSystem {
       tau,
       rhoStar: m.teacherVariance,
       initStd: m.initStd,
+      initOverlap: m.initOverlap,
       time: { ...m.time },
     },
     functions: parts.functions,

@@ -1,7 +1,8 @@
 // Document sections 5–6: the continuous-time DMFT system (prediction side, parameter side, covariance of
 // Y with its noise cross term, observables) and the kernels with their defining expectations.
 import { aligned, display, eqLines, expectChunks, p } from "./blocks.js";
-import { type Ctx, texNum } from "./text-model.js";
+import { jumpBlocks } from "./text-jumps.js";
+import { type Ctx, initTex, texNum } from "./text-model.js";
 import type { KernelSpec, Section } from "./types.js";
 
 const E = "\\mathbb{E}";
@@ -114,7 +115,7 @@ export function dmftSection(c: Ctx, observables: string[]): Section {
           "+ \\Gamma(t)\\,\\theta^*\\Big]dt + dY^t,",
       ),
       p(
-        `with $h(\\theta^t) = ${mt.at("h", "\\theta^{t}")}$, $\\theta^0 \\sim \\mathcal{N}(0, s_0^2)$, ` +
+        `with $h(\\theta^t) = ${mt.at("h", "\\theta^{t}")}$, ${initTex(c)}, ` +
           "$\\theta^* \\sim \\mathcal{N}(0, \\rho^*)$, and $Y$ a centred Gaussian process independent of " +
           "$(\\theta^0, \\theta^*)$ with covariance",
       ),
@@ -147,9 +148,11 @@ export function kernelsSection(c: Ctx): Section {
   const rows = KERNELS.slice(0, 6).map((k) => `${k.symbol} &= ${k.definition} && \\text{(${k.side} side)}`);
   const malliavin = derived.linear
     ? "For this model $\\ell'' = 0$, so this contribution vanishes and the responses are deterministic."
-    : mt.expr("d2l") === null
-      ? "For this model $\\ell'$ jumps in $r$, so $\\ell''$ contains a Dirac delta (see Derivatives)."
-      : "For this model $\\ell''(r; y) \\ne 0$ (see Derivatives), so it is present.";
+    : (derived.jumps ?? []).length > 0
+      ? "For this model $\\ell$ itself jumps, so the jump terms above are the leading correction."
+      : mt.expr("d2l") === null
+        ? "For this model $\\ell'$ jumps in $r$, so $\\ell''$ contains a Dirac delta (see Derivatives)."
+        : "For this model $\\ell''(r; y) \\ne 0$ (see Derivatives), so it is present.";
   return {
     id: "kernels",
     title: "Kernels",
@@ -159,6 +162,7 @@ export function kernelsSection(c: Ctx): Section {
       aligned(rows),
       p("For this model the local response is"),
       aligned(eqLines("R_\\ell^{\\mathrm{loc}}(t)", expectChunks(mt.split("dl", "r^{t}")), ".")),
+      ...jumpBlocks(derived),
       p(
         "Labels may be discontinuous in $w^*$ (for example a sign teacher), so $\\Gamma$ is obtained from Stein's " +
           "identity rather than by differentiating:",

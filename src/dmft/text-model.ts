@@ -11,6 +11,8 @@ export interface Ctx {
   tau: number;
   rhoStar: number;
   s0: number;
+  /** Warm start m0 (init_overlap): theta^0 = m0 theta* + s0 xi. */
+  m0: number;
   /** lambda when h(theta) = lambda theta. */
   ridge: number | null;
 }
@@ -21,6 +23,13 @@ export function texNum(v: number): string {
   const m = /^(\d+(?:\.\d+)?)e([+-]\d+)$/.exec(s);
   const body = m ? `${m[1]} \\times 10^{${Number(m[2])}}` : s;
   return v < 0 ? `-${body}` : body;
+}
+
+/** The law of theta^0 inline (`cov`: the covariance of the cold start, s_0^2 or s_0^2 I_K). */
+export function initTex(c: Ctx, cov = "s_0^2"): string {
+  return c.m0 === 0
+    ? `$\\theta^0 \\sim \\mathcal{N}(0, ${cov})$`
+    : `$\\theta^0 = m_0\\theta^* + \\xi$, $\\xi \\sim \\mathcal{N}(0, ${cov})$ independent of $\\theta^*$`;
 }
 
 /** The table of symbols; `meaning` is prose with $...$ inline math. */
@@ -104,8 +113,12 @@ export function modelSection(c: Ctx): Section {
         `\\mathrm{pen}(\\theta) &= ${derived.latex.pen}`,
       ]),
       p(
-        `Initialisation $\\theta^0_j \\sim \\mathcal{N}(0, s_0^2)$ with $s_0 = ${texNum(c.s0)}$, independent of ` +
-          `$\\theta^*$; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`,
+        c.m0 === 0
+          ? `Initialisation $\\theta^0_j \\sim \\mathcal{N}(0, s_0^2)$ with $s_0 = ${texNum(c.s0)}$, independent of ` +
+              `$\\theta^*$; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`
+          : `Warm initialisation $\\theta^0_j = m_0\\theta^*_j + s_0\\xi_j$, $\\xi_j \\sim \\mathcal{N}(0, 1)$ independent of ` +
+              `$\\theta^*$, with $m_0 = ${texNum(c.m0)}$ and $s_0 = ${texNum(c.s0)}$, so $m(0) = m_0\\rho^*$ and ` +
+              `$q(0) = m_0^2\\rho^* + s_0^2$; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`,
       ),
       parameterTable(c),
     ],

@@ -84,6 +84,9 @@ export function linearSection(c: Ctx, lin: LinearCase | null): Section {
       p(
         "and the test loss follows from $(q, m)$. For Euler steps of size $D$ replace $e^{-(\\lambda + a s)t_k}$ by " +
           "$(1 - D(\\lambda + a s))^k$ (in $f$ as well): the oracle is then exact for the discrete scheme.",
+        c.m0 === 0
+          ? ""
+          : " These formulas are for a cold start; this model's warm start ($m_0 \\ne 0$) is covered by the closed equations above.",
       ),
     ],
   };

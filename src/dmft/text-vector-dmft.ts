@@ -1,11 +1,13 @@
 // Document sections 5–8 for vector models (theory note §6, the matrix version of §3–5): the DMFT system
 // with K x K kernels, the kernels, the discrete scheme with Hessian tangents, and the special cases
 // (gradient flow, the online matrix ODEs with the model's gradient substituted).
+
 import { overlapNames } from "../observables/names.js";
 import type { Dynamics, ObservableName } from "../types.js";
 import { aligned, display, p } from "./blocks.js";
 import { crossTermNote, kernelSpecs } from "./text-dmft.js";
-import { texNum } from "./text-model.js";
+import { jumpBlocks } from "./text-jumps.js";
+import { initTex, texNum } from "./text-model.js";
 import { INCREMENTS, responseUpdate } from "./text-scheme.js";
 import type { VCtx } from "./text-vector.js";
 import type { Section } from "./types.js";
@@ -88,7 +90,7 @@ export function vectorDmftSection(c: VCtx, observables: string[]): Section {
           "+ \\Gamma(t)\\,\\theta^*\\Big]dt + dY^t,",
       ),
       p(
-        `with $h$ entry by entry, $h(\\theta_a) = ${mt.at("h", "\\theta_a")}$, $\\theta^0 \\sim \\mathcal{N}(0, s_0^2 I_K)$, ` +
+        `with $h$ entry by entry, $h(\\theta_a) = ${mt.at("h", "\\theta_a")}$, ${initTex(c, "s_0^2 I_K")}, ` +
           "$\\theta^* \\sim \\mathcal{N}(0, \\rho^* I_{K^*})$, and $Y$ a centred Gaussian process in $\\mathbb{R}^K$ " +
           "independent of $(\\theta^0, \\theta^*)$ with the $K \\times K$ matrix covariance",
       ),
@@ -138,6 +140,7 @@ export function vectorKernelsSection(c: VCtx): Section {
         `R_\\ell(t,s)_{ab} &= ${E}\\Big[\\frac{\\partial\\ell_a(r^t; y)}{\\partial w^s_b}\\Big], \\qquad ` +
           `\\Gamma(t)_{ac} = ${E}\\Big[\\frac{\\partial\\ell_a(r^t; y)}{\\partial w^*_c}\\Big].`,
       ]),
+      ...jumpBlocks(c.derived),
       p(
         "Labels may be discontinuous in $w^*$, so $\\Gamma$ is obtained from Stein's identity in matrix form rather " +
           "than by differentiating:",

@@ -94,8 +94,12 @@ export function vectorModelSection(c: VCtx): Section {
         `\\mathrm{pen}(\\theta) &= ${derived.latex.pen}`,
       ]),
       p(
-        `Initialisation: independent $\\mathcal{N}(0, s_0^2)$ entries with $s_0 = ${texNum(c.s0)}$, independent of ` +
-          `$\\Theta^*$; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`,
+        c.m0 === 0
+          ? `Initialisation: independent $\\mathcal{N}(0, s_0^2)$ entries with $s_0 = ${texNum(c.s0)}$, independent of ` +
+              `$\\Theta^*$; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`
+          : `Warm initialisation $\\Theta^0 = m_0\\Theta^* + s_0\\Xi$ with independent $\\mathcal{N}(0, 1)$ entries of $\\Xi$, ` +
+              `$m_0 = ${texNum(c.m0)}$, $s_0 = ${texNum(c.s0)}$ (so $M(0) = m_0\\rho^* I$, $Q(0) = (m_0^2\\rho^* + s_0^2) I$); ` +
+              `teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`,
       ),
       parameterTable(c),
     ],

@@ -71,6 +71,8 @@ export interface DmftSystem {
     tau: number;
     rhoStar: number;
     initStd: number;
+    /** init_overlap m0: theta^0 = m0 theta* + initStd xi. */
+    initOverlap: number;
     time: { T: number; dt: number };
   };
   /**

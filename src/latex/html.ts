@@ -41,14 +41,20 @@ table { border-collapse: collapse; margin: 0.8rem auto; }
 th, td { border-top: 1px solid #bbb; border-bottom: 1px solid #bbb; padding: 0.25rem 0.7rem; text-align: left; }
 `;
 
-export function renderHtml(system: DmftSystem): string {
-  const title = `DMFT of stochastic gradient flow: ${system.model.name}`;
-  const body: string[] = [`<h1>${escapeHtml(title)}</h1>`];
+/** The page's sections (headings and blocks, no title): the body of renderHtml, also shown by the playground. */
+export function renderSections(system: DmftSystem): string[] {
+  const body: string[] = [];
   for (const s of system.sections) {
     const tag = s.level === 1 ? "h2" : "h3";
     body.push(`<${tag} id="${escapeHtml(s.id)}">${inlineHtml(inline(s.title))}</${tag}>`);
     for (const b of s.blocks) body.push(blockHtml(b));
   }
+  return body;
+}
+
+export function renderHtml(system: DmftSystem): string {
+  const title = `DMFT of stochastic gradient flow: ${system.model.name}`;
+  const body = [`<h1>${escapeHtml(title)}</h1>`, ...renderSections(system)];
   return [
     "<!doctype html>",
     '<html lang="en">',

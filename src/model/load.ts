@@ -16,6 +16,7 @@ const KEYS = [
   "description",
   ...EXPRESSION_KEYS,
   "init_std",
+  "init_overlap",
   "teacher_variance",
   "k",
   "k_teacher",
@@ -31,7 +32,7 @@ const FUNCTION_NAMES =
   );
 export const DEFAULT_TIME = { T: 4, dt: 0.1 };
 /** Settings other than parameters that `--set name=value` may override (unless a parameter has the name). */
-export const SETTABLE = ["init_std", "teacher_variance", "T", "dt"] as const;
+export const SETTABLE = ["init_std", "init_overlap", "teacher_variance", "T", "dt"] as const;
 
 export function loadModel(path: string, sets: Record<string, number> = {}): Model {
   let text: string;
@@ -106,11 +107,6 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
   const width = (v: number) => Number.isInteger(v) && v >= 1 && v <= MAX_K;
   const k = number("k", 1, width, `an integer from 1 to ${MAX_K}`);
   const kTeacher = number("k_teacher", 1, width, `an integer from 1 to ${MAX_K}`);
-  if (k > 1 && !Object.hasOwn(values, "activation"))
-    fail(
-      at("k"),
-      `k = ${k}: 'activation' is required when k > 1 (the prediction yhat(r1..r${k}), e.g. sum(erf(r_a / sqrt(2)), a) / ${k})`,
-    );
   const parameters = readParameters(values.parameters, at("parameters"), fail);
   // --set init_std / teacher_variance / T / dt: the file's values are replaced before they are checked.
   const settings: Record<string, number> = {};
@@ -138,11 +134,18 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
     description: str("description"),
     k,
     kTeacher,
-    activation: str("activation", "r"),
+    // k > 1 without an activation: the loss is written in r1..rk and there is no scalar prediction yhat.
+    activation: Object.hasOwn(values, "activation") ? str("activation") : k > 1 ? "" : "r",
     loss: str("loss"),
     label: str("label"),
     penalty: str("penalty", "0"),
     initStd: setting("init_std", 0, (v) => v >= 0, "a finite number >= 0"),
+    initOverlap: setting(
+      "init_overlap",
+      0,
+      (v) => v === 0 || k === kTeacher,
+      "a finite number (theta^0 = init_overlap theta* + init_std xi needs k = k_teacher)",
+    ),
     teacherVariance: setting("teacher_variance", 1, (v) => v > 0, "a finite number > 0"),
     parameters,
     time: readTime(values.time, at("time"), fail, settings, source),

@@ -3,7 +3,9 @@
 // P(sign(g) != y). g | g* = a g* + s z with a = m/rho*, s^2 = q - m^2/rho*; (g*, y) come from the cached
 // jump-aware rule of pair-rule.ts, z from Gauss–Hermite (s <= 1) or from panels that resolve the
 // region |g| <= 4 and |g - y| <= 4 at unit scale (larger s: a loss with features at O(1) in g).
-import type { CompiledFns } from "../types.js";
+// Non-smooth models (kinks of L, steps of l at g = c_j(y), CompiledFns.kinks): Gauss–Legendre panels on the
+// z-grid split at every kink, so each panel integrates a smooth piece.
+import type { CompiledFns, KinkFn } from "../types.js";
 import { type LabelFn, pairNodes } from "./pair-rule.js";
 import { gaussHermite, gaussLegendre, normalCdf, normalPdf } from "./quadrature.js";
 
@@ -46,8 +48,8 @@ function panelCuts(mu: number, s: number, y: number, cuts: Float64Array): number
 }
 
 const cutBuffer = new Float64Array(64);
-const zBuffer = new Float64Array(64 * GL_Z);
-const wBuffer = new Float64Array(64 * GL_Z);
+const zBuffer = new Float64Array(128 * GL_Z);
+const wBuffer = new Float64Array(128 * GL_Z);
 /** Gauss–Legendre nodes and N(0,1)-weights of the unsplit z-grid panels [2p - 8, 2p - 6], p = 0..7. */
 const gridPanels = Array.from({ length: ZMAX }, (_, p) => panelRule(2 * p - ZMAX, 2 * p - ZMAX + 2));
 
@@ -96,12 +98,45 @@ function innerRule(mu: number, s: number, y: number): number {
   return count;
 }
 
+const kinkLocs = new Float64Array(64);
+const kinkZ = new Float64Array(64 + ZMAX + 1);
+
+/**
+ * The z-rule of innerRule split at the kinks g = c_j(y) (z = (c_j - mu) / s): Gauss–Legendre panels on the
+ * grid -8, -6, ..., 8 with the kinks inside it as extra cuts. Returns the node count.
+ */
+function kinkRule(mu: number, s: number, y: number, kinks: KinkFn): number {
+  const n = Math.min(kinks(y, kinkLocs), kinkLocs.length);
+  let k = 0;
+  for (let z = -ZMAX; z <= ZMAX; z += 2) kinkZ[k++] = z;
+  for (let j = 0; j < n; j++) {
+    const z = (kinkLocs[j] - mu) / s;
+    if (z > -ZMAX && z < ZMAX) kinkZ[k++] = z;
+  }
+  const cuts = kinkZ.subarray(0, k).sort();
+  const gl = gaussLegendre(GL_Z);
+  let count = 0;
+  for (let p = 0; p + 1 < k; p++) {
+    const [a, b] = [cuts[p], cuts[p + 1]];
+    if (b - a < 2e-12) continue;
+    const h = 0.5 * (b - a);
+    const c = 0.5 * (a + b);
+    for (let i = 0; i < GL_Z; i++) {
+      const z = c + h * gl.x[i];
+      zBuffer[count] = z;
+      wBuffer[count++] = h * gl.w[i] * normalPdf(z);
+    }
+  }
+  return count;
+}
+
 export type PairFn = (g: number, y: number, gstar: number) => number;
 
 /**
  * E f(g, y, g*) over (g, g*) ~ N(0, [[q, m], [m, rhoStar]]), eps ~ N(0, 1), y = label(g*, eps), for each f
- * in `fs` (sharing the nodes). Label jumps are handled exactly (breakpoints); f should be smooth in g (kinks
- * at integer g or at integer offsets from y are resolved only when s > 1). Measured error <= 6e-8 (mostly
+ * in `fs` (sharing the nodes). Label jumps are handled exactly (breakpoints); f should be smooth in g except
+ * at the `kinks` (g = c_j(y), split exactly when given; without them kinks at integer g or at integer
+ * offsets from y are resolved only when s > 1). Measured error <= 6e-8 (mostly
  * ~1e-10) for smooth f of moderate growth (test/observables.test.ts). The (g*, y) rule is cached per label
  * function object, so pass a stable function (e.g. `fns.label`), not a fresh closure per call. NaN for
  * non-finite or negative q.
@@ -112,6 +147,7 @@ export function expectFreshPairMany(
   m: number,
   rhoStar: number,
   fs: PairFn[],
+  kinks?: KinkFn,
 ): number[] {
   const total = new Array<number>(fs.length).fill(0);
   if (!Number.isFinite(q) || !Number.isFinite(m) || q < 0) return total.fill(Number.NaN);
@@ -127,7 +163,8 @@ export function expectFreshPairMany(
       for (let c = 0; c < fs.length; c++) total[c] += wj * fs[c](mu, y, gs);
       continue;
     }
-    if (s > S_PANELS) K = innerRule(mu, s, y);
+    if (kinks) K = kinkRule(mu, s, y, kinks);
+    else if (s > S_PANELS) K = innerRule(mu, s, y);
     for (let k = 0; k < K; k++) {
       const g = mu + s * zBuffer[k];
       const w = wj * wBuffer[k];
@@ -138,8 +175,15 @@ export function expectFreshPairMany(
 }
 
 /** E f(g, y, g*) for one f: see expectFreshPairMany. */
-export function expectFreshPair(label: LabelFn, q: number, m: number, rhoStar: number, f: PairFn): number {
-  return expectFreshPairMany(label, q, m, rhoStar, [f])[0];
+export function expectFreshPair(
+  label: LabelFn,
+  q: number,
+  m: number,
+  rhoStar: number,
+  f: PairFn,
+  kinks?: KinkFn,
+): number {
+  return expectFreshPairMany(label, q, m, rhoStar, [f], kinks)[0];
 }
 
 /**
@@ -172,7 +216,7 @@ export function testObservables(
   rhoStar: number,
 ): { test_loss: number; test_error?: number } {
   const label = fns.label;
-  const test_loss = expectFreshPair(label, q, m, rhoStar, (g, y) => fns.loss(g, y));
+  const test_loss = expectFreshPair(label, q, m, rhoStar, (g, y) => fns.loss(g, y), fns.kinks);
   if (!binaryLabels) return { test_loss };
   return { test_loss, test_error: testError(label, q, m, rhoStar) };
 }

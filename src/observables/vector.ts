@@ -195,7 +195,7 @@ export function vectorTestObservables(
       r[0] = g;
       return vec.loss(r, 0, y);
     };
-    const test_loss = expectFreshPair(label, Q[0], M[0], rhoStar, loss);
+    const test_loss = expectFreshPair(label, Q[0], M[0], rhoStar, loss, vec.kinks);
     return binary ? { test_loss, test_error: testError(label, Q[0], M[0], rhoStar) } : { test_loss };
   }
   if (!validInputs(vec, Q, M)) {

@@ -66,7 +66,7 @@ function heatmap(id: string, data: Cell[], half: number, color: Plot.ScaleOption
 }
 
 /** A colour-bar legend drawn as SVG (Plot's own continuous legend needs a canvas). */
-function rampLegend(id: string, color: Plot.ScaleOptions, label: string): string {
+export function rampLegend(id: string, color: Plot.ScaleOptions, label: string): string {
   const scale = Plot.scale({ color });
   const [a, b] = color.domain as number[];
   const lo = Math.min(a, b);

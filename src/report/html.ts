@@ -6,6 +6,7 @@ import { katexCss, renderMath } from "../latex/katex.js";
 import { isVector } from "../observables/names.js";
 import type { FnName, ObservableName } from "../types.js";
 import type { Verdict } from "../validate/index.js";
+import { simulatedLabel } from "../validate/settings.js";
 import { heatmaps } from "./heatmaps.js";
 import { matrixPlot, observablePlot, residualPlot, SMALL } from "./plots.js";
 import { observableInfo, observablesOf, points, type SeriesDef, seriesOf } from "./series.js";
@@ -30,9 +31,11 @@ function banner(v: Verdict): string {
   const disagree = t.rows.filter((r) => !r.pass && !r.problem).map((r) => observableInfo(r.name).inSentence);
   const uncompared = t.rows.filter((r) => r.problem).map((r) => r.problem as string);
   const text = v.pass
-    ? `DMFT at step dt = ${v.settings.dt} agrees with the SGF simulation at the same dt on all ${t.rows.length} observables`
+    ? `DMFT at step dt = ${v.settings.dt} agrees with the ${simulatedLabel(v.settings)} simulation at the same dt on all ${t.rows.length} observables`
     : [
-        ...(disagree.length > 0 ? [`DMFT and SGF simulation disagree on ${disagree.join(", ")}`] : []),
+        ...(disagree.length > 0
+          ? [`DMFT and ${simulatedLabel(v.settings)} simulation disagree on ${disagree.join(", ")}`]
+          : []),
         ...uncompared,
       ].join("; ");
   return `<div class="banner ${v.pass ? "pass" : "fail"}" id="verdict"><div class="big">${v.pass ? "PASS" : "FAIL"}</div>
@@ -94,7 +97,7 @@ function matrixFigures(v: Verdict, overlaps: ObservableName[]): { panels: string
           : String.raw`M(t) = \theta^{t\top} \theta^* / d`;
       return `<figure class="plot matrix" data-plot="${matrix}">
   <figcaption><b>${matrix === "Q" ? "Overlap matrix" : "Teacher overlap matrix"}</b> ${renderMath(what, false)}, entry by entry:
-  lines DMFT (dt) with ±2 SE band, points SGF simulation ±2 SE</figcaption>
+  lines DMFT (dt) with ±2 SE band, points ${esc(simulatedLabel(v.settings))} simulation ±2 SE</figcaption>
   ${matrixPlot(v, names)}</figure>`;
     })
     .join("\n");
@@ -121,7 +124,7 @@ function residualFigures(v: Verdict, overlaps: ObservableName[]): string {
         what,
         names,
       ]) => `<figure class="plot" data-plot="${id}"><figcaption><b>Gating residuals${what}</b>
-  (SGF − DMFT) / allowance per observable; dashed: ±1, the pass rule</figcaption>${residualPlot(v, names)}</figure>`,
+  (simulation − DMFT) / allowance per observable; dashed: ±1, the pass rule</figcaption>${residualPlot(v, names)}</figure>`,
     )
     .join("\n");
 }
@@ -168,7 +171,7 @@ function heatmapSection(v: Verdict): string {
         `C_theta${m.id}-dmft`,
         `DMFT, step dt = ${v.settings.dt}`,
         m.dmft,
-      )}${fig(`C_theta${m.id}-sgf`, "SGF simulation", m.sim)}${fig(`C_theta${m.id}-diff`, "(SGF − DMFT) / SE", m.diff)}</div>`,
+      )}${fig(`C_theta${m.id}-sgf`, `${simulatedLabel(v.settings)} simulation`, m.sim)}${fig(`C_theta${m.id}-diff`, "(simulation − DMFT) / SE", m.diff)}</div>`,
   );
   const title =
     maps.length > 1
@@ -231,7 +234,7 @@ function modelSection(v: Verdict, equations?: string): string {
     .join("");
   return `<section id="model"><h2>Model: ${esc(m.name)}</h2><p>${esc(m.description)}</p>
   <div class="meta-grid"><div><h3>As declared</h3><table class="kv">${source}
-  <tr><th>init</th><td>θ⁰ ~ N(0, ${esc(m.initStd)}²)</td></tr><tr><th>teacher</th><td>θ* ~ N(0, ${esc(m.teacherVariance)})</td></tr></table></div>
+  <tr><th>init</th><td>${m.initOverlap === 0 ? `θ⁰ ~ N(0, ${esc(m.initStd)}²)` : `θ⁰ = ${esc(m.initOverlap)} θ* + ${esc(m.initStd)} ξ, ξ ~ N(0, 1)`}</td></tr><tr><th>teacher</th><td>θ* ~ N(0, ${esc(m.teacherVariance)})</td></tr></table></div>
   <div><h3>Parameters</h3><table class="kv">${params}</table></div></div>
   <h3>Derived (symbolic; checks passed: ${v.derived.checks.length})</h3><div class="eq-grid">${fns}</div>
   ${

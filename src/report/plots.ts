@@ -145,7 +145,7 @@ export function residualPlot(
     marginLeft: 56,
     style: { fontSize: "11px" },
     x: { label: "time t →", labelAnchor: "right" },
-    y: { label: "↑ (SGF − DMFT) / allowance", domain: [-top, top] },
+    y: { label: "↑ (simulation − DMFT) / allowance", domain: [-top, top] },
     color: {
       legend: true,
       scheme: scheme(names.length),

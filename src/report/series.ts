@@ -3,6 +3,7 @@
 import type { ObservableName, Result } from "../types.js";
 import { observableOrder } from "../validate/compare.js";
 import type { RunKey, Verdict } from "../validate/index.js";
+import { simulatedLabel } from "../validate/settings.js";
 
 export interface SeriesDef {
   key: RunKey;
@@ -122,7 +123,7 @@ export function seriesOf(v: Verdict): SeriesDef[] {
     },
     {
       key: "sgf",
-      label: `SGF simulation, d = ${s.d}, ${s.seeds} seeds (±2 SE)`,
+      label: `${simulatedLabel(s)} simulation, d = ${s.d}, ${s.seeds} seeds (±2 SE)`,
       kind: "sim",
       color: "#e67e22",
       symbol: "circle",

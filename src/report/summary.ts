@@ -1,7 +1,7 @@
 // The console summary `dmftkit validate` prints on stderr after writing the report.
 import { join } from "node:path";
 import type { ComparisonTable, Verdict } from "../validate/index.js";
-import { solverLabel } from "../validate/settings.js";
+import { simulatedLabel, solverLabel } from "../validate/settings.js";
 import { fmt } from "./tables.js";
 
 /** "4 SE" for a fixed rule; else the t/Šidák critical value in words. */
@@ -16,7 +16,7 @@ export function consoleSummary(v: Verdict, out: string, seconds: number): string
   const s = v.settings;
   const gating = v.tables[0];
   const lines = [
-    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${solverLabel(v)}) vs SGF simulation (d = ${s.d}, ${s.seeds} seeds)`,
+    `${v.model.name}: ${v.pass ? "PASS" : "FAIL"} — DMFT (dt = ${s.dt}, ${solverLabel(v)}) vs ${simulatedLabel(s)} simulation (d = ${s.d}, ${s.seeds} seeds)`,
     `  rule: |sim - theory| <= ${ruleText(gating)} + ${gating.rule.relative * 100}% |theory| at every recorded time`,
   ];
   for (const r of gating.rows) {

@@ -1,4 +1,4 @@
-// Time grid of a simulation. SGF/GD: step dt, N = round(T/dt), recording every round(record/dt) steps
+// Time grid of a simulation. SGF/GD/sgd-fraction: step dt (the learning rate for sgd-fraction), N = round(T/dt), recording every round(record/dt) steps
 // (record must be a multiple of dt and divide T). SGD: one step advances time by eta/d with
 // eta = tau * batch; recording k happens at step round(k record d / eta) and its exact time is reported.
 import { UsageError } from "../util/errors.js";
@@ -45,8 +45,8 @@ export function planGrid(
     const recordSteps = Array.from({ length: K + 1 }, (_, k) => Math.round((k * record) / dt));
     return { dt, batch, recordSteps, record };
   }
-  if (opts.dynamics !== "sgf" && opts.dynamics !== "gd") {
-    throw new UsageError(`simulate: unknown dynamics '${opts.dynamics}' (sgf, gd or sgd)`);
+  if (opts.dynamics !== "sgf" && opts.dynamics !== "gd" && opts.dynamics !== "sgd-fraction") {
+    throw new UsageError(`simulate: unknown dynamics '${opts.dynamics}' (sgf, gd, sgd or sgd-fraction)`);
   }
   if (opts.batch !== undefined) throw new UsageError("simulate: --batch applies to sgd only");
   const dt = positive("dt", opts.dt ?? time.dt);

@@ -4,6 +4,7 @@
 import { totalmem } from "node:os";
 import { isVector, overlapNames } from "../observables/names.js";
 import type { Derived, ObservableName, Result } from "../types.js";
+import { batchLaw, batchMeta } from "../util/batch.js";
 import { checkMemory, UsageError } from "../util/errors.js";
 import { meanAndStderr } from "../util/stats.js";
 import { defaultThreads, mapInWorkers } from "../util/workers.js";
@@ -14,8 +15,11 @@ import type { WorkerTask } from "./worker.js";
 export interface SimulateOptions {
   d: number;
   seeds: number;
-  dynamics: "sgf" | "gd" | "sgd";
+  dynamics: "sgf" | "gd" | "sgd" | "sgd-fraction";
   batch?: number;
+  /** sgd-fraction: batch fraction b in (0, 1] and persistence time tau_p (0 or absent: independent draws). */
+  batchFraction?: number;
+  persistence?: number;
   dt?: number;
   T?: number;
   /** Recording interval (a multiple of dt; for SGD rounded to whole steps). Default dt. */
@@ -63,6 +67,14 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   if (n * d > 2 ** 32 - 1)
     throw new UsageError(`simulate: X would have n d = ${n * d} entries (limit 2^32 - 1)`);
   const grid = planGrid(opts, model.time, tau, d);
+  const fraction =
+    opts.dynamics === "sgd-fraction"
+      ? batchLaw(opts.batchFraction, opts.persistence, grid.dt, "simulate")
+      : undefined;
+  if (!fraction && (opts.batchFraction !== undefined || opts.persistence !== undefined))
+    throw new UsageError(
+      "simulate: --batch-fraction and --persistence apply to --dynamics sgd-fraction only",
+    );
   const K = grid.recordSteps.length - 1;
   const steps = grid.recordSteps[K];
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), seeds));
@@ -90,7 +102,9 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     tau,
     rhoStar: model.teacherVariance,
     initStd: model.initStd,
+    initOverlap: model.initOverlap,
     dynamics: opts.dynamics,
+    ...(fraction ? { fraction } : {}),
     dt: grid.dt,
     batch: grid.batch,
     recordSteps: grid.recordSteps,
@@ -127,6 +141,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       source: model.source,
       parameters: model.parameters,
       init_std: model.initStd,
+      init_overlap: model.initOverlap,
       teacher_variance: model.teacherVariance,
       ...(isVector(k, kTeacher) ? { k, k_teacher: kTeacher } : {}),
       d,
@@ -136,6 +151,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       seed: opts.seed,
       ...(exactInit ? { init: "exact d -> infinity overlaps (Gram-Schmidt)" } : {}),
       dynamics: opts.dynamics,
+      ...batchMeta({ batch: fraction }),
       dt: grid.dt,
       T: steps * grid.dt,
       record: grid.record,

@@ -101,6 +101,8 @@ export interface StepInput {
   tau: number;
   /** n standard normals (dB_i = sqrt(dt) xi_i, one per sample shared by its k columns); unused when tau = 0. */
   xi: Float64Array;
+  /** SGD with a batch fraction: n sample weights s_i in {0, 1/b} (then tau is 0 and xi unused). */
+  weights?: Float64Array | null;
   /** Also sum the losses L(r_i; y_i) (only needed on recording steps). */
   wantLoss: boolean;
 }
@@ -121,11 +123,11 @@ export function trainLossSum(kernel: MatKernel, vec: VectorFns, y: Float64Array)
 /**
  * Data part of one SGF step, in row blocks of ~256 KB so each block of X is read from memory once:
  * r = X theta, l = grad L(r; y) in R^k, v = -(dt/delta) l + sqrt(tau dt/delta) l xi (one scalar xi per
- * sample), inc = X^T v (overwritten). Returns sum_i L(r_i; y_i) (0 unless wantLoss) and sum_i |l_i|^2
+ * sample; with weights, v = -(dt/delta) s l), inc = X^T v (overwritten). Returns sum_i L(r_i; y_i) (0 unless wantLoss) and sum_i |l_i|^2
  * (the caller checks them for blow-up).
  */
 export function sgfDataStep(s: StepInput): { lossSum: number; l2Sum: number } {
-  const { kernel: kn, y, vec, xi } = s;
+  const { kernel: kn, y, vec, xi, weights } = s;
   const { n, d, k, nPad, r, v } = kn;
   const drift = -s.dt / s.delta;
   const noise = s.tau > 0 ? Math.sqrt((s.tau * s.dt) / s.delta) : 0;
@@ -143,7 +145,7 @@ export function sgfDataStep(s: StepInput): { lossSum: number; l2Sum: number } {
       for (let a = 0; a < k; a++) ri[a] = r[a * nPad + i];
       vec.grad(ri, 0, y[i], li, 0);
       if (s.wantLoss) lossSum += vec.loss(ri, 0, y[i]);
-      const f = noise === 0 ? drift : drift + noise * xi[i];
+      const f = weights ? drift * weights[i] : noise === 0 ? drift : drift + noise * xi[i];
       for (let a = 0; a < k; a++) {
         const l = li[a];
         l2Sum += l * l;

@@ -1,11 +1,12 @@
 // One independent finite-d problem (one seed), for every k >= 1 with one code path: draws X, theta*
 // (d x kTeacher), labels and theta^0 (d x k) from its own Rng streams, runs Euler–Maruyama SGF / gradient
-// flow or minibatch SGD (theory note §1–2, §6), and records the train loss, the overlaps Q = theta^T theta / d
+// flow, SGD with a batch fraction (sample weights of src/util/batch.ts) or minibatch SGD (theory note §1–2, §6), and records the train loss, the overlaps Q = theta^T theta / d
 // and M = theta^T theta* / d (q, m when k = kTeacher = 1) and theta for C_theta; test observables from them.
 import { gaussianObservablesSeries } from "../observables/gaussian.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { vectorTestObservables } from "../observables/vector.js";
 import type { CompiledFns, ObservableName, VectorFns } from "../types.js";
+import { type BatchLaw, BatchWeights } from "../util/batch.js";
 import { RunError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { axpyRow, createKernel, dot, gram, matVec, sgfDataStep, trainLossSum } from "./linalg.js";
@@ -25,7 +26,11 @@ export interface SeedTask {
   tau: number;
   rhoStar: number;
   initStd: number;
-  dynamics: "sgf" | "gd" | "sgd";
+  /** theta^0 = initOverlap theta* + initStd xi (k = kTeacher when nonzero; default 0). */
+  initOverlap?: number;
+  dynamics: "sgf" | "gd" | "sgd" | "sgd-fraction";
+  /** sgd-fraction: the law of the sample weights (b = 1 draws nothing: the gd path, bit for bit). */
+  fraction?: BatchLaw;
   /** Time per step: dt for SGF/GD, eta/d for SGD. */
   dt: number;
   /** SGD batch size (learning rate eta = tau * batch, one step advances time by eta / d). */
@@ -161,6 +166,8 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
     new Rng(t.seed, t.seedIndex, STREAM.init).fillNormal(theta, t.initStd);
     if (t.exactInit) orthonormalise(theta, d, k, [thetaStar], t.initStd ** 2);
   }
+  const m0 = t.initOverlap ?? 0;
+  if (m0 !== 0) for (let j = 0; j < k * d; j++) theta[j] += m0 * thetaStar[j];
   const noise = new Rng(t.seed, t.seedIndex, STREAM.noise);
   const vector = isVector(k, kT);
   /** The squared norm checked for blow-up (q for scalar models, the trace of Q otherwise). */
@@ -187,14 +194,17 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
   const start = performance.now();
   if (t.dynamics === "sgd") runSgd(sf, t, { kernel, y, noise, record, normName });
   else {
-    const tau = t.dynamics === "gd" ? 0 : t.tau;
+    const tau = t.dynamics === "gd" || t.dynamics === "sgd-fraction" ? 0 : t.tau;
     const xi = new Float64Array(n);
     const { inc } = kernel;
     const h = sf.fns.h;
-    const step = { kernel, y, vec: sf.vec, dt: t.dt, delta: n / d, tau, xi, wantLoss: false };
+    const draw = t.fraction && t.fraction.b < 1 ? new BatchWeights(t.fraction, n, noise) : null;
+    const weights = draw ? new Float64Array(n) : null;
+    const step = { kernel, y, vec: sf.vec, dt: t.dt, delta: n / d, tau, xi, weights, wantLoss: false };
     for (let s = 0, kr = 0; s < N; s++) {
       step.wantLoss = s === recordSteps[kr];
       if (tau > 0) noise.fillNormal(xi);
+      if (draw && weights) for (let i = 0; i < n; i++) weights[i] = draw.next(i, s);
       const { lossSum, l2Sum } = sgfDataStep(step);
       if (step.wantLoss) record(kr++, lossSum / n, s);
       if (!Number.isFinite(l2Sum)) {

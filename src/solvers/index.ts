@@ -12,8 +12,17 @@ export type { SolveOptions } from "./options.js";
 export type SolverChoice = "auto" | "mc" | "exact";
 export type SolveDynamics = SolveOptions["dynamics"] | "online";
 
-/** Which solver `solve` will run for these options ("mc", "exact-linear" or "online"). */
-export function chooseSolver(derived: Derived, dynamics: SolveDynamics, solver: SolverChoice = "auto") {
+/**
+ * Which solver `solve` will run for these options ("mc", "exact-linear" or "online"). Persistent batch
+ * membership (persistence > 0) correlates the weights over steps, which the closed linear equations do not
+ * cover: the Monte-Carlo solver then runs for linear models too.
+ */
+export function chooseSolver(
+  derived: Derived,
+  dynamics: SolveDynamics,
+  solver: SolverChoice = "auto",
+  persistence = 0,
+) {
   if (dynamics === "online") {
     if (solver === "mc") throw new UsageError("--dynamics online is solved by its ODEs; drop --solver mc");
     return "online" as const;
@@ -24,7 +33,7 @@ export function chooseSolver(derived: Derived, dynamics: SolveDynamics, solver: 
     throw new UsageError(
       `--solver exact: the closed equations are for k = 1 models (this one has k = ${k}, k_teacher = ${kTeacher})`,
     );
-  if (solver === "exact" || derived.linear) return "exact-linear" as const;
+  if (solver === "exact" || (derived.linear && !(persistence > 0))) return "exact-linear" as const;
   return "mc" as const;
 }
 
@@ -33,12 +42,21 @@ export async function solve(
   opts: Omit<SolveOptions, "dynamics"> & { dynamics: SolveDynamics; solver?: SolverChoice },
 ): Promise<Result> {
   const { solver, dynamics, ...rest } = opts;
-  const which = chooseSolver(derived, dynamics, solver);
+  const which = chooseSolver(derived, dynamics, solver, rest.persistence);
   if (which === "online") return solveOnline(derived, { dt: rest.dt, T: rest.T });
   if (dynamics === "online") throw new Error("unreachable");
   if (which === "exact-linear") {
-    const { dt, T, seed, kernels, extrapolate } = rest;
-    return solveExactLinear(derived, { dynamics, dt, T, seed, kernels, extrapolate });
+    const { dt, T, seed, kernels, extrapolate, batchFraction, persistence } = rest;
+    return solveExactLinear(derived, {
+      dynamics,
+      dt,
+      T,
+      seed,
+      kernels,
+      extrapolate,
+      batchFraction,
+      persistence,
+    });
   }
   return solveMc(derived, { ...rest, dynamics });
 }

@@ -3,8 +3,15 @@ import type { RecordSpec } from "../util/record.js";
 // Options shared by every DMFT solver (Monte-Carlo in src/solvers/mc, exact ones in src/solvers/exact).
 
 export interface SolveOptions {
-  /** sgf: stochastic gradient flow; gd: gradient flow (tau = 0); sgd-limit: Poisson small-batch SGD limit. */
-  dynamics: "sgf" | "gd" | "sgd-limit";
+  /**
+   * sgf: stochastic gradient flow; gd: gradient flow (tau = 0); sgd-limit: Poisson small-batch SGD limit;
+   * sgd-fraction: SGD whose batch is each sample with probability batchFraction (weight 1/batchFraction).
+   */
+  dynamics: "sgf" | "gd" | "sgd-limit" | "sgd-fraction";
+  /** sgd-fraction: the batch fraction b in (0, 1] (b = 1 is gd, bit for bit). */
+  batchFraction?: number;
+  /** sgd-fraction: persistence time tau_p of each sample's two-state Markov membership (default: iid). */
+  persistence?: number;
   /** Time step (default: the model's time.dt). */
   dt?: number;
   /** Horizon (default: the model's time.T); N = round(T / dt) steps. */

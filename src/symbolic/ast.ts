@@ -126,5 +126,8 @@ export function substitute(e: Expr, name: string, by: Expr): Expr {
 
 export const isNum = (e: Expr, v?: number): boolean => e.k === "num" && (v === undefined || e.v === v);
 
+/** sqrt(2) (kept symbolic for printing). */
+export const sqrt2 = (): Expr => fn("sqrt", num(2));
+
 /** 2 / sqrt(pi), the factor in erf' (kept symbolic for printing). */
 export const sqrt2OverPi = (): Expr => div(num(2), fn("sqrt", sym("pi")));

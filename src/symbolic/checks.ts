@@ -152,11 +152,15 @@ export function runChecks(input: CheckInput): string[] {
   // Stability: the loss and its first two derivatives stay finite far out.
   const far = [-1e3, -100, -30, 30, 100, 1e3];
   const ys = lossPts.map((p) => p.y);
-  const finite = far.every((r) =>
-    ys.every((y) => Number.isFinite(fns.loss(r, y) + fns.l(r, y) + fns.dl(r, y))),
-  );
+  const bad = far
+    .flatMap((r) => ys.map((y) => ({ r, y })))
+    .find(({ r, y }) => !Number.isFinite(fns.loss(r, y) + fns.l(r, y) + fns.dl(r, y)));
   const checks = [...c.checks, ...pen];
-  if (finite) checks.push("loss, l, dl finite for |r| up to 1e3");
+  if (!bad) checks.push("loss, l, dl finite for |r| up to 1e3");
+  else
+    checks.push(
+      `note: loss, l or dl is not finite at r = ${bad.r}, y = ${bad.y.toPrecision(3)}: a run that reaches such r will stop (write the loss in a stable form, e.g. logncdf for log Phi)`,
+    );
   return checks;
 }
 

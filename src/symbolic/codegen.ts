@@ -20,7 +20,7 @@ const MATH_FNS = new Set([
   "min",
   "max",
 ]);
-const HELPERS = new Set(["erf", "sigmoid", "softplus"]);
+const HELPERS = new Set(["erf", "erfc", "ncdf", "logncdf", "invmills", "sigmoid", "softplus"]);
 const CONSTS: Record<string, string> = { pi: "Math.PI", e: "Math.E" };
 const MAX_UNROLL = 16;
 

@@ -1,7 +1,7 @@
 // Turns generated sources (Derived.sources) into functions, also inside worker threads.
 // Sources come only from codegen.ts; as a second line of defence every token is checked against the
 // small vocabulary codegen emits before anything reaches `Function`. Also the stable numeric helpers.
-import type { CompiledFns, FnName, FusedFnName, VecFnName, VectorFns } from "../types.js";
+import type { CompiledFns, FnName, FusedFnName, KinkFn, VecFnName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 
 /** Argument names of each compiled function. */
@@ -50,31 +50,77 @@ export function softplusE(x: number, e: number): number {
   return x > 0 ? x + Math.log1p(e) : Math.log1p(e);
 }
 
+/** For a >= 2.5, erfc(a) = exp(-a^2)/sqrt(pi) / f(a): f = a + (1/2)/(a + 1/(a + (3/2)/(a + ...))), evaluated backwards. */
+function erfcCf(a: number): number {
+  let f = a;
+  for (let k = 60; k >= 1; k--) f = a + k / 2 / f;
+  return f;
+}
+
+/** erfc(a) exp(a^2) for a >= 2.5. */
+const erfcxCf = (a: number): number => 1 / Math.sqrt(Math.PI) / erfcCf(a);
+
+/** erf to ~1e-15 for |x| < 2.5 (power series, no cancellation); NaN passes through. */
+function erfSeries(x: number): number {
+  const x2 = 2 * x * x;
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+    term *= x2 / (2 * n + 1);
+    sum += term;
+  }
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+}
+
 /** erf to ~1e-15: power series (no cancellation) below 2.5, continued fraction for erfc above. */
 export function erf(x: number): number {
   const ax = Math.abs(x);
   if (Number.isNaN(x)) return x;
-  if (ax < 2.5) {
-    const x2 = 2 * x * x;
-    let term = x;
-    let sum = x;
-    for (let n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
-      term *= x2 / (2 * n + 1);
-      sum += term;
-    }
-    return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
-  }
+  if (ax < 2.5) return erfSeries(x);
   if (ax > 6) return Math.sign(x);
-  // erfc(a) = exp(-a^2)/sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/(a + ...)))), evaluated backwards.
-  let f = ax;
-  for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  return Math.sign(x) * (1 - erfc);
+  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / erfcCf(ax));
+}
+
+/** erfc(x) = 1 - erf(x) with full relative accuracy in the right tail (no underflow before x ~ 26). */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return x;
+  if (x < 2.5) return x < -6 ? 2 : 1 - erf(x);
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / erfcCf(x);
+}
+
+/** The standard Gaussian CDF Phi(x) = erfc(-x / sqrt(2)) / 2, accurate in the left tail. */
+export function ncdf(x: number): number {
+  return erfc(-x / Math.SQRT2) / 2;
+}
+
+/** log Phi(x) for every x (log_ndtr): -a^2 + log(erfcx(a) / 2), a = -x / sqrt(2), in the far left tail. */
+export function logncdf(x: number): number {
+  const a = -x / Math.SQRT2;
+  if (a < 2.5) return a < 0 ? Math.log1p(-erfc(-a) / 2) : Math.log(erfc(a) / 2);
+  return -a * a + Math.log(erfcxCf(a) / 2);
+}
+
+/** phi(x) / Phi(x) = d log Phi / dx, finite for every x (about -x in the far left tail). */
+export function invmills(x: number): number {
+  const a = -x / Math.SQRT2;
+  if (a < 2.5) return Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI) / ncdf(x);
+  return Math.sqrt(2 / Math.PI) / erfcxCf(a);
+}
+
+/** The kink location -beta / alpha of a step sign(alpha r + beta); 0 where alpha = 0 (then no kink, size 0). */
+export function kinkAt(beta: number, alpha: number): number {
+  return alpha === 0 ? 0 : -beta / alpha + 0; // + 0: no -0
 }
 
 function unsupported(name: string): never {
   throw new RunError(
     `${name} of this model is unsupported (a Dirac delta or too large; 'dmftkit derive' says which), see docs/models.md`,
+  );
+}
+
+function noPrediction(): never {
+  throw new RunError(
+    "this model has no activation (its loss is written in r1..rk), so it has no scalar prediction yhat",
   );
 }
 
@@ -89,10 +135,11 @@ const WORDS = new Set([
   ...Object.values(VEC_ARGS).flat(),
   ...FUSED_ARGS,
   ..."const return Math PI E exp log log1p sqrt abs sign tanh cosh sinh min max pow".split(" "),
-  ..."erf sigmoid softplus sigmoidE softplusE unsupported notScalar".split(" "),
+  ..."erf erfc ncdf logncdf invmills kinkAt sigmoid softplus sigmoidE softplusE".split(" "),
+  ..."unsupported notScalar noPrediction".split(" "),
 ]);
 const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.[\]]|"[a-z0-9]+"/y;
-/** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], g[go + i], h[ho + i], no other. */
+/** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], g[go + i], h[ho + i] or a literal index. */
 const INDEXED: Record<string, string> = { r: "ro", w: "wo", out: "oo", g: "go", h: "ho" };
 
 /** Throws unless `src` uses only the tokens codegen emits. */
@@ -110,7 +157,8 @@ export function checkSource(src: string): void {
     if (tok === "." && prev[1] !== "Math") throw new Error("generated source rejected: property access");
     if (tok === "[" && !Object.hasOwn(INDEXED, prev[1]))
       throw new Error("generated source rejected: indexing");
-    if (prev[1] === "[" && tok !== INDEXED[prev[0]]) throw new Error("generated source rejected: index");
+    if (prev[1] === "[" && tok !== INDEXED[prev[0]] && !/^\d+$/.test(tok))
+      throw new Error("generated source rejected: index");
     prev[0] = prev[1];
     prev[1] = tok;
   }
@@ -121,22 +169,52 @@ export function compileSource(src: string): (...args: number[]) => number {
   checkSource(src);
   const make = new Function(
     "erf",
+    "erfc",
+    "ncdf",
+    "logncdf",
+    "invmills",
+    "kinkAt",
     "sigmoid",
     "softplus",
     "sigmoidE",
     "softplusE",
     "unsupported",
     "notScalar",
+    "noPrediction",
     `"use strict"; return (${src});`,
   );
-  return make(erf, sigmoid, softplus, sigmoidE, softplusE, unsupported, notScalar);
+  return make(
+    erf,
+    erfc,
+    ncdf,
+    logncdf,
+    invmills,
+    kinkAt,
+    sigmoid,
+    softplus,
+    sigmoidE,
+    softplusE,
+    unsupported,
+    notScalar,
+    noPrediction,
+  );
+}
+
+/** Locations and sizes of the jumps of l (k = 1): fills out[2j] = c_j(y), out[2j + 1] = J_j(y), returns the count. */
+export type JumpFn = (y: number, out: Float64Array) => number;
+
+/** Compiles Derived.sources.jumps (e.g. in a worker thread). */
+export function rebuildJumps(source: string): JumpFn {
+  return compileSource(source) as unknown as JumpFn;
 }
 
 /** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread). */
-export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
+export function rebuildFns(sources: Record<FnName, string> & { kinks?: string }): CompiledFns {
   const out: Record<string, (...args: number[]) => number> = {};
   for (const name of FN_NAMES) out[name] = compileSource(sources[name]);
-  return out as unknown as CompiledFns;
+  const fns = out as unknown as CompiledFns;
+  if (sources.kinks !== undefined) fns.kinks = compileSource(sources.kinks) as unknown as KinkFn;
+  return fns;
 }
 
 /**
@@ -145,7 +223,7 @@ export function rebuildFns(sources: Record<FnName, string>): CompiledFns {
  * from its own source for every k.
  */
 export function rebuildVectorFns(
-  sources: Partial<Record<FnName | VecFnName | FusedFnName, string>>,
+  sources: Partial<Record<FnName | VecFnName | FusedFnName | "kinks", string>>,
   k: number,
   kTeacher: number,
 ): VectorFns {
@@ -167,6 +245,7 @@ export function rebuildVectorFns(
       label: (w, wo, eps) => f.label(w[wo], eps),
       predict: (r, ro) => r[ro],
       lossGradHess,
+      ...(f.kinks ? { kinks: f.kinks } : {}),
     };
   }
   const vf = <T>(name: VecFnName): T => {

@@ -1,9 +1,11 @@
 // The symbolic stage: Model -> Derived. Parses and checks the expressions, composes
 // L(r; y) = loss(activation(r), y), applies the stability rewrites, differentiates with our rule table,
 // simplifies (bounded), prints text and LaTeX, generates and compiles code, and runs the cross-checks.
+// Non-smooth models: derivatives are absolutely continuous parts (d sign = 0) and the steps of l are
+// located and sized by model-jumps.ts (Derived.jumps); a loss or pen' that jumps is refused.
 import { loadModel } from "../model/load.js";
 import { isVector } from "../observables/names.js";
-import type { Derived, FnName, Model } from "../types.js";
+import type { Derived, FnName, KinkFn, Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { type Expr, isNum, size, substitute, toText } from "./ast.js";
 import { labelsAreBinary, penaltyChecks, runChecks } from "./checks.js";
@@ -14,10 +16,13 @@ import {
   FN_NAMES,
   fusedMismatches,
   rebuildFns,
+  rebuildJumps,
   rebuildVectorFns,
 } from "./compile.js";
-import { DeltaError, derivative } from "./derivative.js";
+import { acDerivative, DeltaError, derivative } from "./derivative.js";
+import { evaluator, signNodes } from "./jumps.js";
 import { LATEX_LHS } from "./latex.js";
+import { kinkSource, lossJumps, penaltySteps } from "./model-jumps.js";
 import { familyNames, parseExpr } from "./parse.js";
 import { stabilize } from "./rewrite.js";
 import { simplify } from "./simplify.js";
@@ -26,7 +31,7 @@ import { deriveVector } from "./vector.js";
 
 const MAX_SIZE = 20_000;
 
-export { rebuildFns, rebuildVectorFns };
+export { rebuildFns, rebuildJumps, rebuildVectorFns };
 
 export function loadDerived(path: string, sets: Record<string, number> = {}): Derived {
   return derive(loadModel(path, sets));
@@ -42,26 +47,21 @@ export function derive(model: Model): Derived {
     vars: string[],
     families: Record<string, string[]> = {},
   ) => parseExpr(model[key], { where: where(key), vars, params, families });
-  const activation = parse("activation", rNames, { r: rNames });
-  const loss = parse("loss", ["yhat", ...rNames, "y"], { r: rNames });
+  // k > 1 without an activation: the loss is written in r1..rk directly (no yhat, no test error).
+  const activation = model.activation === "" ? undefined : parse("activation", rNames, { r: rNames });
+  const loss = parse("loss", [...(activation ? ["yhat"] : []), ...rNames, "y"], { r: rNames });
   const label = parse("label", [...wNames, "eps"], { wstar: wNames });
   const penalty = parse("penalty", ["theta"]);
   const vectorModel = isVector(model.k, model.kTeacher);
 
   // The model's own forms (user's term order) are what gets displayed for loss, label and penalty.
-  const userLoss = substitute(loss, "yhat", activation);
+  const userLoss = activation ? substitute(loss, "yhat", activation) : loss;
   const userPen = penalty;
   const userLabel = label;
   const forms: Partial<Record<FnName, Expr>> = { pen: stabilize(userPen) };
+  // Absolutely continuous parts: the steps they drop are found and sized below (lossJumps, penaltySteps).
   const diff = (e: Expr, x: string, what: string, key: string): Expr => {
-    let d: Expr;
-    try {
-      d = stabilize(derivative(e, x));
-    } catch (err) {
-      if (err instanceof DeltaError)
-        throw new UsageError(`${where(key)}: ${what} is unsupported: ${err.message} (see docs/models.md)`);
-      throw err;
-    }
+    const d = stabilize(acDerivative(e, x));
     if (size(d, MAX_SIZE) > MAX_SIZE)
       throw new UsageError(
         `${where(key)}: ${what.split(" ")[0]} is too large after simplification (over ${MAX_SIZE} nodes); simplify the model`,
@@ -75,6 +75,8 @@ export function derive(model: Model): Derived {
     forms.l = diff(forms.loss, "r", "l = dL/dr", "loss");
     forms.dl = diff(forms.l, "r", "dl = d2L/dr2", "loss");
     try {
+      // Where l jumps, d3L/dr3 of the ac part means little (and no solver needs it): a note instead.
+      if (signNodes(forms.l, "r").size > 0) throw new DeltaError(`${toText(forms.l)} (l jumps, see jumps)`);
       forms.d2l = stabilize(derivative(forms.dl, "r"));
       if (size(forms.d2l, MAX_SIZE) > MAX_SIZE) {
         forms.d2l = undefined;
@@ -87,6 +89,7 @@ export function derive(model: Model): Derived {
   }
   forms.h = diff(forms.pen!, "theta", "h = dpen/dtheta", "penalty");
   forms.dh = diff(forms.h, "theta", "dh = d2pen/dtheta2", "penalty");
+  penaltySteps(forms.pen!, forms.h, model.parameters, where("penalty"));
 
   // Vector models: the scalar loss-side functions throw when called and point to the vector forms.
   const vecNote = `vector model (k = ${model.k}, k_teacher = ${model.kTeacher}): see the gradient and Hessian`;
@@ -135,12 +138,14 @@ export function derive(model: Model): Derived {
   let checks: string[];
   let vector: Derived["vector"];
   let labelForm: Expr;
+  let lossForms: { loss: Expr; grad: Expr[] };
   if (vectorModel) {
     const v = deriveVector({ model, rNames, wNames, activation, userLoss, label: userLabel, diff });
     Object.assign(sources, v.sources);
     checks = [...v.checks, ...penaltyChecks(penInput)];
     vector = v.vector;
     labelForm = v.label;
+    lossForms = v;
   } else {
     checks = runChecks({
       ...penInput,
@@ -154,6 +159,23 @@ export function derive(model: Model): Derived {
       teacherVariance: model.teacherVariance,
     });
     labelForm = forms.label!;
+    lossForms = { loss: forms.loss!, grad: [forms.l!] };
+  }
+  const steps = lossJumps({
+    ...lossForms,
+    rNames,
+    label: evaluator(labelForm, [...wNames, "eps"], model.parameters),
+    wNames,
+    teacherVariance: model.teacherVariance,
+    params: model.parameters,
+    where: where("loss"),
+  });
+  checks.push(...steps.checks);
+  if (steps.source) sources.jumps = steps.source;
+  const kinks = vectorModel ? undefined : kinkSource([forms.l!, forms.dl!], model.parameters);
+  if (kinks) {
+    sources.kinks = kinks;
+    fns.kinks = compileSource(kinks) as unknown as KinkFn;
   }
   const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
   const fusedBad = fusedMismatches(vec);
@@ -164,15 +186,24 @@ export function derive(model: Model): Derived {
   checks.push("lossGradHess: bit-identical to loss, grad, hess at 300 points (|r| up to 1e3, +-0)");
   const topSign = (e: Expr): boolean =>
     (e.k === "fn" && e.name === "sign") || (e.k === "neg" && topSign(e.a));
-  const binaryLabels =
-    topSign(labelForm) && labelsAreBinary(vec.label, model.kTeacher, model.teacherVariance);
+  const signLabels = topSign(labelForm) && labelsAreBinary(vec.label, model.kTeacher, model.teacherVariance);
+  const binaryLabels = signLabels && activation !== undefined;
   if (binaryLabels) checks.push("label: top-level sign(...), values in {-1, +1} at 2000 points");
+  else if (signLabels)
+    checks.push(
+      "note: labels are +-1 but the model has no activation (no scalar prediction yhat): test error skipped",
+    );
   // The closed exact solver is k = 1 only.
   const linear =
-    !vectorModel && forms.d2l !== undefined && isNum(forms.d2l, 0) && isConstant(forms.dh, "theta");
+    !vectorModel &&
+    steps.jumps.length === 0 &&
+    forms.d2l !== undefined &&
+    isNum(forms.d2l, 0) &&
+    isConstant(forms.dh, "theta");
   if (linear) checks.push("linear: d3L/dr3 = 0 and pen'' constant (symbolic)");
   checks.push(`LaTeX of all ${FN_NAMES.length} functions parses with KaTeX`);
-  return { model, text, latex, sources, fns, vec, vector, binaryLabels, linear, checks };
+  const jumps = steps.jumps;
+  return { model, text, latex, sources, fns, vec, vector, binaryLabels, linear, checks, jumps };
 }
 
 /** Scalar functions that a vector model does not have (they depend on r or wstar). */

@@ -37,6 +37,10 @@ const OPERATORS: Record<string, string> = {
   max: "\\max",
   sign: "\\operatorname{sign}",
   erf: "\\operatorname{erf}",
+  erfc: "\\operatorname{erfc}",
+  ncdf: "\\Phi",
+  logncdf: "\\log\\Phi",
+  invmills: "\\frac{\\phi}{\\Phi}",
   sigmoid: "\\operatorname{sigmoid}",
   softplus: "\\operatorname{softplus}",
 };

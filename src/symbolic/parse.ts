@@ -3,7 +3,8 @@
 // before it is converted, so nothing else (property access, assignment, strings, ...) gets through.
 // Vector models: the families r1..rK / wstar1..wstarK* and the compact form sum(body, a), expanded here
 // over a = 1..K when the body uses r_a, over 1..K* when it uses wstar_a; the bare index a inside the body
-// is the number a.
+// is the number a. Steps: step(u) and the comparisons a > b, a >= b, a < b, a <= b become
+// (1 + sign(a - b)) / 2 (value 1/2 at a tie), so every step the symbolic core sees is a sign(u) node.
 import { UsageError } from "../util/errors.js";
 import { add, div, type Expr, fn, mul, neg, num, pow, sub, sym } from "./ast.js";
 import { math } from "./mathjs.js";
@@ -20,6 +21,10 @@ export const FUNCTIONS: Record<string, number> = {
   cosh: 1,
   sinh: 1,
   erf: 1,
+  erfc: 1,
+  ncdf: 1,
+  logncdf: 1,
+  step: 1,
   sigmoid: 1,
   softplus: 1,
   min: 2,
@@ -58,12 +63,19 @@ interface MNode {
   toString(): string;
 }
 
+/** Heaviside step with step(0) = 1/2, as the symbolic core keeps it: (1 + sign(u)) / 2. */
+const step = (u: Expr): Expr => div(add(num(1), fn("sign", u)), num(2));
+
 const BINARY: Record<string, (a: Expr, b: Expr) => Expr> = {
   add,
   subtract: sub,
   multiply: mul,
   divide: div,
   pow,
+  larger: (a, b) => step(sub(a, b)),
+  largerEq: (a, b) => step(sub(a, b)),
+  smaller: (a, b) => step(sub(b, a)),
+  smallerEq: (a, b) => step(sub(b, a)),
 };
 
 export function parseExpr(text: string, ctx: ParseContext): Expr {
@@ -156,7 +168,7 @@ export function parseExpr(text: string, ctx: ParseContext): Expr {
         if (f === "unaryPlus" && args.length === 1) return args[0];
         const bin = BINARY[f];
         if (bin && args.length === 2) return bin(args[0], args[1]);
-        return fail(`operator '${n.op}' is not allowed (use + - * / ^)`);
+        return fail(`operator '${n.op}' is not allowed (use + - * / ^ and the comparisons < <= > >=)`);
       }
       case "FunctionNode": {
         const callee = n.fn as MNode;
@@ -170,7 +182,7 @@ export function parseExpr(text: string, ctx: ParseContext): Expr {
           return fail(
             `${name} takes ${arity} argument${arity > 1 ? "s" : ""}, got ${args.length} in '${n.toString()}'`,
           );
-        return fn(name, ...args.map(conv));
+        return name === "step" ? step(conv(args[0])) : fn(name, ...args.map(conv));
       }
       default:
         return fail(`unsupported construct '${n.toString()}' (${n.type})`);

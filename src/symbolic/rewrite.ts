@@ -1,10 +1,12 @@
 // Numerical-stability rewrites, applied before differentiating and before generating code:
 //   log(1 + exp(u)), log1p(exp(u)) -> softplus(u);   1/(1 + exp(u)) -> sigmoid(-u);
 //   exp(u)/(1 + exp(u)) -> sigmoid(u);   log(sigmoid(u)) -> -softplus(-u);   log(1 - sigmoid(u)) -> -softplus(u);
-//   log(1 + x) -> log1p(x);   sinh(u)/cosh(u) -> tanh(u).
+//   log(1 + x) -> log1p(x);   sinh(u)/cosh(u) -> tanh(u);
+//   log(c (1 + erf(u))) -> log(2c) + logncdf(sqrt(2) u), log(c (1 - erf(u))) -> log(2c) + logncdf(-sqrt(2) u)
+//   (the probit loss: logncdf is log Phi, evaluated without underflow; its derivative is invmills = phi / Phi).
 // sigmoid and softplus are evaluated by overflow-free helpers (compile.ts), so e.g. the logistic loss and
 // its derivatives stay finite and accurate for |r| up to 1e3 and beyond.
-import { type Expr, fn, neg, toText } from "./ast.js";
+import { add, type Expr, fn, mul, neg, num, sqrt2, toText } from "./ast.js";
 import { fromMono, simplify, terms, toMono } from "./simplify.js";
 
 export function stabilize(e: Expr): Expr {
@@ -45,6 +47,8 @@ function fnRule(name: string, args: Expr[]): Expr {
   if (name === "log1p" && a.k === "fn" && a.name === "exp") return fn("softplus", a.args[0]);
   if (name === "log") {
     if (a.k === "fn" && a.name === "sigmoid") return neg(fn("softplus", neg(a.args[0])));
+    const probit = logOfErf(a);
+    if (probit) return probit;
     const s = onePlus(a);
     if (s && s[0] === 1) {
       const x = simplify(s[1]);
@@ -54,6 +58,22 @@ function fnRule(name: string, args: Expr[]): Expr {
     }
   }
   return fn(name, ...args);
+}
+
+/** log(c (1 +- erf(u))) with c > 0 a number -> log(2c) + logncdf(+-sqrt(2) u); undefined otherwise. */
+function logOfErf(a: Expr): Expr | undefined {
+  const m = toMono(a);
+  if (m.top.length !== 1 || m.bottom.length !== 0 || !(m.c / m.d > 0)) return undefined;
+  const s = onePlus(m.top[0]);
+  if (s?.[0] !== 1) return undefined;
+  const x = simplify(s[1]);
+  const sgn = x.k === "neg" ? -1 : 1;
+  const f = x.k === "neg" ? x.a : x;
+  if (f.k !== "fn" || f.name !== "erf") return undefined;
+  const arg = mul(sgn > 0 ? sqrt2() : neg(sqrt2()), f.args[0]);
+  const c = (2 * m.c) / m.d;
+  const phi = fn("logncdf", simplify(arg));
+  return c === 1 ? phi : add(fn("log", num(c)), phi);
 }
 
 function monoRule(e: Expr): Expr {

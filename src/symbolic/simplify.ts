@@ -70,7 +70,17 @@ function powRule(a: Expr, b: Expr): Expr {
   return pow(a, b);
 }
 
-const AT_ZERO: Record<string, number> = { exp: 1, log1p: 0, tanh: 0, sinh: 0, cosh: 1, erf: 0, sigmoid: 0.5 };
+const AT_ZERO: Record<string, number> = {
+  exp: 1,
+  log1p: 0,
+  tanh: 0,
+  sinh: 0,
+  cosh: 1,
+  erf: 0,
+  erfc: 1,
+  ncdf: 0.5,
+  sigmoid: 0.5,
+};
 
 function fnRule(name: string, args: Expr[]): Expr {
   const [a, b] = args;
@@ -212,11 +222,16 @@ function kinks(top: Expr[]): number {
     if (!(isFn(f, "max") || isFn(f, "min"))) continue;
     const k = f.args.findIndex((a) => isNum(a, 0));
     if (k < 0) continue;
-    const target = toText(sumOf(1, f.name === "max" ? 1 : -1, fn("sign", f.args[1 - k])));
-    const j = top.findIndex((g) => toText(g) === target);
-    if (j >= 0) {
-      top.splice(j, 1);
-      coef *= 2;
+    // ... and the negated factor -(1 + sign(u)) = -1 - sign(u) (a decreasing argument), coefficient -2
+    const sgn = f.name === "max" ? 1 : -1;
+    for (const one of [1, -1]) {
+      const target = toText(sumOf(one, sgn * one, fn("sign", f.args[1 - k])));
+      const j = top.findIndex((g) => toText(g) === target);
+      if (j >= 0) {
+        top.splice(j, 1);
+        coef *= 2 * one;
+        break;
+      }
     }
   }
   return coef;

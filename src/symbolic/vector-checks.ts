@@ -22,6 +22,8 @@ export interface VectorCheckInput {
   /** mathjs text of the model's composed loss. */
   lossText: string;
   rNames: string[];
+  /** The model has an activation (vec.predict is defined). */
+  hasPredict: boolean;
   parameters: Record<string, number>;
   teacherVariance: number;
   source: string;
@@ -56,7 +58,8 @@ export function runVectorChecks(input: VectorCheckInput): string[] {
   for (const p of base) {
     vec.grad(p.r, 0, p.y, g, 0);
     vec.hess(p.r, 0, p.y, h, 0);
-    const bad = [vec.loss(p.r, 0, p.y), ...g, ...h, vec.predict(p.r, 0)].find((v) => !Number.isFinite(v));
+    const yhat = input.hasPredict ? vec.predict(p.r, 0) : 0;
+    const bad = [vec.loss(p.r, 0, p.y), ...g, ...h, yhat].find((v) => !Number.isFinite(v));
     if (bad !== undefined)
       throw new UsageError(
         `${input.source}: the loss or a derivative is ${bad} at ${at(p)}; the model must be finite for every r, label and theta`,
@@ -153,5 +156,9 @@ export function runVectorChecks(input: VectorCheckInput): string[] {
   );
   const checks = [...entries.checks, ...pairs.checks];
   if (finite) checks.push("loss, grad, hess finite for |r| up to 1e3 along each axis and the diagonal");
+  else
+    checks.push(
+      "note: loss, grad or hess is not finite somewhere with |r| up to 1e3 along an axis or the diagonal: a run that reaches such r will stop",
+    );
   return checks;
 }

@@ -17,8 +17,8 @@ export interface VectorInput {
   model: Model;
   rNames: string[];
   wNames: string[];
-  /** The model's own forms (user term order) after parsing and sum expansion. */
-  activation: Expr;
+  /** The model's own forms (user term order) after parsing and sum expansion; no activation: undefined. */
+  activation?: Expr;
   userLoss: Expr;
   label: Expr;
   /** d e / d x, stabilised and size-checked; errors name the model key. */
@@ -30,6 +30,9 @@ export interface VectorDerivation {
   sources: Record<VecFnName | FusedFnName, string>;
   /** The stabilised label, for the binary-label test (top-level sign). */
   label: Expr;
+  /** The stabilised loss and its gradient (absolutely continuous part), for the jump analysis. */
+  loss: Expr;
+  grad: Expr[];
   checks: string[];
 }
 
@@ -38,7 +41,7 @@ export function deriveVector(input: VectorInput): VectorDerivation {
   const k = rNames.length;
   const loss = stabilize(input.userLoss);
   const label = stabilize(input.label);
-  const predict = stabilize(input.activation);
+  const predict = input.activation ? stabilize(input.activation) : undefined;
   const grad = rNames.map((ra, a) => diff(loss, ra, `l_${a + 1} = dL/d${ra}`, "loss"));
   const hess: Expr[] = [];
   const hessSwapped: Expr[] = [];
@@ -55,7 +58,9 @@ export function deriveVector(input: VectorInput): VectorDerivation {
     vgrad: src.store("vgrad", grad),
     vhess: src.store("vhess", hess, true),
     vlabel: src.value("vlabel", label),
-    vpredict: src.value("vpredict", predict),
+    vpredict: predict
+      ? src.value("vpredict", predict)
+      : `(${VEC_ARGS.vpredict.join(", ")}) => noPrediction()`,
     lossGradHess: src.fused(loss, grad, hess),
   };
   const vec = rebuildVectorFns(sources, k, wNames.length);
@@ -65,6 +70,7 @@ export function deriveVector(input: VectorInput): VectorDerivation {
     hessSwapped: compileSource(src.store("vhess", hessSwapped)) as unknown as typeof vec.hess,
     lossText: toText(input.userLoss),
     rNames,
+    hasPredict: predict !== undefined,
     parameters: model.parameters,
     teacherVariance: model.teacherVariance,
     source: model.source,
@@ -74,7 +80,7 @@ export function deriveVector(input: VectorInput): VectorDerivation {
   const r = (a: number) => toLatex(sym(rNames[a]));
   const text: VectorFormTexts = {
     loss: toText(input.userLoss),
-    predict: toText(input.activation),
+    predict: input.activation ? toText(input.activation) : NO_PREDICTION,
     grad: grad.map(toText),
     hess: hess.map(toText),
     label: toText(input.label),
@@ -83,7 +89,9 @@ export function deriveVector(input: VectorInput): VectorDerivation {
   const ws = wNames.map((w) => toLatex(sym(w))).join(", ");
   const latex: VectorFormTexts = {
     loss: typeset(`L(${rs}; y)`, input.userLoss, "L"),
-    predict: typeset(`\\hat{y}(${rs})`, input.activation, "yhat"),
+    predict: input.activation
+      ? typeset(`\\hat{y}(${rs})`, input.activation, "yhat")
+      : `\\text{${NO_PREDICTION}}`,
     grad: grad.map((e, a) => typeset(`\\frac{\\partial L}{\\partial ${r(a)}}`, e, `l_${a + 1}`)),
     hess: hess.map((e, i) => {
       const [a, b] = [Math.floor(i / k), i % k];
@@ -93,8 +101,10 @@ export function deriveVector(input: VectorInput): VectorDerivation {
     label: typeset(`y = \\varphi(${ws}, \\varepsilon)`, input.label, "label"),
   };
   checks.push(`LaTeX of L, yhat, ${k} gradient and ${k * k} Hessian entries and the label parses with KaTeX`);
-  return { vector: { rNames, wstarNames: wNames, text, latex }, sources, label, checks };
+  return { vector: { rNames, wstarNames: wNames, text, latex }, sources, label, loss, grad, checks };
 }
+
+const NO_PREDICTION = "none (no activation: the loss is written in the pre-activations)";
 
 /** Writes the vector sources: inputs read from r[ro + a] / w[wo + c], outputs stored at out[oo + i]. */
 class SourceWriter {

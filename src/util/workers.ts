@@ -4,7 +4,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
-import { RunError } from "./errors.js";
+import { RunError, UsageError } from "./errors.js";
 
 type TaskFn<T, R> = (task: T) => Promise<R> | R;
 
@@ -51,11 +51,9 @@ export function serveTasks<T, R>(run: TaskFn<T, R>): void {
   });
 }
 
+/** The main-thread error for a task's failure: bad input (exit code 2) stays a UsageError. */
 function rebuildError(error: NonNullable<Reply<unknown>["error"]>): Error {
-  const e = new RunError(error.message);
-  if (error.exitCode === 2) Object.assign(e, { exitCode: 2 });
-  e.name = error.name;
-  return e;
+  return error.exitCode === 2 ? new UsageError(error.message) : new RunError(error.message);
 }
 
 /**

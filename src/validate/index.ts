@@ -1,5 +1,5 @@
 // validate(): model file -> verdict. Runs derive -> DMFT solve at dt (with kernels) -> SGF simulation at
-// the same dt (two-time) -> the gating comparison; then, when tau > 0, real minibatch SGD against the
+// the same dt (two-time; or GD / batch-fraction SGD with --dynamics) -> the gating comparison; then, when tau > 0, real minibatch SGD against the
 // continuum theory (Richardson-extrapolated SGF DMFT and the sgd-limit DMFT), a second, non-gating table.
 import { loadModel } from "../model/load.js";
 import { simulate } from "../simulate/index.js";
@@ -14,6 +14,7 @@ import {
   STAGE_LABEL,
   type StageName,
   settingsOf,
+  simulatedLabel,
   type ValidateOptions,
   type ValidateSettings,
 } from "./settings.js";
@@ -68,10 +69,12 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   const grid = { dt: s.dt, T: s.T, seed: s.seed, threads: s.threads };
   const theory = { ...grid, samples: s.samples };
 
+  const law = { dynamics: s.dynamics ?? "sgf", batchFraction: s.batchFraction, persistence: s.persistence };
+  const sgdStages = law.dynamics === "sgf" && model.parameters.tau > 0;
   // The solver's size checks for every solve this run will make, before the first one starts.
   const solves = [
-    { dynamics: "sgf" as const, kernels: true },
-    ...(model.parameters.tau > 0
+    { ...law, kernels: true },
+    ...(sgdStages
       ? [
           { dynamics: "sgf" as const, extrapolate: true },
           { dynamics: "sgd-limit" as const, extrapolate: true },
@@ -81,22 +84,23 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   for (const o of solves)
     if (chooseSolver(derived, o.dynamics) === "mc") planMc(derived, { ...theory, ...o });
   const dmft = await stage("dmft", async (onProgress) =>
-    tidyTimes(await solve(derived, { ...theory, dynamics: "sgf", kernels: true, onProgress })),
+    tidyTimes(await solve(derived, { ...theory, ...law, kernels: true, onProgress })),
   );
   // The simulations start from theta*, theta^0 whose overlaps are exactly the theory's (SeedTask.exactInit).
   const sim = { ...grid, d: s.d, seeds: s.seeds, exactInit: true };
   const sgf = await stage("sgf", async (onProgress) =>
-    tidyTimes(await simulate(derived, { ...sim, dynamics: "sgf", twoTime: true, onProgress })),
+    tidyTimes(await simulate(derived, { ...sim, ...law, twoTime: true, onProgress })),
   );
+  const simulated = simulatedLabel(s);
   const runs: Verdict["runs"] = { dmft, sgf };
   const tables: ComparisonTable[] = [
     compareResults(
       {
         id: "gating",
-        title: "Consistency check: DMFT at step dt vs SGF simulated at the same dt",
+        title: `Consistency check: DMFT at step dt vs ${simulated} simulated at the same dt`,
         gating: true,
         theoryLabel: `DMFT (dt = ${s.dt})`,
-        simLabel: `SGF simulation (d = ${s.d})`,
+        simLabel: `${simulated} simulation (d = ${s.d})`,
       },
       dmft,
       sgf,
@@ -104,7 +108,9 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
     ),
   ];
   const notes = powerNotes(tables[0], s.seeds);
-  if (model.parameters.tau > 0) {
+  if (law.dynamics !== "sgf") {
+    notes.push(`--dynamics ${law.dynamics}: the minibatch-SGD vs continuum tables apply to sgf only.`);
+  } else if (model.parameters.tau > 0) {
     runs.sgd = await stage("sgd", async (onProgress) =>
       tidyTimes(await simulate(derived, { ...sim, dynamics: "sgd", batch: s.batch, onProgress })),
     );

@@ -31,6 +31,11 @@ export interface ValidateOptions {
   samples?: number;
   /** SGD minibatch size B (default 1); the learning rate is eta = tau B. */
   batch?: number;
+  /** Dynamics of the gating comparison (default sgf); gd and sgd-fraction skip the SGD-vs-continuum tables. */
+  dynamics?: "sgf" | "gd" | "sgd-fraction";
+  /** sgd-fraction: batch fraction b and membership persistence tau_p. */
+  batchFraction?: number;
+  persistence?: number;
   /** Smaller defaults that finish in under 2 minutes for the shipped logistic model. */
   quick?: boolean;
   seed?: number;
@@ -49,6 +54,10 @@ export interface ValidateSettings {
   seeds: number;
   samples: number;
   batch: number;
+  /** Absent means sgf. */
+  dynamics?: "sgf" | "gd" | "sgd-fraction";
+  batchFraction?: number;
+  persistence?: number;
   quick: boolean;
   seed: number;
   dt: number;
@@ -68,6 +77,10 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
     seeds: opts.seeds ?? base.seeds,
     samples: opts.samples ?? base.samples,
     batch: opts.batch ?? 1,
+    dynamics: opts.dynamics ?? "sgf",
+    ...(opts.dynamics === "sgd-fraction"
+      ? { batchFraction: opts.batchFraction, persistence: opts.persistence }
+      : {}),
     quick: opts.quick ?? false,
     seed: opts.seed ?? 1,
     dt: opts.dt ?? model.time.dt,
@@ -79,7 +92,7 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
   checkTimeGrid(s.T, s.dt, "validate");
   const { tau } = model.parameters;
   const sgdStep = (tau * s.batch) / s.d;
-  if (tau > 0 && sgdStep > s.dt * (1 + 1e-9)) {
+  if (tau > 0 && s.dynamics === "sgf" && sgdStep > s.dt * (1 + 1e-9)) {
     const maxBatch = Math.floor((s.dt * s.d) / tau);
     throw new UsageError(
       `validate: --batch ${s.batch}: one SGD step advances t by eta/d = tau B / d = ${sgdStep}, more than the ` +
@@ -87,6 +100,14 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
     );
   }
   return s;
+}
+
+/** The simulated dynamics of the gating comparison, in words ("SGF", "GD", "SGD, batch fraction 0.2"). */
+export function simulatedLabel(s: ValidateSettings): string {
+  if ((s.dynamics ?? "sgf") === "sgf") return "SGF";
+  if (s.dynamics === "gd") return "GD";
+  const p = s.persistence ? `, persistence ${s.persistence}` : "";
+  return `SGD (batch fraction ${s.batchFraction}${p})`;
 }
 
 /** How the DMFT curve of a verdict was solved, for summaries ("Monte Carlo, M samples" or the exact solver). */

@@ -5,11 +5,15 @@ import { type Browser, chromium } from "playwright-core";
 /** The models shipped under models/ (the symbolic suite checks this list against the folder). */
 export const SHIPPED_MODELS = [
   "committee-erf",
+  "committee-relu",
   "committee-softplus",
+  "hinge-svm",
+  "lad-regression",
   "linear-regression",
   "logistic-regression",
   "phase-retrieval",
   "pseudo-huber-regression",
+  "relu-neuron",
   "tanh-regression",
 ];
 

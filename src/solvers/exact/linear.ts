@@ -3,13 +3,20 @@
 // src/observables/gaussian.ts, all standard errors 0. Optional Richardson extrapolation as in the MC solver.
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
 import type { Derived, ObservableName, Result } from "../../types.js";
+import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { UsageError } from "../../util/errors.js";
 import { linearCoefficients } from "./coefficients.js";
 import { type LinearSchemeOut, solveLinearScheme } from "./scheme.js";
 
 export interface ExactLinearOptions {
-  /** sgf (default), gd (tau = 0) or sgd-limit (identical to sgf for linear models). */
-  dynamics?: "sgf" | "gd" | "sgd-limit";
+  /**
+   * sgf (default), gd (tau = 0), sgd-limit (identical to sgf for linear models) or sgd-fraction (identical to
+   * sgf with tau = dt (1 - b) / (b delta); independent draws only: persistent membership needs the MC solver).
+   */
+  dynamics?: "sgf" | "gd" | "sgd-limit" | "sgd-fraction";
+  /** sgd-fraction: the batch fraction b and persistence (which must be 0 here). */
+  batchFraction?: number;
+  persistence?: number;
   dt?: number;
   T?: number;
   /** Recorded in meta only: the solver is deterministic. */
@@ -63,11 +70,19 @@ export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}
   const dynamics = opts.dynamics ?? "sgf";
   const { dt, N } = timeGrid(derived, opts, what);
   const { delta, tau: tauModel } = model.parameters;
-  const tau = dynamics === "gd" ? 0 : tauModel;
+  const batch =
+    dynamics === "sgd-fraction" ? batchLaw(opts.batchFraction, opts.persistence, dt, what) : undefined;
+  if (batch && batch.persistence > 0)
+    throw new UsageError(
+      `${what}: persistent batches (--persistence) need the Monte-Carlo solver (--solver mc)`,
+    );
+  if (batch && opts.extrapolate)
+    throw new UsageError(`${what}: --extrapolate does not apply to sgd-fraction (dt is the learning rate)`);
+  const tau = dynamics === "gd" ? 0 : batch ? fractionTau(batch.b, dt, delta) : tauModel;
   if (!(delta > 0) || !(tau >= 0)) throw new UsageError(`${what}: needs delta > 0 and tau >= 0`);
   if (dynamics === "sgd-limit" && !(tau > 0)) throw new UsageError(`${what}: sgd-limit needs tau > 0`);
   const coef = linearCoefficients(derived, what);
-  const base = { delta, tau, initStd: model.initStd };
+  const base = { delta, tau, initStd: model.initStd, initOverlap: model.initOverlap };
   const out = solveLinearScheme(coef, { ...base, D: dt, N });
   const observables = series(derived, out);
   if (opts.extrapolate) {
@@ -92,6 +107,9 @@ export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}
     model: model.name,
     parameters: model.parameters,
     dynamics,
+    ...batchMeta({ batch }),
+    init_std: model.initStd,
+    init_overlap: model.initOverlap,
     dt,
     T: N * dt,
     steps: N,

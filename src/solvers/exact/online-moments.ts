@@ -1,7 +1,8 @@
 // The Gaussian moments of the online (delta -> infinity) overlap equations for any k >= 1, kT >= 1:
 // E[w l^T] (k x k), E[l w*^T] (k x kT) and E[l l^T] (k x k) over (w, w*) ~ N(0, [[Q, M], [M^T, rho* I]]),
 // y = label(w*, eps), l = grad_r L(w; y); and the projection G^T Sigma^+ G of the discrete map.
-// Scalar models (k = kT = 1) use the jump-aware pair rule of gaussian.ts (one pass for the three moments);
+// Scalar models (k = kT = 1) use the jump-aware pair rule of gaussian.ts (one pass for the three moments),
+// split at the kinks and steps of l (non-smooth models, VectorFns.kinks);
 // vector models the randomised-QMC rule of src/observables/vector.ts (same points at every call, so the
 // right-hand side is a smooth deterministic function of (Q, M)).
 import { expectFreshPairMany, type PairFn } from "../../observables/gaussian.js";
@@ -38,7 +39,7 @@ export function onlineMoments(
     };
     const fs: PairFn[] = [(g, y) => g * lOf(g, y), (g, y, gs) => gs * lOf(g, y)];
     if (withLL) fs.push((g, y) => lOf(g, y) ** 2);
-    const [wl, lws, ll] = expectFreshPairMany(scalarLabelOf(vec), Q[0], M[0], rhoStar, fs);
+    const [wl, lws, ll] = expectFreshPairMany(scalarLabelOf(vec), Q[0], M[0], rhoStar, fs, vec.kinks);
     out.wl[0] = wl;
     out.lws[0] = lws;
     out.ll[0] = withLL ? ll : 0;

@@ -11,7 +11,7 @@
 //   M' = (1 - dt lambda) M - dt E[l w*^T],
 //   Q' = (1 - dt lambda)^2 Q - dt (1 - dt lambda) (E[w l^T] + E[l w^T]) + dt^2 G^T Sigma^+ G + tau dt E[l l^T],
 // G = E[(w, w*) l^T], Sigma = Cov(w, w*) (by Stein's identity G^T Sigma^+ G is the second moment of the mean
-// drift). Symmetric initial conditions (Q = s0^2 I, M = 0) stay symmetric: the committee's units never
+// drift). Symmetric initial conditions (Q = q0 I, M = m0 rho* I) stay symmetric: the committee's units never
 // specialise in the ODE (the Saad–Solla plateau); `init` sets other initial overlaps.
 import { isVector, overlapNames } from "../../observables/names.js";
 import { vectorTestObservables } from "../../observables/vector.js";
@@ -137,12 +137,14 @@ function integrate(rhs: Rhs, dims: Dims, x0: Float64Array, N: number, dt: number
   return states;
 }
 
-/** Initial state: Q = initStd^2 I, M = 0, or opts.init (validated). */
+/** Initial state: Q = (m0^2 rho* + initStd^2) I, M = m0 rho* I (m0 = init_overlap, k = kT), or opts.init. */
 function initialState(derived: Derived, dims: Dims, init: OnlineOptions["init"], what: string): Float64Array {
   const { k, kT } = dims;
   const x = new Float64Array(k * k + k * kT);
   if (!init) {
-    for (let a = 0; a < k; a++) x[a * k + a] = derived.model.initStd ** 2;
+    const { initStd, initOverlap: m0 } = derived.model;
+    for (let a = 0; a < k; a++) x[a * k + a] = m0 * m0 * dims.rhoStar + initStd ** 2;
+    if (m0 !== 0) for (let a = 0; a < k; a++) x[k * k + a * kT + a] = m0 * dims.rhoStar;
     return x;
   }
   if (init.Q.length !== k * k || init.M.length !== k * kT || ![...init.Q, ...init.M].every(Number.isFinite)) {
@@ -199,6 +201,8 @@ export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result 
     model: model.name,
     parameters: model.parameters,
     dynamics: "online",
+    init_std: model.initStd,
+    init_overlap: model.initOverlap,
     dt,
     T: N * dt,
     steps: N,

@@ -1,7 +1,7 @@
 // The closed deterministic equations of the discrete DMFT scheme (theory note §5) for linear models,
 // l = a r + b(y), h = lambda theta. Responses are deterministic and tau-independent; the two-time second
 // moments close because every prediction r_j is multilinear in the increments dxi_s, so only the first
-// two moments of dxi enter (SGF and the Poisson sgd-limit coincide). Derivation: docs/special-cases.md.
+// two moments of dxi enter (SGF, the Poisson sgd-limit and independent batch fractions coincide). Derivation: docs/special-cases.md.
 import { checkMemory, RunError } from "../../util/errors.js";
 import type { LinearCoefficients } from "./coefficients.js";
 
@@ -11,6 +11,8 @@ export interface LinearSchemeParams {
   delta: number;
   tau: number;
   initStd: number;
+  /** Warm start: theta_0 = initOverlap theta* + initStd z (default 0). */
+  initOverlap?: number;
 }
 
 export interface LinearSchemeOut {
@@ -62,7 +64,9 @@ export function solveLinearScheme(c: LinearCoefficients, p: LinearSchemeParams):
   const nz = (tau * D) / delta; // Var dxi
   const beta = rhoStar > 0 ? Ewb / rhoStar : 0; // E[w_k b] = m_k beta
   const limit = 1e12 * (1 + rhoStar + p.initStd ** 2 + Eb2);
-  C[0] = p.initStd ** 2;
+  const m0 = p.initOverlap ?? 0;
+  C[0] = m0 * m0 * rhoStar + p.initStd ** 2;
+  m[0] = m0 * rhoStar;
 
   for (let k = 0; k <= N; k++) {
     const rk = k * N1;

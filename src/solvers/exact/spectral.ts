@@ -104,6 +104,8 @@ export function spectralOracle(derived: Derived, opts: SpectralOptions = {}): Re
   const discrete = opts.discrete ?? true;
   const nodes = opts.nodes ?? Math.max(512, 8 * N);
   const mp = marchenkoPastur(delta, nodes);
+  if (model.initOverlap !== 0)
+    throw new UsageError(`${what}: init_overlap != 0 is not covered (use the exact linear solver)`);
   const s02 = model.initStd ** 2;
   const q: number[] = [];
   const m: number[] = [];

@@ -7,6 +7,7 @@
 // Cov = delta E[(l dxi)(l dxi)^T]; theta_{k+1}; R_theta[k+1,.]. Kernel block (t, s) starts at (t N1 + s) UU.
 // Groups share nothing, so their spread gives honest standard errors.
 import type { CompiledFns, VectorFns } from "../../types.js";
+import { type BatchLaw, BatchWeights } from "../../util/batch.js";
 import { Rng } from "../../util/rng.js";
 import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
@@ -16,13 +17,17 @@ import { step } from "./step.js";
 import { arenaDoubles, TANGENT_LANES, WasmArena } from "./wasm.js";
 
 export interface SchemeParams {
-  dynamics: "sgf" | "gd" | "sgd-limit";
+  dynamics: "sgf" | "gd" | "sgd-limit" | "sgd-fraction";
   dt: number;
   N: number;
   delta: number;
   tau: number;
   rhoStar: number;
   initStd: number;
+  /** theta_0 = initOverlap theta* + initStd z (k = kTeacher when nonzero). */
+  initOverlap: number;
+  /** sgd-fraction: batch fraction b and membership persistence tau_p (0: iid); see src/util/batch.ts. */
+  batch?: BatchLaw;
   kernels: boolean;
   /** Moment matching of all Gaussian inputs (orthonormalised columns). */
   orthogonal: boolean;
@@ -90,7 +95,10 @@ function initialParameters(
   const M = par.M;
   for (let i = 0; i < M; i++) {
     for (let c = 0; c < V; c++) thStar[i * V + c] = Math.sqrt(p.rhoStar) * par.at(i, cStar[c]);
-    for (let a = 0; a < U; a++) Th[a * M + i] = p.initStd * par.at(i, c0[a]);
+    for (let a = 0; a < U; a++) {
+      const z = p.initStd * par.at(i, c0[a]);
+      Th[a * M + i] = p.initOverlap === 0 ? z : p.initOverlap * thStar[i * V + a] + z;
+    }
     for (let c = 0; c < V; c++)
       for (let e = 0; e < V; e++) Gss[c * V + e] += thStar[i * V + c] * thStar[i * V + e];
   }
@@ -138,6 +146,9 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const M = g.samples;
   const noise = p.dynamics === "sgf" && tau > 0;
   const jumps = p.dynamics === "sgd-limit" ? new Rng(g.seed, g.tag, g.group, 2) : null;
+  // sgd-fraction with b < 1: sample weights s_{i,k} in {0, 1/b} (b = 1 draws nothing: the gd path).
+  const weights =
+    p.batch && p.batch.b < 1 ? new BatchWeights(p.batch, M, new Rng(g.seed, g.tag, g.group, 2)) : null;
   const [predCols, parCols] = inputColumns(p, U, V);
   const SW = N1 * U;
   // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
@@ -238,6 +249,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     tau,
     rate: jumps ? D / (tau * delta) : 0,
     jumps,
+    weights,
   };
   const dhRange = new Float64Array(2);
   // One object for the step functions (step.ts); it is also the SampleState of the per-sample loops.

@@ -5,6 +5,7 @@
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
 import type { Derived, Result } from "../../types.js";
+import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
@@ -67,20 +68,29 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     throw new UsageError("solve: --dynamics sgd-limit needs tau > 0 (jump rate 1/(tau delta))");
   }
   const orthogonal = internals.orthogonal ?? true;
+  const fraction = opts.dynamics === "sgd-fraction";
+  const batch = fraction ? batchLaw(opts.batchFraction, opts.persistence, dt, "solve") : undefined;
   const params: SchemeParams = {
     dynamics: opts.dynamics,
     dt,
     N,
     delta,
-    tau: opts.dynamics === "gd" ? 0 : tau,
+    // sgd-fraction: the SGF noise level with the same Var dxi, tau = dt (1 - b) / (b delta).
+    tau: opts.dynamics === "gd" ? 0 : batch ? fractionTau(batch.b, dt, delta) : tau,
     rhoStar: model.teacherVariance,
     initStd: model.initStd,
+    initOverlap: model.initOverlap,
+    ...(batch ? { batch } : {}),
     kernels: opts.kernels ?? false,
     orthogonal,
     dropCrossTerm: internals.dropCrossTerm ?? false,
   };
   const levels: SchemeParams[] = [params];
-  if (opts.extrapolate) levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
+  if (opts.extrapolate) {
+    if (fraction)
+      throw new UsageError("solve: --extrapolate does not apply to sgd-fraction (dt is the learning rate)");
+    levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
+  }
 
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
   const finest = levels[levels.length - 1];
@@ -147,8 +157,10 @@ export async function solveMc(
     source: model.source,
     parameters: model.parameters,
     init_std: model.initStd,
+    init_overlap: model.initOverlap,
     teacher_variance: model.teacherVariance,
     dynamics: opts.dynamics,
+    ...batchMeta(levels[0]),
     dt,
     T: N * dt,
     steps: N,

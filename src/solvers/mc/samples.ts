@@ -4,6 +4,7 @@
 // on-stack replacement, again for every call (measured: ~0.5 s of JIT warm-up in a cold single-thread
 // solve, most of it in these loops).
 import type { CompiledFns, VectorFns } from "../../types.js";
+import type { BatchWeights } from "../../util/batch.js";
 import type { Rng } from "../../util/rng.js";
 
 /**
@@ -33,12 +34,16 @@ export interface SampleState {
   A: Float64Array;
   Cc: Float64Array;
   Lh: Float64Array | null;
-  /** dxi_k = eDxi + sdB dB_k (sgf), eDxi (gd), or -tau Poisson(rate) (sgd-limit, `jumps`). */
+  /**
+   * dxi_k = eDxi + sdB dB_k (sgf), eDxi (gd), -tau Poisson(rate) (sgd-limit, `jumps`), or eDxi s_k with
+   * s_k in {0, 1/b} (sgd-fraction with b < 1, `weights`).
+   */
   eDxi: number;
   sdB: number;
   tau: number;
   rate: number;
   jumps: Rng | null;
+  weights: BatchWeights | null;
 }
 
 /** wl[a V + c] = sum_i theta_k^a(i) theta*^c(i) (not divided by M). */
@@ -65,7 +70,7 @@ export function predictionSamples(
   dB: Float64Array | null,
   wl: Float64Array,
 ): number {
-  const { M, U, V, N1, vec, wOut, wstar, y, lk, Hk, rbuf, A, Cc, Lh, eDxi, sdB, jumps } = st;
+  const { M, U, V, N1, vec, wOut, wstar, y, lk, Hk, rbuf, A, Cc, Lh, eDxi, sdB, jumps, weights } = st;
   const UU = U * U;
   let lossSum = 0;
   for (let i = 0; i < M; i++) {
@@ -79,6 +84,7 @@ export function predictionSamples(
     if (last) continue;
     let dxi = eDxi;
     if (jumps) dxi = -st.tau * jumps.poisson(st.rate);
+    else if (weights) dxi *= weights.next(i, k);
     else if (dB) dxi += sdB * dB[i];
     for (let a = 0; a < U; a++) A[(k * U + a) * M + i] = lk[i * U + a] * dxi;
     const co = (i * N1 + k) * UU;

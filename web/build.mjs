@@ -1,0 +1,43 @@
+// Builds the playground's static site (default dist-web/): web/main.ts (page) and web/worker.ts (solver
+// Web Worker) bundled by esbuild with KaTeX's CSS and fonts, the shipped models as presets, and every
+// `node:*` import of the shared pipeline resolved to src/platform/browser.ts (the platform seam).
+// Usage: node web/build.mjs [outdir]. Run by `npm run build`.
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = resolve(process.argv[2] ?? join(root, "dist-web"));
+
+/** The Node built-ins the shared code imports, with their browser implementations (one module). */
+const platform = {
+  name: "platform-browser",
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, () => ({ path: join(root, "src/platform/browser.ts") }));
+  },
+};
+
+const presets = {};
+for (const f of readdirSync(join(root, "models")).sort())
+  if (f.endsWith(".yaml")) presets[f] = readFileSync(join(root, "models", f), "utf8");
+
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { main: "web/main.ts", worker: "web/worker.ts" },
+  outdir,
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  legalComments: "linked",
+  loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" },
+  assetNames: "fonts/[name]-[hash]",
+  define: { __PRESETS__: JSON.stringify(presets), "process.env.NODE_ENV": '"production"' },
+  plugins: [platform],
+  logLevel: "warning",
+});
+copyFileSync(join(root, "web/index.html"), join(outdir, "index.html"));
