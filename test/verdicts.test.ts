@@ -277,6 +277,26 @@ describe("non-finite values and low power (a loss term negligible on the data th
   }, 120_000);
 });
 
+describe("probit regression (-log Phi via erf, evaluated as a stable log-CDF)", () => {
+  it("validates with finite values everywhere and writes its report (the DMFT document holds invmills)", async () => {
+    const out = join(dir, "probit");
+    const argv = [
+      "validate",
+      "test/fixtures/models/probit.yaml",
+      "--set",
+      "tau=0",
+      "--d",
+      "200",
+      "--seeds",
+      "4",
+    ];
+    const r = await run(...argv, "--samples", "2000", "--threads", "1", "--quiet", "--out", out);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, "tidy.csv"), "utf8")).not.toMatch(/Infinity|NaN/);
+    expect(readFileSync(join(out, "index.html"), "utf8")).toContain("PASS");
+  });
+});
+
 it("keeps the fixtures it needs", () => {
   expect(existsSync("test/fixtures/models/overflow-loss.yaml")).toBe(true);
 });
