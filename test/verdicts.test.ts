@@ -277,6 +277,17 @@ describe("non-finite values and low power (a loss term negligible on the data th
   }, 120_000);
 });
 
+describe("low power is said", () => {
+  it("--d 10 with 3 recorded times: the power note and a low-power warning", async () => {
+    const small = await validate("models/linear-regression.yaml", { d: 10, T: 0.3, seeds: 8, threads: 1 });
+    const low = small.notes.find((n) => n.startsWith("Low power"));
+    expect(low).toMatch(/deviations up to \d+% of \w+ .* would pass unnoticed/);
+    expect(small.notes.find((n) => n.startsWith("Power:"))).toMatch(
+      /comparisons, false-alarm rate of the whole table <= 1%/,
+    );
+  });
+});
+
 describe("probit regression (-log Phi via erf, evaluated as a stable log-CDF)", () => {
   it("validates with finite values everywhere and writes its report (the DMFT document holds invmills)", async () => {
     const out = join(dir, "probit");

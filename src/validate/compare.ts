@@ -24,7 +24,7 @@ export interface Rule {
 export const DEFAULT_RULE: Rule = { alpha: 0.01, relative: 0.01 };
 
 /** A deviation this large relative to the observable's scale going unnoticed means low power (warned). */
-export const LOW_POWER = 0.05;
+export const LOW_POWER = 0.1;
 
 /** Slack for exact equality up to rounding (t = 0 with zero standard errors on both sides). */
 const ROUNDING = 1e-12;
