@@ -2,6 +2,7 @@
 //   Model (src/model) -> Derived (src/symbolic) -> DmftSystem (src/dmft)
 //   -> Result (src/solvers, src/simulate) -> Comparison (src/validate) -> report.
 // Data flows one way; no stage reaches back into an earlier one's internals.
+import type { ScheduleSet } from "./symbolic/schedule.js";
 
 /** A model file after parsing and validation (src/model). Expressions are still plain text. */
 export interface Model {
@@ -26,8 +27,12 @@ export interface Model {
   initOverlap: number;
   /** theta* ~ N(0, teacherVariance) per coordinate (rho* in the theory note). */
   teacherVariance: number;
-  /** Declared parameters after --set overrides; always contains delta and tau. All finite. */
+  /** Declared parameters after --set overrides; always contains delta and tau. All finite. A scheduled
+   *  parameter holds its value at t = 0 here. */
   parameters: Record<string, number>;
+  /** Parameters given as schedules in t (issue 16; src/symbolic/schedule.ts): name -> normalised text.
+   *  Absent when every parameter is a number (a schedule free of t is stored as its number). */
+  schedules?: Record<string, string>;
   /** Default time grid for solvers and simulators. */
   time: { T: number; dt: number };
   /** Where it came from (file path), for messages and report metadata. */
@@ -162,6 +167,16 @@ export interface Derived {
    * out[j] = c_j(y)) lists every kink or step of l and dl (k = 1, affine), for quadrature split at them.
    */
   jumps?: Jump[];
+  /**
+   * Scheduled parameters (Model.schedules, issue 16). The sources read scheduled parameter i as P[i]; `slots`
+   * is the P of `fns` and `vec` (write a step's values into it before calling them; it holds t = 0 values
+   * after derive). Workers rebuild with their own P: rebuildFns(sources, P). Absent when nothing is scheduled.
+   */
+  schedule?: ScheduleSet & {
+    slots: Float64Array;
+    /** Scheduled parameters the loss (through the activation) uses: closed equations do not apply. */
+    inLoss: string[];
+  };
 }
 
 /** One step of the gradient l = dL/dr (see Derived.jumps). */

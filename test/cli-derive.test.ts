@@ -139,9 +139,13 @@ describe("dmftkit derive", () => {
     expect((await run("derive", "models/linear-regression.yaml", "--set", "foo=1")).err).toMatch(
       /--set foo: 'foo' is not a parameter/,
     );
-    const r = await run("derive", "models/linear-regression.yaml", "--set", "tau=inf");
+    const r = await run("derive", "models/linear-regression.yaml", "--set", "tau=Infinity");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/not a finite number/);
+    // Anything that is not a number is read as a schedule (an expression in t) and checked as one.
+    const s = await run("derive", "models/linear-regression.yaml", "--set", "tau=inf");
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/--set tau: schedule of tau: unknown symbol 'inf'/);
   });
 });
 

@@ -63,7 +63,10 @@ describe("loadModel", () => {
     expect(err(`${BASE}name: u\n`)).toMatch(/^m\.yaml:6: malformed YAML: Map keys must be unique/);
     expect(err(BASE.replace("tau: 0.5", "tau: .inf"))).toMatch(/^m\.yaml:5: parameter 'tau' must be finite/);
     expect(err(BASE.replace("tau: 0.5", "tau: .nan"))).toMatch(/parameter 'tau' must be finite/);
-    expect(err(BASE.replace("tau: 0.5", 'tau: "1"'))).toMatch(/parameter 'tau' must be a number/);
+    expect(err(BASE.replace("tau: 0.5", "tau: [1]"))).toMatch(
+      /parameter 'tau' must be a number or a schedule/,
+    );
+    expect(err(BASE.replace("tau: 0.5", 'tau: "1 +"'))).toMatch(/^m\.yaml:5: schedule of tau: cannot parse/);
     expect(err(BASE.replace("delta: 2", "delta: 0"))).toMatch(/delta \(= n\/d\) must be > 0/);
     expect(err(BASE.replace("tau: 0.5", "tau: -1"))).toMatch(/tau .* must be >= 0/);
     expect(err(BASE.replace("delta: 2, ", ""))).toMatch(/must declare 'delta'/);

@@ -208,7 +208,6 @@ describe("model forms", () => {
   });
 
   it("derives a k = 8 committee in sum form", () => {
-    const t0 = performance.now();
     const d = derive(
       model({
         k: "8",
@@ -219,7 +218,6 @@ describe("model forms", () => {
       }),
     );
     expect(d.vector!.text.hess).toHaveLength(64);
-    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
 

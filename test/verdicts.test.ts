@@ -251,6 +251,7 @@ describe("smaller items", () => {
     expect(defaultOut("logistic-regression", { lambda: 0.1, tau: 2 })).toBe(
       join("out", "logistic-regression_lambda=0.1_tau=2"),
     );
+    expect(defaultOut("m", { tau: "1 / (1 + t)" })).toBe(join("out", "m_tau=1_1_+_t_"));
   });
 });
 

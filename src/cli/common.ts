@@ -8,7 +8,7 @@ import { RunError, UsageError } from "../util/errors.js";
 
 export interface CommonOptions {
   /** --set name=value overrides, in order given. */
-  sets: Record<string, number>;
+  sets: Record<string, number | string>;
   seed: number;
   out?: string;
   quiet: boolean;
@@ -29,9 +29,12 @@ export function addCommonOptions(cmd: Command, outHelp = "output file or directo
     .option("--debug", "print stack traces on errors", false);
 }
 
-/** Parses `name=value` strings into finite numbers; anything else is a UsageError. */
-export function parseSets(items: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
+/**
+ * Parses `name=value` strings: a finite number, or anything else as a schedule (an expression in t, checked
+ * by the model loader, e.g. tau="1 / (1 + t)").
+ */
+export function parseSets(items: string[]): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
   for (const item of items) {
     const eq = item.indexOf("=");
     if (eq <= 0) throw new UsageError(`--set expects name=value, got '${item}'`);
@@ -40,10 +43,10 @@ export function parseSets(items: string[]): Record<string, number> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
       throw new UsageError(`--set: '${name}' is not a parameter name`);
     const value = Number(text);
-    if (text === "" || !Number.isFinite(value)) {
-      throw new UsageError(`--set ${name}: '${text}' is not a finite number`);
-    }
-    out[name] = value;
+    if (text === "") throw new UsageError(`--set ${name}: empty value`);
+    if (Number.isNaN(value)) out[name] = text;
+    else if (!Number.isFinite(value)) throw new UsageError(`--set ${name}: '${text}' is not a finite number`);
+    else out[name] = value;
   }
   return out;
 }

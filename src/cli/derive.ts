@@ -70,7 +70,7 @@ function jumpLines(d: Derived): string[] {
 export function formatDerived(d: Derived): string {
   const m = d.model;
   const params = Object.entries(m.parameters)
-    .map(([k, v]) => `${k} = ${v}`)
+    .map(([k, v]) => (m.schedules?.[k] ? `${k}(t) = ${m.schedules[k]}` : `${k} = ${v}`))
     .join(", ");
   const out = [
     `model       ${m.name}: ${m.description} (${m.source})`,

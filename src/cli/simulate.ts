@@ -61,6 +61,11 @@ export function registerSimulate(program: Command): void {
       "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
     )
     .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership")
+    .option(
+      "--sgd-schedule <how>",
+      "sgd with a tau schedule: eta (learning rate B tau(t)) | batch (eta = B tau(0), batch size eta / tau(t))",
+      "eta",
+    )
     .option("--dt <D>", "SGF/GD time step (default: the model's time.dt; for sgd: the default --record)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--record <R>", "recording interval, a multiple of dt (default: dt)")
@@ -76,6 +81,7 @@ export function registerSimulate(program: Command): void {
         batch: opts.batch === undefined ? undefined : parseIntOption("batch", opts.batch as string, 1),
         batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
         persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
+        sgdSchedule: oneOf("sgd-schedule", String(opts.sgdSchedule), ["eta", "batch"] as const),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),
         record: parseNumberOption("record", opts.record as string | undefined),

@@ -134,9 +134,10 @@ export function registerValidate(program: Command): void {
 }
 
 /** out/<model-name>, with the --set overrides appended (out/logistic-regression_lambda=0.1) so runs do not collide. */
-export function defaultOut(name: string, sets: Record<string, number>): string {
+export function defaultOut(name: string, sets: Record<string, number | string>): string {
+  // Schedules are expressions ("1 / (1 + t)"): characters a folder name should not hold become '_'.
   const suffix = Object.entries(sets)
-    .map(([k, v]) => `_${k}=${v}`)
+    .map(([k, v]) => `_${k}=${String(v).replace(/[^A-Za-z0-9.+-]+/g, "_")}`)
     .join("");
   return join("out", `${name}${suffix}`);
 }

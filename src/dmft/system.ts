@@ -196,6 +196,7 @@ export function buildDmftSystem(derived: Derived): DmftSystem {
       k: m.k,
       kTeacher: m.kTeacher,
       parameters: { ...m.parameters },
+      ...(m.schedules ? { schedules: { ...m.schedules } } : {}),
       delta,
       tau,
       rhoStar: m.teacherVariance,
@@ -215,7 +216,8 @@ export function buildDmftSystem(derived: Derived): DmftSystem {
       sgdLimitEqualsSgf: parts.sgdLimitEqualsSgf,
       binaryLabels: derived.binaryLabels,
     },
-    defaultSolver: parts.linear ? "exact-linear" : "mc",
+    // The one classification `solve` uses too (Derived.linear; issue 20), tilted penalties included.
+    defaultSolver: derived.linear ? "exact-linear" : "mc",
     kernels: parts.kernels,
     observables: parts.observables,
     symbols: parts.symbols,

@@ -2,7 +2,7 @@
 // Y with its noise cross term, observables) and the kernels with their defining expectations.
 import { aligned, display, eqLines, expectChunks, p } from "./blocks.js";
 import { jumpBlocks } from "./text-jumps.js";
-import { type Ctx, initTex, texNum } from "./text-model.js";
+import { type Ctx, initTex, tauTex, texNum } from "./text-model.js";
 import type { KernelSpec, Section } from "./types.js";
 
 const E = "\\mathbb{E}";
@@ -99,7 +99,7 @@ export function dmftSection(c: Ctx, observables: string[]): Section {
           "processes coupled through the kernels of the next section. One scalar Brownian motion $B$ per " +
           "prediction-side sample drives",
       ),
-      display("d\\xi^t = -\\frac{1}{\\delta}\\,dt + \\sqrt{\\frac{\\tau}{\\delta}}\\,dB^t."),
+      display(`d\\xi^t = -\\frac{1}{\\delta}\\,dt + \\sqrt{\\frac{${tauTex(c)}}{\\delta}}\\,dB^t.`),
       p("Prediction side (one sample):"),
       aligned([
         "r^t &= w^t + \\int_0^t R_\\theta(t,s)\\,\\ell(r^s; y)\\,d\\xi^s, \\qquad y = \\varphi(w^*, \\varepsilon),",

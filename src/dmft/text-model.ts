@@ -74,14 +74,44 @@ const ROLES: Record<string, string> = {
   tau: "SGF noise level $\\tau = \\eta/B$",
 };
 
-/** The model's parameters with their values and roles. */
+/** The model's parameters with their values (or schedules, issue 16) and roles. */
 export function parameterTable(c: Ctx): Block {
+  const sched = c.derived.schedule;
   const params = Object.entries(c.derived.model.parameters).map(([k, v]) => [
-    `$${c.mt.param(k)}$`,
-    `$${texNum(v)}$`,
+    `$${c.mt.param(k)}${sched?.names.includes(k) ? "(t)" : ""}$`,
+    sched?.names.includes(k) ? `$${sched.latex[k]}$` : `$${texNum(v)}$`,
     ROLES[k] ?? "model parameter",
   ]);
   return table(["Symbol", "Value", "Role"], params);
+}
+
+/** "\tau(t)" when tau is scheduled (issue 16), else "\tau". */
+export function tauTex(c: Ctx): string {
+  return c.derived.schedule?.names.includes("tau") ? "\\tau(t)" : "\\tau";
+}
+
+/** "h_t" when a penalty parameter is scheduled (the seed paper's h_t), else "h". */
+function hTex(c: Ctx): string {
+  const s = c.derived.schedule;
+  return s?.names.some((n) => n !== "tau" && !s.inLoss.includes(n)) ? "h_t" : "h";
+}
+
+/**
+ * Schedules (issue 16): the equations hold with every scheduled parameter replaced by its value at the left
+ * end of the step (the seed paper's time-dependent h_t and l_t); empty without schedules.
+ */
+function scheduleBlocks(c: Ctx): Block[] {
+  const sched = c.derived.schedule;
+  if (!sched) return [];
+  const names = sched.names.map((n) => `$${c.mt.param(n)}(t)$`).join(", ");
+  return [
+    p(
+      `Schedules: ${names} change with time (the seed paper's time-dependent $h_t$, $l_t$). Every equation ` +
+        "below holds with each scheduled parameter at its current value: in continuous time at $t$, in the " +
+        "discrete scheme at the left end $t_k = k\\,D$ of step $k$ (a switch point counts as after the switch, " +
+        "and must lie on the grid). The noise increments have variance $\\tau(t_k)\\,D/\\delta$.",
+    ),
+  ];
 }
 
 export function modelSection(c: Ctx): Section {
@@ -121,6 +151,7 @@ export function modelSection(c: Ctx): Section {
               `$q(0) = m_0^2\\rho^* + s_0^2$; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`,
       ),
       parameterTable(c),
+      ...scheduleBlocks(c),
     ],
   };
 }
@@ -179,12 +210,15 @@ export function sgfSection(c: Ctx): Section {
     blocks: [
       p("The stochastic gradient flow (Itô), with one scalar Brownian motion $B_i$ per sample:"),
       display(
-        "d\\theta^t = -\\Big(h(\\theta^t) + \\frac{1}{\\delta}\\sum_{i=1}^n x_i\\,\\ell(r_i^t; y_i)\\Big)dt + " +
-          "\\sqrt{\\frac{\\tau}{\\delta}}\\sum_{i=1}^n x_i\\,\\ell(r_i^t; y_i)\\,dB_i^t, \\qquad r^t = X\\theta^t,",
+        `d\\theta^t = -\\Big(${hTex(c)}(\\theta^t) + \\frac{1}{\\delta}\\sum_{i=1}^n x_i\\,\\ell(r_i^t; y_i)\\Big)dt + ` +
+          `\\sqrt{\\frac{${tauTex(c)}}{\\delta}}\\sum_{i=1}^n x_i\\,\\ell(r_i^t; y_i)\\,dB_i^t, \\qquad r^t = X\\theta^t,`,
       ),
       p(
-        `with $h(\\theta) = ${mt.at("h", "\\theta")}$ and $\\ell(r; y) = ${mt.at("l", "r")}$ for this model, ` +
-          `$\\delta = ${texNum(c.delta)}$, $\\tau = ${texNum(c.tau)}$.${gf}`,
+        `with $${hTex(c)}(\\theta) = ${mt.at("h", "\\theta")}$ and $\\ell(r; y) = ${mt.at("l", "r")}$ for this model, ` +
+          `$\\delta = ${texNum(c.delta)}$, ` +
+          (tauTex(c) === "\\tau"
+            ? `$\\tau = ${texNum(c.tau)}$.${gf}`
+            : `$\\tau(t)$ as in the parameter table.`),
       ),
       p(
         "Minibatch SGD on $\\frac{1}{n}\\sum_i L(r_i; y_i) + \\frac{1}{d}\\sum_j \\mathrm{pen}(\\theta_j)$ with " +

@@ -67,6 +67,8 @@ export interface DmftSystem {
     k: number;
     kTeacher: number;
     parameters: Record<string, number>;
+    /** Scheduled parameters (text; `parameters` holds their values at t = 0). */
+    schedules?: Record<string, string>;
     delta: number;
     tau: number;
     rhoStar: number;

@@ -3,6 +3,7 @@
 // symbolic stage (src/symbolic) parses and checks them.
 import { readFileSync, statSync } from "node:fs";
 import { isMap, isScalar, LineCounter, type Pair, parseDocument, type YAMLMap } from "yaml";
+import { compileSchedule, parseSchedule, scheduleText, usesTime } from "../symbolic/schedule.js";
 import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { checkTimeGrid } from "../util/time.js";
@@ -25,7 +26,7 @@ const KEYS = [
 ] as const;
 const REQUIRED = ["name", "description", "loss", "label", "parameters"];
 /** Names a parameter may not take: variables, constants, functions, and the k > 1 variable families. */
-const RESERVED = /^(r|y|yhat|wstar|eps|theta|pi|e|r\d+|yhat\d+|wstar\d+|r_\w*|wstar_\w*)$/;
+const RESERVED = /^(t|r|y|yhat|wstar|eps|theta|pi|e|r\d+|yhat\d+|wstar\d+|r_\w*|wstar_\w*)$/;
 const FUNCTION_NAMES =
   "exp log log1p sqrt abs sign tanh cosh sinh erf sigmoid softplus min max sum constructor prototype".split(
     " ",
@@ -34,7 +35,10 @@ export const DEFAULT_TIME = { T: 4, dt: 0.1 };
 /** Settings other than parameters that `--set name=value` may override (unless a parameter has the name). */
 export const SETTABLE = ["init_std", "init_overlap", "teacher_variance", "T", "dt"] as const;
 
-export function loadModel(path: string, sets: Record<string, number> = {}): Model {
+/** --set values: a number, or a schedule text (an expression in t). */
+export type Sets = Record<string, number | string>;
+
+export function loadModel(path: string, sets: Sets = {}): Model {
   let text: string;
   try {
     if (statSync(path).size > MAX_BYTES) throw new UsageError(`${path}: model file larger than 256 KiB`);
@@ -47,7 +51,7 @@ export function loadModel(path: string, sets: Record<string, number> = {}): Mode
 }
 
 /** Validates model-file text (exported for tests and for models built in memory). */
-export function parseModel(text: string, source: string, sets: Record<string, number> = {}): Model {
+export function parseModel(text: string, source: string, sets: Sets = {}): Model {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number | undefined) => (offset === undefined ? 0 : counter.linePos(offset).line);
@@ -107,24 +111,27 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
   const width = (v: number) => Number.isInteger(v) && v >= 1 && v <= MAX_K;
   const k = number("k", 1, width, `an integer from 1 to ${MAX_K}`);
   const kTeacher = number("k_teacher", 1, width, `an integer from 1 to ${MAX_K}`);
-  const parameters = readParameters(values.parameters, at("parameters"), fail);
+  const raw = readParameters(values.parameters, at("parameters"), fail);
   // --set init_std / teacher_variance / T / dt: the file's values are replaced before they are checked.
   const settings: Record<string, number> = {};
   for (const [key, v] of Object.entries(sets)) {
-    if (!Object.hasOwn(parameters, key) && (SETTABLE as readonly string[]).includes(key)) {
+    if (!Object.hasOwn(raw, key) && (SETTABLE as readonly string[]).includes(key)) {
+      if (typeof v !== "number") throw new UsageError(`--set ${key}: must be a number, got '${v}'`);
       settings[key] = v;
       continue;
     }
-    if (!Object.hasOwn(parameters, key))
+    if (!Object.hasOwn(raw, key))
       throw new UsageError(
-        `--set ${key}: '${key}' is not a parameter of ${source} (declared: ${Object.keys(parameters).join(", ")}; ` +
+        `--set ${key}: '${key}' is not a parameter of ${source} (declared: ${Object.keys(raw).join(", ")}; ` +
           `also settable: ${SETTABLE.join(", ")})`,
       );
-    if (!Number.isFinite(v)) throw new UsageError(`--set ${key}: value must be a finite number`);
-    parameters[key] = v;
+    if (typeof v === "number" && !Number.isFinite(v))
+      throw new UsageError(`--set ${key}: value must be a finite number`);
+    raw[key] = v;
   }
   const where = (key: string) =>
     Object.hasOwn(sets, key) ? `--set ${key}` : `${source}:${at("parameters")}`;
+  const { parameters, schedules } = readSchedules(raw, where);
   if (!(parameters.delta > 0))
     throw new UsageError(`${where("delta")}: delta (= n/d) must be > 0, got ${parameters.delta}`);
   if (!(parameters.tau >= 0))
@@ -148,25 +155,64 @@ export function parseModel(text: string, source: string, sets: Record<string, nu
     ),
     teacherVariance: setting("teacher_variance", 1, (v) => v > 0, "a finite number > 0"),
     parameters,
+    ...(Object.keys(schedules).length > 0 ? { schedules } : {}),
     time: readTime(values.time, at("time"), fail, settings, source),
     source,
     lines,
   };
 }
 
+/**
+ * Splits numbers from schedules (strings, expressions in t; src/symbolic/schedule.ts). A schedule that does
+ * not use t is stored as its number (so it behaves exactly like the constant); one that does keeps its text in
+ * `schedules` and its value at t = 0 in `parameters`. delta cannot be scheduled (the data are fixed); label
+ * parameters are refused by the symbolic stage, which parses the label.
+ */
+function readSchedules(raw: Record<string, number | string>, where: (key: string) => string) {
+  const numbers: Record<string, number> = {};
+  for (const [key, v] of Object.entries(raw)) if (typeof v === "number") numbers[key] = v;
+  const parameters = { ...numbers };
+  const schedules: Record<string, string> = {};
+  for (const [key, v] of Object.entries(raw)) {
+    if (typeof v === "number") continue;
+    if (key === "delta")
+      throw new UsageError(
+        `${where(key)}: delta (= n/d) cannot be a schedule: the data set, and so n/d, is fixed during training`,
+      );
+    const s = parseSchedule(v, `${where(key)}: schedule of ${key}`, numbers);
+    const value = compileSchedule(s, numbers)(0);
+    if (!Number.isFinite(value))
+      throw new UsageError(`${where(key)}: schedule of ${key} is ${value} at t = 0`);
+    parameters[key] = value;
+    if (usesTime(s)) schedules[key] = scheduleText(s);
+  }
+  return { parameters: Object.fromEntries(Object.keys(raw).map((k) => [k, parameters[k]])), schedules };
+}
+
 function readParameters(
   raw: unknown,
   line: number,
   fail: (line: number, msg: string) => never,
-): Record<string, number> {
+): Record<string, number | string> {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    return fail(line, "'parameters' must be a mapping of names to numbers, e.g. { delta: 2, tau: 1 }");
-  const out: Record<string, number> = {};
+    return fail(
+      line,
+      "'parameters' must be a mapping of names to numbers or schedules, e.g. { delta: 2, tau: \"1 / (1 + t)\" }",
+    );
+  const out: Record<string, number | string> = {};
   for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) fail(line, `parameter name '${key}' is not an identifier`);
     if (RESERVED.test(key) || FUNCTION_NAMES.includes(key))
       fail(line, `parameter name '${key}' is reserved (a variable, constant or function name)`);
-    if (typeof v !== "number") fail(line, `parameter '${key}' must be a number, got ${JSON.stringify(v)}`);
+    if (typeof v === "string" && v.trim() !== "") {
+      out[key] = v.trim();
+      continue;
+    }
+    if (typeof v !== "number")
+      fail(
+        line,
+        `parameter '${key}' must be a number or a schedule (an expression in t, in quotes), got ${JSON.stringify(v)}`,
+      );
     if (!Number.isFinite(v)) fail(line, `parameter '${key}' must be finite, got ${v}`);
     out[key] = v as number;
   }

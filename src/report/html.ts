@@ -8,7 +8,7 @@ import type { FnName, ObservableName } from "../types.js";
 import type { Verdict } from "../validate/index.js";
 import { simulatedLabel } from "../validate/settings.js";
 import { heatmaps } from "./heatmaps.js";
-import { matrixPlot, observablePlot, residualPlot, SMALL } from "./plots.js";
+import { matrixPlot, observablePlot, residualPlot, SMALL, schedulePlot } from "./plots.js";
 import { observableInfo, observablesOf, points, type SeriesDef, seriesOf } from "./series.js";
 import { STYLE } from "./style.js";
 import { esc, fmt, metadataHtml, verdictTable } from "./tables.js";
@@ -142,10 +142,18 @@ function plotsSection(v: Verdict): string {
     ? `<h3>Every entry of Q and M, with every series</h3>${legend(seriesOf(v))}
   <div class="plot-grid small">${matrix.entries}</div>`
     : "";
+  const sched = schedulePlot(v);
+  const schedFigure = sched
+    ? `<figure class="plot schedule" data-plot="schedule"><figcaption><b>Schedules</b> ${esc(
+        Object.entries(v.model.schedules ?? {})
+          .map(([k, x]) => `${k}(t) = ${x}`)
+          .join("; "),
+      )}: the value at the left end of each step, as every solver and simulator applies it</figcaption>${sched}</figure>`
+    : "";
   return `<section id="plots"><h2>Observables</h2>
   <p class="hint">Lines: theory; band: ±2 standard errors of the DMFT solver. Points: simulation means over seeds, bars ±2 standard errors.
   Time t is SGF time (one unit = d/η SGD steps).</p>
-  ${legend(seriesOf(v))}<div class="plot-grid">${figures}${matrix.panels}
+  ${schedFigure}${legend(seriesOf(v))}<div class="plot-grid">${figures}${matrix.panels}
   ${residualFigures(v, overlaps)}</div>${entries}</section>`;
 }
 
@@ -220,7 +228,11 @@ function modelSection(v: Verdict, equations?: string): string {
     : FN_TEX.map(([k, lhs]) => `${lhs} = ${v.derived.latex[k]}`);
   const fns = tex.map((x) => `<div class="eq">${renderMath(x, true)}</div>`).join("");
   const params = Object.entries(m.parameters)
-    .map(([k, x]) => `<tr><th>${esc(k)}</th><td class="num">${esc(x)}</td></tr>`)
+    .map(([k, x]) =>
+      m.schedules?.[k]
+        ? `<tr><th>${esc(k)}(t)</th><td>${esc(m.schedules[k])}</td></tr>`
+        : `<tr><th>${esc(k)}</th><td class="num">${esc(x)}</td></tr>`,
+    )
     .join("");
   const widths = v.derived.vector ? [["width", `k = ${m.k} units, k_teacher = ${m.kTeacher}`]] : [];
   const source = [

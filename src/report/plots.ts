@@ -3,6 +3,7 @@
 // matrices entry by entry (vector models), and the gating residuals in units of the allowance (one panel per group for vector models).
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
+import { scheduleTable } from "../symbolic/schedule.js";
 import type { ObservableName } from "../types.js";
 import { pointChecks } from "../validate/compare.js";
 import type { Verdict } from "../validate/index.js";
@@ -22,6 +23,34 @@ export function render(options: Plot.PlotOptions): string {
 /** Categorical colours: tableau10 repeats after 10 names (vector models with k >= 3), then sample turbo. */
 function scheme(names: number): Plot.ColorScheme {
   return names > 10 ? "turbo" : "tableau10";
+}
+
+/**
+ * Scheduled parameters vs t (issue 16), as the solvers apply them: constant on each step [t_k, t_k+1) at the
+ * value at its left end (a step curve on the DMFT grid).
+ */
+export function schedulePlot(v: Verdict): string {
+  const s = v.derived.schedule;
+  const t = v.runs.dmft.t;
+  if (!s || t.length < 2) return "";
+  const dt = Number(v.runs.dmft.meta.dt ?? t[1] - t[0]);
+  const table = scheduleTable(s, dt, t.length - 1, "report");
+  const data = s.names.flatMap((name, i) =>
+    t.map((tk, k) => ({ t: tk, y: table[k * s.names.length + i], name })),
+  );
+  return render({
+    width: WIDTH * 2,
+    height: 150,
+    marginLeft: 56,
+    style: { fontSize: "11px" },
+    x: { label: "time t →", labelAnchor: "right" },
+    y: { label: "↑ value", nice: true, zero: true },
+    color: { legend: true, scheme: scheme(s.names.length) },
+    marks: [
+      Plot.gridY({ strokeOpacity: 0.08 }),
+      Plot.lineY(data, { x: "t", y: "y", stroke: "name", curve: "step-after", strokeWidth: 2 }),
+    ],
+  });
 }
 
 /** One observable vs t: every series of the verdict, with its error band or bars. */

@@ -88,7 +88,12 @@ export function metadataHtml(v: Verdict, versions: Record<string, string>, comma
     ["model file", v.model.source],
     ["time grid", `dt = ${s.dt}, T = ${s.T}, N = ${Math.round(s.T / s.dt)} steps`],
     ["simulations", `d = ${s.d}, n = round(δ d), ${s.seeds} independent seeds`],
-    ["SGD", `batch B = ${s.batch}, learning rate η = τ B = ${v.model.parameters.tau * s.batch}`],
+    [
+      "SGD",
+      v.model.schedules?.tau
+        ? `batch B = ${s.batch}, learning rate η_k = τ(t_k) B per step, τ(t) = ${v.model.schedules.tau}`
+        : `batch B = ${s.batch}, learning rate η = τ B = ${v.model.parameters.tau * s.batch}`,
+    ],
     ["DMFT solver", solverLabel(v)],
     ["seed", `${s.seed} (every stage; streams are keyed by stage, seed index and purpose)`],
     ["preset", s.quick ? "--quick" : "full"],

@@ -3,12 +3,13 @@
 // threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
 import { totalmem } from "node:os";
 import { isVector, overlapNames } from "../observables/names.js";
+import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, ObservableName, Result } from "../types.js";
 import { batchLaw, batchMeta } from "../util/batch.js";
 import { checkMemory, UsageError } from "../util/errors.js";
 import { meanAndStderr } from "../util/stats.js";
 import { defaultThreads, mapInWorkers } from "../util/workers.js";
-import { planGrid } from "./grid.js";
+import { planGrid, planSgdSchedule } from "./grid.js";
 import { runSeed, type SeedResult, type SeedTask } from "./seed.js";
 import type { WorkerTask } from "./worker.js";
 
@@ -20,6 +21,9 @@ export interface SimulateOptions {
   /** sgd-fraction: batch fraction b in (0, 1] and persistence time tau_p (0 or absent: independent draws). */
   batchFraction?: number;
   persistence?: number;
+  /** SGD under a tau schedule: eta_s = batch tau(t_s) ("eta", default) or fixed eta = batch tau(0) and
+   *  batch size B_s = round(eta / tau(t_s)) ("batch"). */
+  sgdSchedule?: "eta" | "batch";
   dt?: number;
   T?: number;
   /** Recording interval (a multiple of dt; for SGD rounded to whole steps). Default dt. */
@@ -75,6 +79,26 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     throw new UsageError(
       "simulate: --batch-fraction and --persistence apply to --dynamics sgd-fraction only",
     );
+  // Schedules (issue 16): per-step values; SGD steps then have their own lengths eta_s / d.
+  let schedule: SeedTask["schedule"];
+  let batchRounding: number | undefined;
+  if (opts.sgdSchedule === "batch" && !(opts.dynamics === "sgd" && derived.schedule?.names.includes("tau")))
+    throw new UsageError("simulate: --sgd-schedule batch needs --dynamics sgd and a schedule on tau");
+  if (derived.schedule && opts.dynamics === "sgd") {
+    // tau(t) > 0 on the DMFT grid first: a tau that reaches 0 would make SGD steps shrink without end.
+    const T = opts.T ?? model.time.T;
+    const dt = opts.dt ?? model.time.dt;
+    stepSchedule(model, derived.schedule, dt, Math.round(T / dt), "simulate", { positiveTau: true });
+    const plan = planSgdSchedule(derived.schedule, model.parameters, grid, T, d, opts.sgdSchedule);
+    schedule = plan.schedule;
+    grid.recordSteps = plan.recordSteps;
+    batchRounding = plan.batchRounding;
+  } else {
+    const N = grid.recordSteps[grid.recordSteps.length - 1];
+    schedule = stepSchedule(model, derived.schedule, grid.dt, N, "simulate", {
+      gd: opts.dynamics === "gd" || opts.dynamics === "sgd-fraction",
+    });
+  }
   const K = grid.recordSteps.length - 1;
   const steps = grid.recordSteps[K];
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), seeds));
@@ -112,13 +136,19 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     seedIndex,
     twoTime,
     exactInit,
+    ...(schedule ? { schedule } : {}),
   }));
   let results: SeedResult[];
   if (threads === 1) {
     results = [];
-    for (const task of tasks) {
-      results.push(runSeed(derived, task));
-      opts.onProgress?.(results.length, seeds);
+    const sf = { ...derived, slots: derived.schedule?.slots };
+    try {
+      for (const task of tasks) {
+        results.push(runSeed(sf, task));
+        opts.onProgress?.(results.length, seeds);
+      }
+    } finally {
+      resetSlots(derived);
     }
   } else {
     const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
@@ -133,13 +163,14 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     stderr[name] = se;
   }
   const result: Result = {
-    t: grid.recordSteps.map((s) => s * grid.dt),
+    t: grid.recordSteps.map((s) => (schedule?.times ? schedule.times[s] : s * grid.dt)),
     observables,
     stderr,
     meta: {
       model: model.name,
       source: model.source,
       parameters: model.parameters,
+      ...(model.schedules ? { schedules: model.schedules } : {}),
       init_std: model.initStd,
       init_overlap: model.initOverlap,
       teacher_variance: model.teacherVariance,
@@ -156,7 +187,20 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       T: steps * grid.dt,
       record: grid.record,
       steps,
-      ...(opts.dynamics === "sgd" ? { batch: grid.batch, eta: tau * grid.batch } : {}),
+      ...(opts.dynamics === "sgd"
+        ? {
+            batch: grid.batch,
+            eta: schedule ? "batch * tau(t_s) per step" : tau * grid.batch,
+            ...(schedule?.batches
+              ? {
+                  batch: "round(eta / tau(t_s)) per step",
+                  eta: schedule.eta,
+                  batchSizes: [Math.min(...schedule.batches), Math.max(...schedule.batches)],
+                  batchRounding,
+                }
+              : {}),
+          }
+        : {}),
       kernel: results[0].kernel,
       timings: {
         total_s: (performance.now() - started) / 1000,

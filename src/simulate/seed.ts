@@ -5,6 +5,7 @@
 import { gaussianObservablesSeries } from "../observables/gaussian.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { vectorTestObservables } from "../observables/vector.js";
+import { type StepSchedule, setSlots } from "../symbolic/schedule.js";
 import type { CompiledFns, ObservableName, VectorFns } from "../types.js";
 import { type BatchLaw, BatchWeights } from "../util/batch.js";
 import { RunError } from "../util/errors.js";
@@ -47,12 +48,20 @@ export interface SeedTask {
    * O(1/sqrt d) spread of Q(0), M(0) and the teacher Gram, which the dynamics can amplify.
    */
   exactInit?: boolean;
+  /**
+   * Scheduled parameters (issue 16), per step s (SGF/GD: t_s = s dt; SGD: the step's own time): values into
+   * the slots of the model functions, tau per step. SGD then takes steps of eta_s = batch tau_s, advancing time
+   * by eta_s / d (`times`: the time at the start of each step, steps + 1 entries).
+   */
+  schedule?: StepSchedule & { times?: Float64Array; batches?: Int32Array; eta?: number };
 }
 
 /** The model functions a seed needs: the elementwise penalty from fns, everything per sample from vec. */
 export interface SeedFns {
   fns: CompiledFns;
   vec: VectorFns;
+  /** The P of fns and vec when parameters are scheduled. */
+  slots?: Float64Array;
 }
 
 export interface SeedResult {
@@ -194,16 +203,22 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
   const start = performance.now();
   if (t.dynamics === "sgd") runSgd(sf, t, { kernel, y, noise, record, normName });
   else {
-    const tau = t.dynamics === "gd" || t.dynamics === "sgd-fraction" ? 0 : t.tau;
+    const noNoise = t.dynamics === "gd" || t.dynamics === "sgd-fraction";
+    const tau = noNoise ? 0 : t.tau;
     const xi = new Float64Array(n);
     const { inc } = kernel;
     const h = sf.fns.h;
     const draw = t.fraction && t.fraction.b < 1 ? new BatchWeights(t.fraction, n, noise) : null;
     const weights = draw ? new Float64Array(n) : null;
     const step = { kernel, y, vec: sf.vec, dt: t.dt, delta: n / d, tau, xi, weights, wantLoss: false };
+    const sc = t.schedule;
     for (let s = 0, kr = 0; s < N; s++) {
+      if (sc) {
+        setSlots(sf.slots!, sc, s);
+        step.tau = noNoise ? 0 : sc.tau[s];
+      }
       step.wantLoss = s === recordSteps[kr];
-      if (tau > 0) noise.fillNormal(xi);
+      if (step.tau > 0) noise.fillNormal(xi);
       if (draw && weights) for (let i = 0; i < n; i++) weights[i] = draw.next(i, s);
       const { lossSum, l2Sum } = sgfDataStep(step);
       if (step.wantLoss) record(kr++, lossSum / n, s);
@@ -221,6 +236,7 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
       }
       if (!(q / d <= Q_MAX)) throw blowUp(normName, q / d, s + 1, (s + 1) * t.dt, t.seedIndex);
     }
+    if (sc) setSlots(sf.slots!, sc, N);
     record(K, trainLossSum(kernel, sf.vec, y) / n, N);
   }
   const seconds = (performance.now() - start) / 1000;
@@ -229,6 +245,7 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
     observables[e.name] = overlaps[idx];
   });
   Object.assign(observables, testSeries(sf, t, vector, entries, overlaps));
+  if (t.schedule) setSlots(sf.slots!, t.schedule, 0);
   const result: SeedResult = { observables, seconds, steps: N, kernel: kernel.name };
   if (thetas) result.C_theta = gram(thetas, K + 1, d, k);
   return result;
@@ -242,8 +259,17 @@ function testSeries(
   entries: ReturnType<typeof overlapNames>,
   overlaps: Float64Array[],
 ): { test_loss: Float64Array; test_error?: Float64Array } {
+  const sc = t.schedule;
+  const atStep = sc ? (i: number) => setSlots(sf.slots!, sc, t.recordSteps[i]) : undefined;
   if (!vector) {
-    const obs = gaussianObservablesSeries(sf.fns, t.binaryLabels, overlaps[0], overlaps[1], t.rhoStar);
+    const obs = gaussianObservablesSeries(
+      sf.fns,
+      t.binaryLabels,
+      overlaps[0],
+      overlaps[1],
+      t.rhoStar,
+      atStep,
+    );
     const test_loss = Float64Array.from(obs.test_loss);
     return obs.test_error ? { test_loss, test_error: Float64Array.from(obs.test_error) } : { test_loss };
   }
@@ -254,6 +280,7 @@ function testSeries(
   const Q = new Float64Array(k * k);
   const M = new Float64Array(k * kT);
   for (let i = 0; i < len; i++) {
+    atStep?.(i);
     entries.forEach((e, idx) => {
       const v = overlaps[idx][i];
       if (e.matrix === "M") M[e.a * kT + e.b] = v;
@@ -274,31 +301,44 @@ interface SgdState {
   normName: string;
 }
 
-/** Minibatch SGD, indices uniform with replacement: theta -= (eta/d) h(theta) + (eta/B) sum_b x_b l_b^T. */
+/**
+ * Minibatch SGD, indices uniform with replacement: theta -= (eta/d) h(theta) + (eta/B) sum_b x_b l_b^T; under a
+ * schedule eta (learning-rate schedule) or B (batch-size schedule) changes per step.
+ */
 function runSgd(sf: SeedFns, t: SeedTask, s: SgdState): void {
   const { n, d, k, batch: B } = t;
   const { kernel, y, noise } = s;
   const { X, theta } = kernel;
   const { h } = sf.fns;
   const cols = Array.from({ length: k }, (_, a) => theta.subarray(a * d, (a + 1) * d));
-  const eta = t.tau * B;
-  const idx = new Int32Array(B);
-  const lb = new Float64Array(B * k);
+  let eta = t.tau * B;
+  let Bs = B;
+  const sc = t.schedule;
+  const Bmax = sc?.batches ? Math.max(...sc.batches) : B;
+  const idx = new Int32Array(Bmax);
+  const lb = new Float64Array(Bmax * k);
   const rb = new Float64Array(k);
   const { recordSteps } = t;
   const N = recordSteps[recordSteps.length - 1];
   for (let step = 0, kr = 0; step <= N; step++) {
+    if (sc) {
+      setSlots(sf.slots!, sc, step);
+      if (sc.batches) {
+        Bs = sc.batches[step];
+        eta = sc.eta!;
+      } else eta = sc.tau[step] * B;
+    }
     if (step === recordSteps[kr]) s.record(kr++, trainLossSum(kernel, sf.vec, y) / n, step);
     if (step === N) break;
-    for (let b = 0; b < B; b++) {
+    for (let b = 0; b < Bs; b++) {
       const i = noise.int(n);
       idx[b] = i;
       for (let a = 0; a < k; a++) rb[a] = dot(X, i * d, cols[a], d);
       sf.vec.grad(rb, 0, y[i], lb, b * k);
     }
     for (let j = 0; j < k * d; j++) theta[j] -= (eta / d) * h(theta[j]);
-    for (let b = 0; b < B; b++)
-      for (let a = 0; a < k; a++) axpyRow(X, idx[b] * d, (-eta / B) * lb[b * k + a], cols[a], d);
+    for (let b = 0; b < Bs; b++)
+      for (let a = 0; a < k; a++) axpyRow(X, idx[b] * d, (-eta / Bs) * lb[b * k + a], cols[a], d);
     if ((step & 255) === 255) {
       const q = dot(theta, 0, theta, k * d) / d;
       if (!(q <= Q_MAX)) throw blowUp(s.normName, q, step + 1, ((step + 1) * eta) / d, t.seedIndex);

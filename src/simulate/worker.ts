@@ -17,7 +17,12 @@ export async function run(w: WorkerTask): Promise<SeedResult> {
   const key = JSON.stringify([w.sources, w.task.k, w.task.kTeacher]);
   let sf = built.get(key);
   if (!sf) {
-    sf = { fns: rebuildFns(w.sources), vec: rebuildVectorFns(w.sources, w.task.k, w.task.kTeacher) };
+    const slots = new Float64Array(w.task.schedule?.n ?? 0);
+    sf = {
+      fns: rebuildFns(w.sources, slots),
+      vec: rebuildVectorFns(w.sources, w.task.k, w.task.kTeacher, slots),
+      slots,
+    };
     built.set(key, sf);
   }
   return runSeed(sf, w.task);

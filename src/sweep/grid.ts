@@ -42,7 +42,7 @@ export function parseAxis(item: string): Axis {
 }
 
 /** Checks that grid names are distinct and not also fixed with --set. */
-export function checkAxes(axes: Axis[], sets: Record<string, number>): void {
+export function checkAxes(axes: Axis[], sets: Record<string, number | string>): void {
   if (axes.length === 0) throw new UsageError("sweep needs at least one --grid NAME=values");
   const seen = new Set<string>();
   for (const a of axes) {

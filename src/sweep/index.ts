@@ -14,8 +14,8 @@ import { Store, writeAtomic } from "./store.js";
 export interface SweepConfig {
   modelPath: string;
   axes: Axis[];
-  /** Fixed --set values (not on the grid). */
-  sets: Record<string, number>;
+  /** Fixed --set values (not on the grid; a string is a schedule). */
+  sets: Record<string, number | string>;
   options: CliSolveOptions;
   out: string;
   jobs?: number;

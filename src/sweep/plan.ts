@@ -24,7 +24,7 @@ export interface PointFailure {
 export function planSweep(
   modelPath: string,
   axes: Axis[],
-  sets: Record<string, number>,
+  sets: Record<string, number | string>,
   options: CliSolveOptions,
 ): { model: string; points: Planned[] } {
   const model = loadModel(modelPath, sets);

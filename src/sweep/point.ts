@@ -10,7 +10,7 @@ export interface PointSpec {
   /** The model file's text and its path as given (error messages, Result.meta.source). */
   model: { text: string; source: string };
   /** --set values and this point's grid values, as `--set` overrides. */
-  sets: Record<string, number>;
+  sets: Record<string, number | string>;
   /** The solve options, seed included; no thread count (results do not depend on it). */
   options: Omit<CliSolveOptions, "threads" | "onProgress">;
 }

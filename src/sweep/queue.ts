@@ -143,7 +143,7 @@ export async function runWorker(url: string, opts: WorkerOptions): Promise<void>
     stalledInterval: Math.max(500, Math.round(opts.lockMs / 2)),
     maxStalledCount: 10,
   });
-  const what = (params: Record<string, number>) =>
+  const what = (params: Record<string, number | string>) =>
     Object.entries(params)
       .map(([k, v]) => `${k}=${v}`)
       .join(" ");

@@ -1,5 +1,6 @@
 // Expr -> JavaScript source of an arrow function, generated from the checked tree only (never from the
-// user's text). Parameters are inlined as numeric literals, repeated subexpressions are computed once,
+// user's text). Parameters are inlined as numeric literals (a scheduled parameter, issue 16, reads its
+// current value P[i] instead: ParamCode), repeated subexpressions are computed once,
 // small integer powers are unrolled into products, sigmoid/softplus/erf call the stable helpers of
 // compile.ts. Example: "(r, y) => {\n  const t0 = sigmoid((-(y * r)));\n  return (-(y * t0));\n}".
 // genBody does several outputs at once with array-element inputs (the vector sources of k > 1 models, the
@@ -29,7 +30,10 @@ export function literal(v: number): string {
   return v < 0 ? `(${v})` : String(Object.is(v, -0) ? 0 : v);
 }
 
-export function genSource(e: Expr, args: string[], params: Record<string, number>): string {
+/** Parameter name -> its value (inlined as a literal) or the code reading it (a schedule slot "P[i]"). */
+export type ParamCode = Record<string, number | string>;
+
+export function genSource(e: Expr, args: string[], params: ParamCode): string {
   const { lines, values } = genBody([e], Object.fromEntries(args.map((a) => [a, a])), params);
   return `(${args.join(", ")}) => {\n${lines.map((l) => `${l}\n`).join("")}  return ${values[0]};\n}`;
 }
@@ -56,7 +60,7 @@ function expShareable(x: Expr): { u: Expr; key: string } | undefined {
 export function genBody(
   exprs: Expr[],
   bind: Record<string, string>,
-  params: Record<string, number>,
+  params: ParamCode,
   shareExp = false,
 ): { lines: string[]; values: string[] } {
   const counts = new Map<string, number>();
@@ -95,7 +99,10 @@ export function genBody(
         return names.get(`@${x.name}`) ?? hoist(`@${x.name}`, code);
       }
       if (Object.hasOwn(CONSTS, x.name)) return CONSTS[x.name];
-      if (Object.hasOwn(params, x.name)) return literal(params[x.name]);
+      if (Object.hasOwn(params, x.name)) {
+        const v = params[x.name];
+        return typeof v === "number" ? literal(v) : v;
+      }
       throw new Error(`codegen: unbound symbol '${x.name}'`);
     }
     const key = toText(x);
@@ -158,7 +165,7 @@ export function genLossGradHess(
   grad: Expr[],
   hess: Expr[],
   bind: Record<string, string>,
-  params: Record<string, number>,
+  params: ParamCode,
 ): string {
   const k = grad.length;
   const upper = hess.map((_, i) => i).filter((i) => Math.floor(i / k) <= i % k);

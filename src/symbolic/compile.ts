@@ -1,6 +1,8 @@
 // Turns generated sources (Derived.sources) into functions, also inside worker threads.
 // Sources come only from codegen.ts; as a second line of defence every token is checked against the
 // small vocabulary codegen emits before anything reaches `Function`. Also the stable numeric helpers.
+// Scheduled parameters (issue 16) are read as P[i] from a Float64Array given when compiling: the caller
+// writes the current step's values into it (one small copy per step), the functions keep their arguments.
 import type { CompiledFns, FnName, FusedFnName, KinkFn, VecFnName, VectorFns } from "../types.js";
 import { RunError } from "../util/errors.js";
 
@@ -136,11 +138,14 @@ const WORDS = new Set([
   ...FUSED_ARGS,
   ..."const return Math PI E exp log log1p sqrt abs sign tanh cosh sinh min max pow".split(" "),
   ..."erf erfc ncdf logncdf invmills kinkAt sigmoid softplus sigmoidE softplusE".split(" "),
-  ..."unsupported notScalar noPrediction".split(" "),
+  ..."unsupported notScalar noPrediction P t".split(" "),
 ]);
 const TOKEN = /\s+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|[A-Za-z_$][A-Za-z0-9_$]*|=>|[-+*/(){};,=.[\]]|"[a-z0-9]+"/y;
-/** Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], g[go + i], h[ho + i] or a literal index. */
-const INDEXED: Record<string, string> = { r: "ro", w: "wo", out: "oo", g: "go", h: "ho" };
+/**
+ * Array reads/writes codegen emits: r[ro + i], w[wo + i], out[oo + i], g[go + i], h[ho + i] or a literal index;
+ * P[i] (scheduled parameters) by literal index only.
+ */
+const INDEXED: Record<string, string> = { r: "ro", w: "wo", out: "oo", g: "go", h: "ho", P: "#" };
 
 /** Throws unless `src` uses only the tokens codegen emits. */
 export function checkSource(src: string): void {
@@ -164,8 +169,10 @@ export function checkSource(src: string): void {
   }
 }
 
-/** Compiles one generated source. */
-export function compileSource(src: string): (...args: number[]) => number {
+const NO_SLOTS = new Float64Array(0);
+
+/** Compiles one generated source; `P` holds the current values of the scheduled parameters it reads. */
+export function compileSource(src: string, P: Float64Array = NO_SLOTS): (...args: number[]) => number {
   checkSource(src);
   const make = new Function(
     "erf",
@@ -181,6 +188,7 @@ export function compileSource(src: string): (...args: number[]) => number {
     "unsupported",
     "notScalar",
     "noPrediction",
+    "P",
     `"use strict"; return (${src});`,
   );
   return make(
@@ -197,23 +205,27 @@ export function compileSource(src: string): (...args: number[]) => number {
     unsupported,
     notScalar,
     noPrediction,
+    P,
   );
 }
 
 /** Locations and sizes of the jumps of l (k = 1): fills out[2j] = c_j(y), out[2j + 1] = J_j(y), returns the count. */
 export type JumpFn = (y: number, out: Float64Array) => number;
 
-/** Compiles Derived.sources.jumps (e.g. in a worker thread). */
-export function rebuildJumps(source: string): JumpFn {
-  return compileSource(source) as unknown as JumpFn;
+/** Compiles Derived.sources.jumps (e.g. in a worker thread); P: schedule slots. */
+export function rebuildJumps(source: string, P?: Float64Array): JumpFn {
+  return compileSource(source, P) as unknown as JumpFn;
 }
 
-/** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread). */
-export function rebuildFns(sources: Record<FnName, string> & { kinks?: string }): CompiledFns {
+/** Rebuilds the compiled functions from Derived.sources (e.g. in a worker thread); P: schedule slots. */
+export function rebuildFns(
+  sources: Record<FnName, string> & { kinks?: string },
+  P?: Float64Array,
+): CompiledFns {
   const out: Record<string, (...args: number[]) => number> = {};
-  for (const name of FN_NAMES) out[name] = compileSource(sources[name]);
+  for (const name of FN_NAMES) out[name] = compileSource(sources[name], P);
   const fns = out as unknown as CompiledFns;
-  if (sources.kinks !== undefined) fns.kinks = compileSource(sources.kinks) as unknown as KinkFn;
+  if (sources.kinks !== undefined) fns.kinks = compileSource(sources.kinks, P) as unknown as KinkFn;
   return fns;
 }
 
@@ -226,12 +238,13 @@ export function rebuildVectorFns(
   sources: Partial<Record<FnName | VecFnName | FusedFnName | "kinks", string>>,
   k: number,
   kTeacher: number,
+  P?: Float64Array,
 ): VectorFns {
   if (sources.lossGradHess === undefined) throw new Error("internal: source lossGradHess missing");
-  const lossGradHess = compileSource(sources.lossGradHess) as unknown as VectorFns["lossGradHess"];
+  const lossGradHess = compileSource(sources.lossGradHess, P) as unknown as VectorFns["lossGradHess"];
   if (sources.vloss === undefined) {
     if (k !== 1 || kTeacher !== 1) throw new Error(`internal: vector sources missing for k = ${k}`);
-    const f = rebuildFns(sources as Record<FnName, string>);
+    const f = rebuildFns(sources as Record<FnName, string>, P);
     return {
       k,
       kTeacher,
@@ -251,7 +264,7 @@ export function rebuildVectorFns(
   const vf = <T>(name: VecFnName): T => {
     const src = sources[name];
     if (src === undefined) throw new Error(`internal: vector source ${name} missing`);
-    return compileSource(src) as unknown as T;
+    return compileSource(src, P) as unknown as T;
   };
   return {
     k,

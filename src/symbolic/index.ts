@@ -3,11 +3,11 @@
 // simplifies (bounded), prints text and LaTeX, generates and compiles code, and runs the cross-checks.
 // Non-smooth models: derivatives are absolutely continuous parts (d sign = 0) and the steps of l are
 // located and sized by model-jumps.ts (Derived.jumps); a loss or pen' that jumps is refused.
-import { loadModel } from "../model/load.js";
+import { loadModel, type Sets } from "../model/load.js";
 import { isVector } from "../observables/names.js";
 import type { Derived, FnName, KinkFn, Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
-import { type Expr, isNum, size, substitute, toText } from "./ast.js";
+import { dependsOn, type Expr, isNum, size, substitute, toText } from "./ast.js";
 import { labelsAreBinary, penaltyChecks, runChecks } from "./checks.js";
 import { genLossGradHess, genSource, notScalarSource, unsupportedSource } from "./codegen.js";
 import {
@@ -25,6 +25,7 @@ import { LATEX_LHS } from "./latex.js";
 import { kinkSource, lossJumps, penaltySteps } from "./model-jumps.js";
 import { familyNames, parseExpr } from "./parse.js";
 import { stabilize } from "./rewrite.js";
+import { scheduleSet } from "./schedule.js";
 import { simplify } from "./simplify.js";
 import { checkLatex, typeset } from "./typeset.js";
 import { deriveVector } from "./vector.js";
@@ -33,7 +34,7 @@ const MAX_SIZE = 20_000;
 
 export { rebuildFns, rebuildJumps, rebuildVectorFns };
 
-export function loadDerived(path: string, sets: Record<string, number> = {}): Derived {
+export function loadDerived(path: string, sets: Sets = {}): Derived {
   return derive(loadModel(path, sets));
 }
 
@@ -53,9 +54,30 @@ export function derive(model: Model): Derived {
   const label = parse("label", [...wNames, "eps"], { wstar: wNames });
   const penalty = parse("penalty", ["theta"]);
   const vectorModel = isVector(model.k, model.kTeacher);
+  // Scheduled parameters: read as P[i] by the generated code (codegen.ts ParamCode), P = schedule.slots.
+  const schedule = model.schedules
+    ? {
+        ...scheduleSet(model.schedules, model.parameters, where("parameters")),
+        slots: new Float64Array(0),
+        inLoss: [] as string[],
+      }
+    : undefined;
+  const code: Record<string, number | string> = { ...model.parameters };
+  if (schedule) {
+    schedule.slots = Float64Array.from(schedule.names, (n) => model.parameters[n]);
+    schedule.names.forEach((n, i) => {
+      if (dependsOn(label, n))
+        throw new UsageError(
+          `${where("parameters")}: ${n} is a parameter of the label and cannot be a schedule: the labels are drawn once with the data, only the training may change over time`,
+        );
+      code[n] = `P[${i}]`;
+    });
+  }
+  const P = schedule?.slots;
+  const userLoss = activation ? substitute(loss, "yhat", activation) : loss;
+  if (schedule) schedule.inLoss = schedule.names.filter((n) => dependsOn(userLoss, n));
 
   // The model's own forms (user's term order) are what gets displayed for loss, label and penalty.
-  const userLoss = activation ? substitute(loss, "yhat", activation) : loss;
   const userPen = penalty;
   const userLabel = label;
   const forms: Partial<Record<FnName, Expr>> = { pen: stabilize(userPen) };
@@ -113,7 +135,7 @@ export function derive(model: Model): Derived {
     text[name] = shown ? toText(shown) : scalarOnly ? vecNote : (d2lNote ?? "unsupported");
     latex[name] = !shown && scalarOnly ? vecNoteTex : typeset(LATEX_LHS[name], shown, name);
     sources[name] = e
-      ? genSource(e, FN_ARGS[name], model.parameters)
+      ? genSource(e, FN_ARGS[name], code)
       : scalarOnly
         ? notScalarSource(name, FN_ARGS[name])
         : unsupportedSource(name, FN_ARGS[name]);
@@ -124,10 +146,10 @@ export function derive(model: Model): Derived {
       [forms.l!],
       [forms.dl!],
       { r: "r[ro]", y: "y" },
-      model.parameters,
+      code,
     );
-  const fns = rebuildFns(sources);
-  const userForm = (e: Expr, args: string[]) => compileSource(genSource(e, args, model.parameters));
+  const fns = rebuildFns(sources, P);
+  const userForm = (e: Expr, args: string[]) => compileSource(genSource(e, args, code), P);
   const penInput = {
     fns,
     userForms: { pen: userForm(userPen, FN_ARGS.pen) },
@@ -140,7 +162,7 @@ export function derive(model: Model): Derived {
   let labelForm: Expr;
   let lossForms: { loss: Expr; grad: Expr[] };
   if (vectorModel) {
-    const v = deriveVector({ model, rNames, wNames, activation, userLoss, label: userLabel, diff });
+    const v = deriveVector({ model, rNames, wNames, activation, userLoss, label: userLabel, diff, code, P });
     Object.assign(sources, v.sources);
     checks = [...v.checks, ...penaltyChecks(penInput)];
     vector = v.vector;
@@ -168,16 +190,17 @@ export function derive(model: Model): Derived {
     wNames,
     teacherVariance: model.teacherVariance,
     params: model.parameters,
+    code,
     where: where("loss"),
   });
   checks.push(...steps.checks);
   if (steps.source) sources.jumps = steps.source;
-  const kinks = vectorModel ? undefined : kinkSource([forms.l!, forms.dl!], model.parameters);
+  const kinks = vectorModel ? undefined : kinkSource([forms.l!, forms.dl!], code);
   if (kinks) {
     sources.kinks = kinks;
-    fns.kinks = compileSource(kinks) as unknown as KinkFn;
+    fns.kinks = compileSource(kinks, P) as unknown as KinkFn;
   }
-  const vec = rebuildVectorFns(sources, model.k, model.kTeacher);
+  const vec = rebuildVectorFns(sources, model.k, model.kTeacher, P);
   const fusedBad = fusedMismatches(vec);
   if (fusedBad.length > 0)
     throw new Error(
@@ -194,16 +217,34 @@ export function derive(model: Model): Derived {
       "note: labels are +-1 but the model has no activation (no scalar prediction yhat): test error skipped",
     );
   // The closed exact solver is k = 1 only.
+  // The one classification the solvers and the DMFT document use (issue 20): closed equations apply.
   const linear =
     !vectorModel &&
     steps.jumps.length === 0 &&
     forms.d2l !== undefined &&
     isNum(forms.d2l, 0) &&
-    isConstant(forms.dh, "theta");
-  if (linear) checks.push("linear: d3L/dr3 = 0 and pen'' constant (symbolic)");
+    isConstant(forms.dh, "theta") &&
+    !schedule?.inLoss.length;
+  if (linear)
+    checks.push(
+      "linear: d3L/dr3 = 0 and pen'' constant (symbolic; a tilt h(0) != 0 is allowed), no scheduled loss parameter",
+    );
   checks.push(`LaTeX of all ${FN_NAMES.length} functions parses with KaTeX`);
   const jumps = steps.jumps;
-  return { model, text, latex, sources, fns, vec, vector, binaryLabels, linear, checks, jumps };
+  return {
+    model,
+    text,
+    latex,
+    sources,
+    fns,
+    vec,
+    vector,
+    binaryLabels,
+    linear,
+    checks,
+    jumps,
+    ...(schedule ? { schedule } : {}),
+  };
 }
 
 /** Scalar functions that a vector model does not have (they depend on r or wstar). */

@@ -6,7 +6,7 @@ import type { Jump } from "../types.js";
 import { RunError, UsageError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { dependsOn, div, type Expr, isNum, neg, num, substitute, toText } from "./ast.js";
-import { genBody } from "./codegen.js";
+import { genBody, type ParamCode } from "./codegen.js";
 import { acDerivative } from "./derivative.js";
 import { evaluator, findSteps, rootsIn, type Sample, type Step, signNodes } from "./jumps.js";
 import { toLatex } from "./latex.js";
@@ -25,6 +25,8 @@ export interface LossJumpInput {
   wNames: string[];
   teacherVariance: number;
   params: Record<string, number>;
+  /** How generated code reads each parameter (a literal, or P[i] for a scheduled one); default params. */
+  code?: ParamCode;
   /** "models/x.yaml:4: loss", for messages. */
   where: string;
 }
@@ -83,7 +85,8 @@ export function lossJumps(input: LossJumpInput): LossJumps {
   });
   if (steps.length > 0) checks.push(...crossCheck(input, steps, vars, samples));
   const affine = steps.every((s) => s.step.loc !== undefined);
-  const source = rNames.length === 1 && affine && steps.length > 0 ? jumpSource(steps, params) : undefined;
+  const source =
+    rNames.length === 1 && affine && steps.length > 0 ? jumpSource(steps, input.code ?? params) : undefined;
   return { jumps, source, checks };
 }
 
@@ -147,7 +150,7 @@ function crossCheck(
 }
 
 /** "(y, out) => { ...; out[2j] = c_j; out[2j + 1] = J_j; return count; }" from the checked trees. */
-function jumpSource(steps: Array<{ step: Step }>, params: Record<string, number>): string {
+function jumpSource(steps: Array<{ step: Step }>, params: ParamCode): string {
   const exprs = steps.flatMap(({ step }) => [step.beta!, step.alpha!, step.size]);
   const { lines, values } = genBody(exprs, { y: "y" }, params);
   steps.forEach((_, j) => {
@@ -161,7 +164,7 @@ function jumpSource(steps: Array<{ step: Step }>, params: Record<string, number>
  * "(y, out) => { ...; out[j] = c_j; return count; }": every kink or step of `exprs` in r whose argument is
  * affine in r (k = 1), deduplicated by location; undefined when there is none.
  */
-export function kinkSource(exprs: Expr[], params: Record<string, number>): string | undefined {
+export function kinkSource(exprs: Expr[], params: ParamCode): string | undefined {
   const locs = new Map<string, { alpha: Expr; beta: Expr }>();
   for (const e of exprs)
     for (const node of signNodes(e, "r").values()) {

@@ -6,7 +6,7 @@
 // symmetric, and d(l_b)/dr_a is compiled only to check the symmetry numerically.
 import type { FusedFnName, Model, VecFnName, VectorForms, VectorFormTexts } from "../types.js";
 import { type Expr, sym, toText } from "./ast.js";
-import { genBody, genLossGradHess } from "./codegen.js";
+import { genBody, genLossGradHess, type ParamCode } from "./codegen.js";
 import { compileSource, rebuildVectorFns, VEC_ARGS } from "./compile.js";
 import { toLatex } from "./latex.js";
 import { stabilize } from "./rewrite.js";
@@ -23,6 +23,9 @@ export interface VectorInput {
   label: Expr;
   /** d e / d x, stabilised and size-checked; errors name the model key. */
   diff: (e: Expr, x: string, name: string, key: string) => Expr;
+  /** Parameters as generated code (scheduled ones read P[i]) and the slots P (Derived.schedule). */
+  code?: ParamCode;
+  P?: Float64Array;
 }
 
 export interface VectorDerivation {
@@ -52,7 +55,7 @@ export function deriveVector(input: VectorInput): VectorDerivation {
       hessSwapped.push(a >= b ? hess[a * k + b] : diff(grad[b], rNames[a], what(b, a), "loss"));
     }
 
-  const src = new SourceWriter(model.parameters, rNames, wNames);
+  const src = new SourceWriter(input.code ?? model.parameters, rNames, wNames);
   const sources: Record<VecFnName | FusedFnName, string> = {
     vloss: src.value("vloss", loss),
     vgrad: src.store("vgrad", grad),
@@ -63,11 +66,11 @@ export function deriveVector(input: VectorInput): VectorDerivation {
       : `(${VEC_ARGS.vpredict.join(", ")}) => noPrediction()`,
     lossGradHess: src.fused(loss, grad, hess),
   };
-  const vec = rebuildVectorFns(sources, k, wNames.length);
+  const vec = rebuildVectorFns(sources, k, wNames.length, input.P);
   const checks = runVectorChecks({
     vec,
-    userLoss: compileSource(src.value("vloss", input.userLoss)) as unknown as typeof vec.loss,
-    hessSwapped: compileSource(src.store("vhess", hessSwapped)) as unknown as typeof vec.hess,
+    userLoss: compileSource(src.value("vloss", input.userLoss), input.P) as unknown as typeof vec.loss,
+    hessSwapped: compileSource(src.store("vhess", hessSwapped), input.P) as unknown as typeof vec.hess,
     lossText: toText(input.userLoss),
     rNames,
     hasPredict: predict !== undefined,
@@ -110,7 +113,7 @@ const NO_PREDICTION = "none (no activation: the loss is written in the pre-activ
 class SourceWriter {
   private readonly bind: Record<string, string>;
   constructor(
-    private readonly params: Record<string, number>,
+    private readonly params: ParamCode,
     rNames: string[],
     wNames: string[],
   ) {

@@ -6,6 +6,7 @@ import { simulate } from "../simulate/index.js";
 import { chooseSolver, solve } from "../solvers/index.js";
 import { planMc } from "../solvers/mc/index.js";
 import { loadDerived } from "../symbolic/index.js";
+import { stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, Model, Result } from "../types.js";
 import { tidyTimes } from "../util/time.js";
 import { type ComparisonTable, compareResults, DEFAULT_RULE, LOW_POWER } from "./compare.js";
@@ -70,7 +71,11 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   const theory = { ...grid, samples: s.samples };
 
   const law = { dynamics: s.dynamics ?? "sgf", batchFraction: s.batchFraction, persistence: s.persistence };
-  const sgdStages = law.dynamics === "sgf" && model.parameters.tau > 0;
+  // Under a tau schedule SGD needs tau(t_k) > 0 at every step (eta_k = B tau(t_k)).
+  const N = Math.round(s.T / s.dt);
+  const tauSteps = stepSchedule(model, derived.schedule, s.dt, N, "validate")?.tau;
+  const sgdStages =
+    law.dynamics === "sgf" && !(tauSteps && !tauSteps.every((v) => v > 0)) && model.parameters.tau > 0;
   // The solver's size checks for every solve this run will make, before the first one starts.
   const solves = [
     { ...law, kernels: true },
@@ -110,6 +115,8 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
   const notes = powerNotes(tables[0], s.seeds);
   if (law.dynamics !== "sgf") {
     notes.push(`--dynamics ${law.dynamics}: the minibatch-SGD vs continuum tables apply to sgf only.`);
+  } else if (tauSteps && !tauSteps.every((v) => v > 0)) {
+    notes.push("tau(t) reaches 0 on the time grid: there is no SGD to compare with (eta = B tau(t) = 0).");
   } else if (model.parameters.tau > 0) {
     runs.sgd = await stage("sgd", async (onProgress) =>
       tidyTimes(await simulate(derived, { ...sim, dynamics: "sgd", batch: s.batch, onProgress })),
@@ -120,7 +127,10 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
     runs.sgdLimit = await stage("sgdLimit", async (onProgress) =>
       tidyTimes(await solve(derived, { ...theory, dynamics: "sgd-limit", extrapolate: true, onProgress })),
     );
-    const simLabel = `SGD simulation (d = ${s.d}, B = ${s.batch}, eta = ${model.parameters.tau * s.batch})`;
+    const eta = model.schedules?.tau
+      ? `B tau(t) = ${s.batch} (${model.schedules.tau})`
+      : model.parameters.tau * s.batch;
+    const simLabel = `SGD simulation (d = ${s.d}, B = ${s.batch}, eta = ${eta})`;
     tables.push(
       compareResults(
         {

@@ -22,7 +22,7 @@ export const STAGE_LABEL: Record<StageName, string> = {
 };
 
 export interface ValidateOptions {
-  sets?: Record<string, number>;
+  sets?: Record<string, number | string>;
   /** Dimension of the simulations (default 2000; --quick: QUICK.d). */
   d?: number;
   /** Independent simulation seeds (default 8). */

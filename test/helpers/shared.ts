@@ -10,10 +10,12 @@ export const SHIPPED_MODELS = [
   "hinge-svm",
   "lad-regression",
   "linear-regression",
+  "logistic-lr-drop",
   "logistic-regression",
   "phase-retrieval",
   "pseudo-huber-regression",
   "relu-neuron",
+  "ridge-warmup-decay",
   "tanh-regression",
 ];
 

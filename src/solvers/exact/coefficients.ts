@@ -1,5 +1,5 @@
 // Coefficients of a linear model for the exact solvers: l(r; y) = a r + b(y) with a constant, penalty
-// gradient h(theta) = lambda theta, and the label moments through which the labels enter the closed
+// gradient h(theta) = lambda theta + c (c: a tilt), and the label moments through which the labels enter the closed
 // equations (E b, E b^2, E w* b, E L(0; y)), computed by the jump-aware quadrature of
 // src/observables/gaussian.ts (so discontinuous labels such as sign(w* + sigma eps) are integrated exactly).
 import { expectFreshPair } from "../../observables/gaussian.js";
@@ -10,8 +10,9 @@ import { UsageError } from "../../util/errors.js";
 export interface LinearCoefficients {
   /** d2L/dr2 (constant). */
   a: number;
-  /** h(theta) = lambda theta. */
+  /** h(theta) = lambda theta + tilt. */
   lambda: number;
+  tilt: number;
   rhoStar: number;
   /** E b(y)^2, b(y) = l(0; y). */
   Eb2: number;
@@ -43,12 +44,28 @@ export function ridgeOf(derived: Derived, what: string): number {
   return lambda;
 }
 
+/** h(theta) = lambda theta + tilt (checked at several points; tilt = h(0)), or a UsageError. */
+export function affinePenalty(derived: Derived, what: string): { lambda: number; tilt: number } {
+  const { h, dh } = derived.fns;
+  const lambda = dh(0);
+  const tilt = h(0);
+  for (const th of TH_PROBES) {
+    if (!close(h(th), tilt + lambda * th) || !close(dh(th), lambda)) {
+      throw new UsageError(
+        `${what} needs a penalty gradient h(theta) = lambda theta + c (quadratic penalty); ` +
+          `h = ${derived.text.h} is not of that form (h(${th}) = ${h(th)})`,
+      );
+    }
+  }
+  return { lambda, tilt };
+}
+
 /** Extracts (a, lambda) and the label moments; throws UsageError when the model is not linear. */
 export function linearCoefficients(derived: Derived, what: string): LinearCoefficients {
   const { fns, model } = derived;
   if (model.k !== 1) throw new UsageError(`${what}: models with k > 1 are not supported`);
   const rhoStar = model.teacherVariance;
-  const lambda = ridgeOf(derived, what);
+  const { lambda, tilt } = affinePenalty(derived, what);
   const a = fns.dl(0, 0);
   const nodes = pairNodes(fns.label, rhoStar);
   for (let j = 0; j < nodes.y.length; j += Math.max(1, Math.floor(nodes.y.length / 25))) {
@@ -67,6 +84,7 @@ export function linearCoefficients(derived: Derived, what: string): LinearCoeffi
   return {
     a,
     lambda,
+    tilt,
     rhoStar,
     Eb2: E((y) => fns.l(0, y) ** 2),
     Ewb: E((y, gs) => gs * fns.l(0, y)),

@@ -2,11 +2,12 @@
 // constant d2L/dr2, ridge penalty): the closed equations of scheme.ts, test observables from (q, m) by
 // src/observables/gaussian.ts, all standard errors 0. Optional Richardson extrapolation as in the MC solver.
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
+import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, ObservableName, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { UsageError } from "../../util/errors.js";
-import { linearCoefficients } from "./coefficients.js";
-import { type LinearSchemeOut, solveLinearScheme } from "./scheme.js";
+import { affinePenalty, type LinearCoefficients, linearCoefficients } from "./coefficients.js";
+import { type LinearSchemeOut, type LinearSchemeParams, solveLinearScheme } from "./scheme.js";
 
 export interface ExactLinearOptions {
   /**
@@ -63,6 +64,41 @@ function series(derived: Derived, out: LinearSchemeOut): Partial<Record<Observab
   return s;
 }
 
+/**
+ * Per-step lambda_k, tilt_k, tau_k when parameters are scheduled or the penalty is tilted (else undefined:
+ * the constant scheme). The penalty is checked to be affine at every step.
+ */
+function penaltySteps(
+  derived: Derived,
+  coef: LinearCoefficients,
+  D: number,
+  N: number,
+  what: string,
+  dynamics: string,
+): LinearSchemeParams["steps"] {
+  const sc = stepSchedule(derived.model, derived.schedule, D, N, what, {
+    gd: dynamics === "gd",
+    positiveTau: dynamics === "sgd-limit",
+  });
+  if (!sc && coef.tilt === 0) return undefined;
+  const lambda = new Float64Array(N + 1).fill(coef.lambda);
+  const tilt = new Float64Array(N + 1).fill(coef.tilt);
+  const tau = sc
+    ? sc.tau
+    : new Float64Array(N + 1).fill(dynamics === "gd" ? 0 : derived.model.parameters.tau);
+  if (sc) {
+    try {
+      for (let k = 0; k <= N; k++) {
+        setSlots(derived.schedule!.slots, sc, k);
+        ({ lambda: lambda[k], tilt: tilt[k] } = affinePenalty(derived, what));
+      }
+    } finally {
+      resetSlots(derived);
+    }
+  }
+  return { lambda, tilt, tau };
+}
+
 export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}): Result {
   const started = performance.now();
   const what = "solve --solver exact";
@@ -81,12 +117,20 @@ export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}
   const tau = dynamics === "gd" ? 0 : batch ? fractionTau(batch.b, dt, delta) : tauModel;
   if (!(delta > 0) || !(tau >= 0)) throw new UsageError(`${what}: needs delta > 0 and tau >= 0`);
   if (dynamics === "sgd-limit" && !(tau > 0)) throw new UsageError(`${what}: sgd-limit needs tau > 0`);
+  if (derived.schedule?.inLoss.length)
+    throw new UsageError(
+      `${what}: the loss depends on the scheduled ${derived.schedule.inLoss.join(", ")}, so d2L/dr2 changes over time; use the Monte-Carlo solver (--solver mc or auto)`,
+    );
   const coef = linearCoefficients(derived, what);
   const base = { delta, tau, initStd: model.initStd, initOverlap: model.initOverlap };
-  const out = solveLinearScheme(coef, { ...base, D: dt, N });
+  const stepsAt = (D: number, n: number) => penaltySteps(derived, coef, D, n, what, dynamics);
+  const out = solveLinearScheme(coef, { ...base, D: dt, N, steps: stepsAt(dt, N) });
   const observables = series(derived, out);
   if (opts.extrapolate) {
-    const fine = series(derived, solveLinearScheme(coef, { ...base, D: dt / 2, N: 2 * N }));
+    const fine = series(
+      derived,
+      solveLinearScheme(coef, { ...base, D: dt / 2, N: 2 * N, steps: stepsAt(dt / 2, 2 * N) }),
+    );
     for (const key of Object.keys(observables) as ObservableName[]) {
       const f = fine[key]!;
       observables[key] = observables[key]!.map((v, k) => 2 * f[2 * k] - v);
@@ -106,6 +150,7 @@ export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}
     solver: "exact-linear",
     model: model.name,
     parameters: model.parameters,
+    ...(model.schedules ? { schedules: model.schedules } : {}),
     dynamics,
     ...batchMeta({ batch }),
     init_std: model.initStd,

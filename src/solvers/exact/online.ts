@@ -13,8 +13,10 @@
 // G = E[(w, w*) l^T], Sigma = Cov(w, w*) (by Stein's identity G^T Sigma^+ G is the second moment of the mean
 // drift). Symmetric initial conditions (Q = q0 I, M = m0 rho* I) stay symmetric: the committee's units never
 // specialise in the ODE (the Saad–Solla plateau); `init` sets other initial overlaps.
+// Schedules: lambda and tau (and scheduled loss parameters) hold their t_s values on [t_s, t_s+1).
 import { isVector, overlapNames } from "../../observables/names.js";
 import { vectorTestObservables } from "../../observables/vector.js";
+import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, ObservableName, Result, VectorFns } from "../../types.js";
 import { RunError, UsageError } from "../../util/errors.js";
 import { ridgeOf } from "./coefficients.js";
@@ -45,9 +47,16 @@ function split(x: Float64Array, { k }: Dims) {
   return { Q: x.subarray(0, k * k), M: x.subarray(k * k) };
 }
 
-function rhsOf(vec: VectorFns, dims: Dims, lambda: number, tau: number): Rhs {
+/** The current step's lambda and tau (changed per step under schedules by the `at` hook of the runners). */
+interface StepPar {
+  lambda: number;
+  tau: number;
+}
+
+function rhsOf(vec: VectorFns, dims: Dims, par: StepPar): Rhs {
   const { k, kT, rhoStar } = dims;
   return (x, out) => {
+    const { lambda, tau } = par;
     const { Q, M } = split(x, dims);
     const mom = onlineMoments(vec, Q, M, rhoStar, tau > 0);
     for (let a = 0; a < k; a++) {
@@ -83,17 +92,19 @@ function recorded(x: Float64Array, { k }: Dims): Float64Array {
 function discreteMap(
   vec: VectorFns,
   dims: Dims,
-  lambda: number,
-  tau: number,
+  par: StepPar,
   x0: Float64Array,
   N: number,
   dt: number,
+  at?: (s: number) => void,
 ) {
   const { k, kT, rhoStar } = dims;
   const states = [x0];
-  const c = 1 - dt * lambda;
   let x = x0;
   for (let s = 0; s < N; s++) {
+    at?.(s);
+    const { lambda, tau } = par;
+    const c = 1 - dt * lambda;
     const { Q, M } = split(x, dims);
     const mom = onlineMoments(vec, Q, M, rhoStar, tau > 0);
     const P = projectedMoments(Q, M, rhoStar, mom, k, kT);
@@ -114,13 +125,22 @@ function discreteMap(
 }
 
 /** The state on t_k = k dt, k = 0..N, by RK4 with `sub` substeps per dt. */
-function integrate(rhs: Rhs, dims: Dims, x0: Float64Array, N: number, dt: number, sub: number) {
+function integrate(
+  rhs: Rhs,
+  dims: Dims,
+  x0: Float64Array,
+  N: number,
+  dt: number,
+  sub: number,
+  at?: (s: number) => void,
+) {
   const n = x0.length;
   const [k1, k2, k3, k4, tmp] = Array.from({ length: 5 }, () => new Float64Array(n));
   const x = Float64Array.from(x0);
   const states = [recorded(x, dims)];
   const h = dt / sub;
   for (let s = 0; s < N; s++) {
+    at?.(s);
     for (let j = 0; j < sub; j++) {
       rhs(x, k1);
       for (let i = 0; i < n; i++) tmp[i] = x[i] + 0.5 * h * k1[i];
@@ -162,7 +182,17 @@ export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result 
   const { dt, N } = timeGrid(derived, opts, what);
   const tau = model.parameters.tau;
   if (!(tau >= 0)) throw new UsageError(`${what}: needs tau >= 0`);
-  const lambda = ridgeOf(derived, what);
+  const par: StepPar = { lambda: ridgeOf(derived, what), tau };
+  // Schedules (issue 16): step s holds the values at t_s = s dt (slots, lambda, tau), as the simulators do.
+  const sc = stepSchedule(model, derived.schedule, dt, N, what);
+  const slots = derived.schedule?.slots;
+  const at = sc
+    ? (s: number) => {
+        setSlots(slots!, sc, s);
+        par.tau = sc.tau[s];
+        par.lambda = ridgeOf(derived, what);
+      }
+    : undefined;
   const maxStep = opts.maxStep ?? 0.05;
   if (!(maxStep > 0)) throw new UsageError(`${what}: maxStep must be positive`);
   const sub = Math.ceil(dt / maxStep - 1e-9);
@@ -172,21 +202,23 @@ export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result 
   const discrete = opts.discrete ?? false;
   let states: Float64Array[];
   let halvingError = 0;
-  if (discrete) states = discreteMap(vec, dims, lambda, tau, x0, N, dt);
+  if (discrete) states = discreteMap(vec, dims, par, x0, N, dt, at);
   else {
-    const rhs = rhsOf(vec, dims, lambda, tau);
-    states = integrate(rhs, dims, x0, N, dt, sub);
-    const half = integrate(rhs, dims, x0, N, dt, 2 * sub);
+    const rhs = rhsOf(vec, dims, par);
+    states = integrate(rhs, dims, x0, N, dt, sub, at);
+    const half = integrate(rhs, dims, x0, N, dt, 2 * sub, at);
     states.forEach((x, s) => {
       x.forEach((v, i) => {
         halvingError = Math.max(halvingError, Math.abs(v - half[s][i]));
       });
     });
   }
-  const tests = states.map((x) => {
+  const tests = states.map((x, s) => {
+    if (sc) setSlots(slots!, sc, s);
     const { Q, M } = split(x, dims);
     return vectorTestObservables(vec, Q, M, dims.rhoStar, derived.binaryLabels);
   });
+  resetSlots(derived);
   const test_loss = tests.map((o) => o.test_loss);
   // Online: every sample is fresh, so the training loss equals the test loss.
   const observables: Partial<Record<ObservableName, number[]>> = { train_loss: test_loss.slice(), test_loss };
@@ -200,6 +232,7 @@ export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result 
     solver: "online-ode",
     model: model.name,
     parameters: model.parameters,
+    ...(model.schedules ? { schedules: model.schedules } : {}),
     dynamics: "online",
     init_std: model.initStd,
     init_overlap: model.initOverlap,

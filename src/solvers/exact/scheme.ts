@@ -1,7 +1,10 @@
 // The closed deterministic equations of the discrete DMFT scheme (theory note §5) for linear models,
 // l = a r + b(y), h = lambda theta. Responses are deterministic and tau-independent; the two-time second
 // moments close because every prediction r_j is multilinear in the increments dxi_s, so only the first
-// two moments of dxi enter (SGF, the Poisson sgd-limit and independent batch fractions coincide). Derivation: docs/special-cases.md.
+// two moments of dxi enter (SGF, the Poisson sgd-limit and independent batch fractions coincide).
+// Derivation: docs/special-cases.md.
+// Schedules (issue 16) and a tilted penalty h = lambda theta + c: per-step lambda_k, c_k, tau_k (`steps`);
+// a tilt gives theta a deterministic mean mu_k, which enters C_theta through -D c_k mu_j.
 import { checkMemory, RunError } from "../../util/errors.js";
 import type { LinearCoefficients } from "./coefficients.js";
 
@@ -13,6 +16,8 @@ export interface LinearSchemeParams {
   initStd: number;
   /** Warm start: theta_0 = initOverlap theta* + initStd z (default 0). */
   initOverlap?: number;
+  /** Per-step values (N + 1 entries): penalty h = lambda_k theta + tilt_k, noise tau_k. */
+  steps?: { lambda: Float64Array; tilt: Float64Array; tau: Float64Array };
 }
 
 export interface LinearSchemeOut {
@@ -41,7 +46,7 @@ export function linearSchemeBytes(N: number): number {
 /** Solves the scheme on t_k = k D, k = 0..N, in one causal pass (O(N^3) time, eight (N+1)^2 arrays). */
 export function solveLinearScheme(c: LinearCoefficients, p: LinearSchemeParams): LinearSchemeOut {
   const { D, N, delta, tau } = p;
-  const { a, lambda, rhoStar, Eb2, Ewb, EL0 } = c;
+  const { a, lambda: lam0, rhoStar, Eb2, Ewb, EL0 } = c;
   checkMemory("exact linear solver", linearSchemeBytes(N));
   const N1 = N + 1;
   const R = new Float64Array(N1 * N1); // R_theta[k,s] = E d theta_k / d nu_s (s < k)
@@ -62,6 +67,11 @@ export function solveLinearScheme(c: LinearCoefficients, p: LinearSchemeParams):
   const train_loss = new Float64Array(N1);
   const mu = D / delta; // -E dxi
   const nz = (tau * D) / delta; // Var dxi
+  const st = p.steps;
+  const nzs = st ? Array.from(st.tau, (t) => (t * D) / delta) : null; // Var dxi_k under a tau schedule
+  const nzConst = !nzs || nzs.every((v) => v === nzs[0]);
+  const tilted = st?.tilt.some((c) => c !== 0) ?? false;
+  const mean = new Float64Array(N1); // E theta_k (nonzero only with a tilt)
   const beta = rhoStar > 0 ? Ewb / rhoStar : 0; // E[w_k b] = m_k beta
   const limit = 1e12 * (1 + rhoStar + p.initStd ** 2 + Eb2);
   const m0 = p.initOverlap ?? 0;
@@ -109,8 +119,9 @@ export function solveLinearScheme(c: LinearCoefficients, p: LinearSchemeParams):
         rs += R[rk + s];
         ra += R[rk + s] * S[rj + s];
       }
-      for (let s = 0; s < j; s++) noise += R[rk + s] * phi[rj + s] * El2[s];
-      const v = W[j] - mu * (a * ra + U[j] * rs) + nz * noise;
+      if (nzConst) for (let s = 0; s < j; s++) noise += R[rk + s] * phi[rj + s] * El2[s];
+      else for (let s = 0; s < j; s++) noise += R[rk + s] * phi[rj + s] * El2[s] * nzs![s];
+      const v = W[j] - mu * (a * ra + U[j] * rs) + (nzConst ? (nzs ? nzs[0] : nz) * noise : noise);
       S[rk + j] = v;
       S[rj + k] = v;
     }
@@ -128,12 +139,13 @@ export function solveLinearScheme(c: LinearCoefficients, p: LinearSchemeParams):
     // Noise covariance row k.
     for (let j = 0; j < k; j++) {
       const ll = a * a * S[rk + j] + a * (U[k] + U[j]) + Eb2;
-      const v = -D * (-mu * ll + nz * a * phi[rk + j] * El2[j]);
+      const v = -D * (-mu * ll + (nzs ? nzs[j] : nz) * a * phi[rk + j] * El2[j]);
       Cnu[rk + j] = v;
       Cnu[j * N1 + k] = v;
     }
-    Cnu[rk + k] = delta * El2[k] * (mu * mu + nz);
+    Cnu[rk + k] = delta * El2[k] * (mu * mu + (nzs ? nzs[k] : nz));
     // Parameter side: R row k+1, m_{k+1}, C row k+1.
+    const lambda = st ? st.lambda[k] : lam0;
     const r1 = (k + 1) * N1;
     for (let s = 0; s <= k; s++) {
       let v = (1 - D * lambda) * R[rk + s] + (s === k ? 1 : 0);
@@ -145,9 +157,15 @@ export function solveLinearScheme(c: LinearCoefficients, p: LinearSchemeParams):
     let mn = (1 - D * lambda) * m[k] - D * Gamma[k] * rhoStar;
     for (let s = 0; s <= k; s++) mn -= D * rho[rk + s] * m[s];
     m[k + 1] = mn;
+    if (tilted) {
+      let me = (1 - D * lambda) * mean[k] - D * st!.tilt[k];
+      for (let s = 0; s <= k; s++) me -= D * rho[rk + s] * mean[s];
+      mean[k + 1] = me;
+    }
     for (let j = 0; j <= k + 1; j++) {
       const rj = j * N1;
       let v = (1 - D * lambda) * C[rk + j] - D * Gamma[k] * m[j];
+      if (tilted) v -= D * st!.tilt[k] * mean[j];
       for (let s = 0; s <= k; s++) v -= D * rho[rk + s] * C[rj + s];
       for (let s = 0; s < j; s++) v += R[rj + s] * Cnu[rk + s];
       C[r1 + j] = v;

@@ -101,6 +101,10 @@ export function spectralOracle(derived: Derived, opts: SpectralOptions = {}): Re
   const delta = model.parameters.delta;
   if (!(delta > 0)) throw new UsageError(`${what}: needs delta > 0`);
   const coef = linearCoefficients(derived, what);
+  if (coef.tilt !== 0 || derived.schedule)
+    throw new UsageError(
+      `${what}: needs h(theta) = lambda theta with constant parameters (no tilt, no schedules)`,
+    );
   const discrete = opts.discrete ?? true;
   const nodes = opts.nodes ?? Math.max(512, 8 * N);
   const mp = marchenkoPastur(delta, nodes);

@@ -5,6 +5,7 @@
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
 import { isVector, overlapNames } from "../../observables/names.js";
 import { vectorTestObservables } from "../../observables/vector.js";
+import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import type { CompiledFns, Derived, ObservableName, Result, VectorFns } from "../../types.js";
 import { meanAndStderr } from "../../util/stats.js";
 import type { GroupOut, SchemeParams } from "./group.js";
@@ -16,23 +17,33 @@ export interface SeriesModel {
   fns: CompiledFns;
   vec: VectorFns;
   binaryLabels: boolean;
+  /** The P of fns and vec when parameters are scheduled (Derived.schedule.slots). */
+  slots?: Float64Array;
 }
 
 /**
  * Observables of one group solve. Vector-model test observables (a quadrature in k + k* dimensions per time)
  * are computed only at every `every`-th step: the dt/2 solve of --extrapolate is read at even steps only.
  */
-export function groupSeries(model: SeriesModel, out: GroupOut, rhoStar: number, every = 1): Series {
+export function groupSeries(
+  model: SeriesModel,
+  out: GroupOut,
+  rhoStar: number,
+  every = 1,
+  sc?: StepSchedule,
+): Series {
   const { k: U, kTeacher: V } = model.vec;
   const N1 = out.train_loss.length;
   const s: Series = { train_loss: out.train_loss };
+  const atStep = sc && model.slots ? (k: number) => setSlots(model.slots!, sc, k) : undefined;
   if (!isVector(U, V)) {
-    const gauss = gaussianObservablesSeries(model.fns, model.binaryLabels, out.Q, out.M, rhoStar);
+    const gauss = gaussianObservablesSeries(model.fns, model.binaryLabels, out.Q, out.M, rhoStar, atStep);
     s.test_loss = gauss.test_loss;
     if (gauss.test_error) s.test_error = gauss.test_error;
   } else {
-    const test = Array.from({ length: N1 }, (_, k) =>
-      k % every !== 0
+    const test = Array.from({ length: N1 }, (_, k) => {
+      atStep?.(k);
+      return k % every !== 0
         ? { test_loss: Number.NaN, test_error: Number.NaN }
         : vectorTestObservables(
             model.vec,
@@ -40,8 +51,8 @@ export function groupSeries(model: SeriesModel, out: GroupOut, rhoStar: number, 
             out.M.subarray(k * U * V, (k + 1) * U * V),
             rhoStar,
             model.binaryLabels,
-          ),
-    );
+          );
+    });
     s.test_loss = test.map((o) => o.test_loss);
     if (model.binaryLabels) s.test_error = test.map((o) => o.test_error ?? Number.NaN);
   }

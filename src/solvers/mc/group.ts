@@ -6,6 +6,7 @@
 // discrete tangent (backwards per sample, so only O(M N) history is stored); Gamma_k by Stein; nu_k with
 // Cov = delta E[(l dxi)(l dxi)^T]; theta_{k+1}; R_theta[k+1,.]. Kernel block (t, s) starts at (t N1 + s) UU.
 // Groups share nothing, so their spread gives honest standard errors.
+import type { StepSchedule } from "../../symbolic/schedule.js";
 import type { CompiledFns, VectorFns } from "../../types.js";
 import { type BatchLaw, BatchWeights } from "../../util/batch.js";
 import { Rng } from "../../util/rng.js";
@@ -33,6 +34,9 @@ export interface SchemeParams {
   orthogonal: boolean;
   /** Test-only: replace Cov(nu) by drift field + independent white noise (the wrong scheme). */
   dropCrossTerm: boolean;
+  /** Scheduled parameters (issue 16): step k's values go into the slots of the model functions and tau is
+   *  tau.k at step k. `tau` above is then the largest tau(t_k) (it decides whether there is noise). */
+  schedule?: StepSchedule;
 }
 
 export interface GroupSpec {
@@ -62,8 +66,15 @@ export function inputColumns(p: SchemeParams, U: number, V: number): [number, nu
 /** The arrays, kernels and Cholesky factors of one group solve (built by groupState, advanced by step). */
 export type GroupState = ReturnType<typeof groupState>;
 
-export function solveGroup(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupSpec): GroupOut {
-  const s = groupState(fns, vec, p, g);
+/** `slots`: the P of fns and vec (scheduled parameters), written at every step when p.schedule is set. */
+export function solveGroup(
+  fns: CompiledFns,
+  vec: VectorFns,
+  p: SchemeParams,
+  g: GroupSpec,
+  slots?: Float64Array,
+): GroupOut {
+  const s = groupState(fns, vec, p, g, slots);
   for (let k = 0; k <= p.N; k++) step(s, k);
   const { train_loss, Qo, Mo, Lw, Lnu, C, R, rho, Gamma, arena } = s;
 
@@ -136,7 +147,7 @@ function labels(
  * Allocates and initialises everything a group solve needs (step 0's inputs included). Its per-sample loops
  * are small functions of their own, so that this long function is not compiled by on-stack replacement.
  */
-function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupSpec) {
+function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupSpec, slots?: Float64Array) {
   const { N, dt: D, delta, tau } = p;
   const U = vec.k;
   const V = vec.kTeacher;
@@ -286,6 +297,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     rho,
     rhoT,
     rows,
+    slots: slots ?? new Float64Array(0),
     train_loss,
     vDxi,
     varCols,

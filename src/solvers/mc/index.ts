@@ -4,6 +4,7 @@
 // needs population averages of its own samples at every step, so a group is one task: no per-step
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
+import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
@@ -63,7 +64,16 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   if (!Number.isInteger(G) || G < 2)
     throw new UsageError(`solve: --groups must be an integer >= 2, got ${G}`);
   if (!Number.isInteger(M) || M < G) throw new UsageError("solve: --samples must be an integer >= groups");
-  const { delta, tau } = model.parameters;
+  const { delta } = model.parameters;
+  // sgd-fraction: dt is the learning rate and the noise comes from the batch law, so a tau schedule has no
+  // meaning there (its values are ignored, like under gradient flow).
+  const scheduleAt = (dt: number, N: number) =>
+    stepSchedule(model, derived.schedule, dt, N, "solve", {
+      gd: opts.dynamics === "gd" || opts.dynamics === "sgd-fraction",
+      positiveTau: opts.dynamics === "sgd-limit",
+    });
+  const schedule = scheduleAt(dt, N);
+  const tau = schedule ? Math.max(...schedule.tau) : model.parameters.tau;
   if (opts.dynamics === "sgd-limit" && !(tau > 0)) {
     throw new UsageError("solve: --dynamics sgd-limit needs tau > 0 (jump rate 1/(tau delta))");
   }
@@ -77,6 +87,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     delta,
     // sgd-fraction: the SGF noise level with the same Var dxi, tau = dt (1 - b) / (b delta).
     tau: opts.dynamics === "gd" ? 0 : batch ? fractionTau(batch.b, dt, delta) : tau,
+    ...(schedule ? { schedule } : {}),
     rhoStar: model.teacherVariance,
     initStd: model.initStd,
     initOverlap: model.initOverlap,
@@ -89,7 +100,8 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   if (opts.extrapolate) {
     if (fraction)
       throw new UsageError("solve: --extrapolate does not apply to sgd-fraction (dt is the learning rate)");
-    levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false });
+    const half = scheduleAt(dt / 2, 2 * N);
+    levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false, ...(half ? { schedule: half } : {}) });
   }
 
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
@@ -140,9 +152,14 @@ export async function solveMc(
   const t0 = performance.now();
   let results: GroupResult[] = [];
   if (threads === 1) {
-    for (const task of tasks) {
-      results.push(runGroup(derived, task));
-      opts.onProgress?.(results.length, tasks.length);
+    const model = { ...derived, slots: derived.schedule?.slots };
+    try {
+      for (const task of tasks) {
+        results.push(runGroup(model, task));
+        opts.onProgress?.(results.length, tasks.length);
+      }
+    } finally {
+      resetSlots(derived);
     }
   } else {
     results = await mapInWorkers(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
@@ -156,6 +173,7 @@ export async function solveMc(
     model: model.name,
     source: model.source,
     parameters: model.parameters,
+    ...(model.schedules ? { schedules: model.schedules } : {}),
     init_std: model.initStd,
     init_overlap: model.initOverlap,
     teacher_variance: model.teacherVariance,

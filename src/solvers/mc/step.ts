@@ -2,6 +2,7 @@
 // parameter-side moments, the prediction side (draws, per-sample loss and histories, the tangent, Gamma by
 // Stein) and the parameter side (nu_k, theta_{k+1}, R_theta). Blocks are row-major U x U; histories are
 // column-major (see samples.ts).
+import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import { RunError } from "../../util/errors.js";
 import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
@@ -27,9 +28,22 @@ function hist(X: Float64Array, c: number, M: number, n: number): Float64Array {
  * measured with --trace-opt), competing with the solve itself for the two cores.
  */
 export function step(s: GroupState, k: number): void {
+  if (s.p.schedule) scheduleStep(s, s.p.schedule, k);
   stepMoments(s, k);
   stepPrediction(s, k);
   if (k < s.N) stepParameters(s, k);
+}
+
+/** Step k's scheduled values (issue 16): the slots of the model functions, tau and what derives from it
+ *  (same formulas as groupState, so a constant schedule gives the constant's bits). */
+function scheduleStep(s: GroupState, sc: StepSchedule, k: number): void {
+  setSlots(s.slots, sc, k);
+  // sgd-fraction keeps the noise level of its batch law (p.tau); a tau schedule does not apply to it.
+  const tau = s.p.batch ? s.p.tau : sc.tau[k];
+  s.tau = tau;
+  s.sdB = Math.sqrt((tau * s.D) / s.delta);
+  s.vDxi = s.p.dynamics === "gd" ? 0 : (tau * s.D) / s.delta;
+  s.rate = s.jumps ? s.D / (tau * s.delta) : 0;
 }
 
 /** Parameter-side moments of step k: C_theta[k, 0..k], m_k, Q_k. */

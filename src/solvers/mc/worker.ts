@@ -18,21 +18,26 @@ export interface GroupTask {
   spec: GroupSpec;
 }
 
-const cache = new Map<string, { fns: CompiledFns; vec: VectorFns }>();
+const cache = new Map<string, { fns: CompiledFns; vec: VectorFns; slots: Float64Array }>();
 
-/** One group solve and its observables, with the model's functions at hand. */
+/** One group solve and its observables, with the model's functions (and their schedule slots) at hand. */
 export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
-  const out = solveGroup(model.fns, model.vec, task.params, task.spec);
+  const out = solveGroup(model.fns, model.vec, task.params, task.spec, model.slots);
   // The dt/2 solve of --extrapolate (tag 1) is read at even steps only.
   const every = task.spec.tag === 1 ? 2 : 1;
-  return { out, series: groupSeries(model, out, task.params.rhoStar, every) };
+  return { out, series: groupSeries(model, out, task.params.rhoStar, every, task.params.schedule) };
 }
 
 export async function run(task: GroupTask): Promise<GroupResult> {
   const key = JSON.stringify([task.sources, task.k, task.kTeacher]);
   let built = cache.get(key);
   if (!built) {
-    built = { fns: rebuildFns(task.sources), vec: rebuildVectorFns(task.sources, task.k, task.kTeacher) };
+    const slots = new Float64Array(task.params.schedule?.n ?? 0);
+    built = {
+      fns: rebuildFns(task.sources, slots),
+      vec: rebuildVectorFns(task.sources, task.k, task.kTeacher, slots),
+      slots,
+    };
     cache.set(key, built);
   }
   return runGroup({ ...built, binaryLabels: task.binaryLabels }, task);
