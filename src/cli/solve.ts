@@ -19,6 +19,7 @@ import { checkOutput } from "./output.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd-limit", "sgd-fraction", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
+const RESPONSES = ["auto", "tangent", "branch", "stein"] as const;
 
 function summary(result: Result): string {
   const k = result.t.length - 1;
@@ -50,7 +51,12 @@ export function addSolveOptions(cmd: Command): Command {
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
-    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false);
+    .option("--kernels", "also write C_theta, R_theta, rho, Gamma", false)
+    .option(
+      "--response <name>",
+      "response estimator: auto (tangent for smooth models at modest N, branch for k = 1 models whose l jumps, else stein) | tangent | branch | stein",
+      "auto",
+    );
 }
 
 export type CliSolveOptions = Omit<SolveOptions, "dynamics"> & {
@@ -80,6 +86,7 @@ export function solveOptionsOf(opts: Record<string, unknown>, seed: number): Cli
     seed,
     extrapolate: Boolean(opts.extrapolate),
     kernels: Boolean(opts.kernels),
+    response: oneOf("response", String(opts.response), RESPONSES),
   };
 }
 

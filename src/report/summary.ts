@@ -1,5 +1,6 @@
 // The console summary `dmftkit validate` prints on stderr after writing the report.
 import { join } from "node:path";
+import { ALPHA } from "../validate/compare.js";
 import type { ComparisonTable, Verdict } from "../validate/index.js";
 import { simulatedLabel, solverLabel } from "../validate/settings.js";
 import { fmt } from "./tables.js";
@@ -8,7 +9,7 @@ import { fmt } from "./tables.js";
 function ruleText(t: ComparisonTable): string {
   return t.rule.nSigma !== undefined
     ? `${t.rule.nSigma} SE`
-    : `c SE (c: Student t quantile, Šidák level over ${t.comparisons} comparisons, false-alarm rate <= ${t.rule.alpha * 100}%)`;
+    : `c SE (c: Student t quantile, Šidák level over ${t.comparisons} comparisons, false-alarm rate <= ${(t.rule.alpha ?? ALPHA) * 100}%)`;
 }
 
 /** The verdict in a few lines: the gating rows, the informative tables in one line each, notes, files, time. */

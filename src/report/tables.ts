@@ -2,6 +2,7 @@
 // metadata (settings, seeds, versions, timings). All text from the model file is escaped.
 
 import { renderMath } from "../latex/katex.js";
+import { ALPHA } from "../validate/compare.js";
 import type { ComparisonTable, Verdict } from "../validate/index.js";
 import { STAGE_LABEL, type StageName, solverLabel } from "../validate/settings.js";
 import { observableInfo } from "./series.js";
@@ -29,7 +30,8 @@ export function fmt(x: number, digits = 4): string {
 
 /** The rule of a table in words and as a formula. */
 export function ruleHtml(table: ComparisonTable): string {
-  const { nSigma, relative, alpha } = table.rule;
+  const { nSigma, relative } = table.rule;
+  const alpha = table.rule.alpha ?? ALPHA;
   const rel = String.raw`${relative * 100}\%\,\big|x_{\rm th}(t_k)\big|`;
   const se = String.raw`\sqrt{\mathrm{SE}_{\rm th}(t_k)^2 + \mathrm{SE}_{\rm sim}(t_k)^2}`;
   const lhs = String.raw`\big|\bar x_{\rm sim}(t_k) - x_{\rm th}(t_k)\big|`;

@@ -15,13 +15,15 @@ import { criticalValue, sidak, welchDof } from "./student.js";
  * `nSigma` is given, c = nSigma at every point (a fixed rule, for tests and comparisons with the old one).
  */
 export interface Rule {
-  alpha: number;
+  /** Family-wise false-alarm rate (default ALPHA = 1%). */
+  alpha?: number;
   relative: number;
   nSigma?: number;
 }
 
 /** The verdict rule: a correct theory fails a table with chance <= 1%; 1% relative allowance for biases. */
-export const DEFAULT_RULE: Rule = { alpha: 0.01, relative: 0.01 };
+export const ALPHA = 0.01;
+export const DEFAULT_RULE: Rule = { alpha: ALPHA, relative: 0.01 };
 
 /** A deviation this large relative to the observable's scale going unnoticed means low power (warned). */
 export const LOW_POWER = 0.1;
@@ -227,7 +229,7 @@ export function pointChecks(
 ): PointCheck[] {
   const points = pointsOf(theory, sim, name).filter(finitePoint);
   const m = comparisons ?? randomComparisons(points);
-  const level = rule.nSigma === undefined ? sidak(rule.alpha, m) : 0;
+  const level = rule.nSigma === undefined ? sidak(rule.alpha ?? ALPHA, m) : 0;
   const nuTh = dofOf(theory);
   const nuSim = dofOf(sim);
   return points.map(({ t, a, sa, b, sb }) => {
@@ -373,6 +375,6 @@ export function compareResults(
   }
   for (const r of rows)
     if (r.nonFinite && LOSSES.includes(r.name)) r.problem += overflowReason(r, theory, sim);
-  const level = rule.nSigma === undefined ? sidak(rule.alpha, comparisons) : 0;
+  const level = rule.nSigma === undefined ? sidak(rule.alpha ?? ALPHA, comparisons) : 0;
   return { ...spec, rule, comparisons, level, rows, pass: rows.length > 0 && rows.every((r) => r.pass) };
 }

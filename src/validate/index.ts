@@ -9,7 +9,7 @@ import { loadDerived } from "../symbolic/index.js";
 import { stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, Model, Result } from "../types.js";
 import { tidyTimes } from "../util/time.js";
-import { type ComparisonTable, compareResults, DEFAULT_RULE, LOW_POWER } from "./compare.js";
+import { ALPHA, type ComparisonTable, compareResults, DEFAULT_RULE, LOW_POWER } from "./compare.js";
 import {
   type RunKey,
   STAGE_LABEL,
@@ -176,7 +176,7 @@ function powerNotes(table: ComparisonTable, seeds: number): string[] {
     .map((r) => `${r.name} ${pct(r.resolution)}`)
     .join(", ")}`;
   notes.push(
-    `Power: ${table.comparisons} comparisons, false-alarm rate of the whole table <= ${pct(table.rule.alpha)}` +
+    `Power: ${table.comparisons} comparisons, false-alarm rate of the whole table <= ${pct(table.rule.alpha ?? ALPHA)}` +
       (c.length > 0 ? `, critical values ${Math.min(...c).toFixed(2)}-${Math.max(...c).toFixed(2)} SE` : "") +
       `; ${detect}.`,
   );

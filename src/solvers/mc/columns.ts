@@ -32,7 +32,7 @@ export class GaussianColumns {
     readonly M: number,
     /** Number of columns. */
     readonly width: number,
-    rng: Rng,
+    rng: Pick<Rng, "fillNormal">,
     orthogonal: boolean,
     arena?: WasmArena,
     /** Most linear combinations evaluated by one appendBlock call. */

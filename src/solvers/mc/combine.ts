@@ -70,19 +70,51 @@ export interface GroupResult {
   series: Series;
 }
 
+/**
+ * Stein's Richardson step in 1/M (index.ts): a group's series becomes 2 f(m) - mean of f(m/2) over its two
+ * halves (which share its random draws). Returns the corrected series and the correction, per key.
+ */
+function populationRichardson(full: Series, halves: Series[]): { s: Series; corr: Series } {
+  const s: Series = {};
+  const corr: Series = {};
+  for (const key of Object.keys(full) as ObservableName[]) {
+    const f = full[key]!;
+    const [a, b] = [halves[0][key]!, halves[1][key]!];
+    corr[key] = Array.from(f, (v, k) => v - (a[k] + b[k]) / 2);
+    s[key] = Array.from(f, (v, k) => v + corr[key]![k]);
+  }
+  return { s, corr };
+}
+
+/**
+ * Combines the group solves. `results` holds the G groups of each level (dt, then dt/2), then, if `halves`,
+ * the two half groups of every group in the same order. Also returns the mean Richardson-in-1/M
+ * correction per observable (empty without halves).
+ */
 export function combineGroups(
   derived: Derived,
   levels: SchemeParams[],
   results: GroupResult[],
   G: number,
-): Result {
+  halves = false,
+): Result & { correction: Series } {
   const coarse = levels[0];
   const outs = results.map((r) => r.out);
+  const L = levels.length;
+  const corrections: Series[] = [];
+  const seriesOf = (tag: number, g: number): Series => {
+    const full = results[tag * G + g].series;
+    if (!halves) return full;
+    const h = L * G + 2 * (tag * G + g);
+    const { s, corr } = populationRichardson(full, [results[h].series, results[h + 1].series]);
+    if (tag === 0) corrections.push(corr);
+    return s;
+  };
   const perGroup: Series[] = [];
   for (let g = 0; g < G; g++) {
-    const s = { ...results[g].series };
-    if (levels.length > 1) {
-      const fine = results[G + g].series;
+    const s = { ...seriesOf(0, g) };
+    if (L > 1) {
+      const fine = seriesOf(1, g);
       for (const key of Object.keys(s) as ObservableName[]) {
         const c = s[key]!;
         const f = fine[key]!;
@@ -91,7 +123,8 @@ export function combineGroups(
     }
     perGroup.push(s);
   }
-  const result: Result = {
+  const result: Result & { correction: Series } = {
+    correction: {},
     t: Array.from({ length: coarse.N + 1 }, (_, k) => k * coarse.dt),
     observables: {},
     stderr: {},
@@ -101,6 +134,7 @@ export function combineGroups(
     const { mean, stderr } = meanAndStderr(perGroup.map((s) => s[key]!));
     result.observables[key] = mean;
     result.stderr[key] = stderr;
+    if (halves) result.correction[key] = meanAndStderr(corrections.map((c) => c[key]!)).mean;
   }
   if (coarse.kernels) {
     const N1 = coarse.N + 1;

@@ -2,18 +2,23 @@
 // side and M parameter-side samples marched forward once over t_k = k D, for any k >= 1 (U = k units,
 // V = kTeacher; a scalar model is the same code with 1 x 1 blocks). This file sets a group up (GroupState:
 // Gaussian inputs, teacher, labels, histories, kernels) and runs the steps of step.ts: parameter-side
-// moments C_theta[k,.], m_k; w_k drawn conditionally on the past; r_k, l_k, H_k; rho[k,.] by the exact
-// discrete tangent (backwards per sample, so only O(M N) history is stored); Gamma_k by Stein; nu_k with
+// moments C_theta[k,.], m_k; w_k drawn conditionally on the past; r_k, l_k, H_k; rho[k,.] by the chosen
+// response estimator (exact discrete tangent backwards per sample, so only O(M N) history is stored; or
+// conditional branching, branch.ts; or Stein, stein.ts); Gamma_k by Stein's identity; nu_k with
 // Cov = delta E[(l dxi)(l dxi)^T]; theta_{k+1}; R_theta[k+1,.]. Kernel block (t, s) starts at (t N1 + s) UU.
 // Groups share nothing, so their spread gives honest standard errors.
+
+import type { JumpFn } from "../../symbolic/compile.js";
 import type { StepSchedule } from "../../symbolic/schedule.js";
 import type { CompiledFns, VectorFns } from "../../types.js";
 import { type BatchLaw, BatchWeights } from "../../util/batch.js";
 import { Rng } from "../../util/rng.js";
+import { Branches } from "./branch.js";
 import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
+import type { SteinScratch } from "./stein.js";
 import { step } from "./step.js";
 import { arenaDoubles, TANGENT_LANES, WasmArena } from "./wasm.js";
 
@@ -37,6 +42,10 @@ export interface SchemeParams {
   /** Scheduled parameters (issue 16): step k's values go into the slots of the model functions and tau is
    *  tau.k at step k. `tau` above is then the largest tau(t_k) (it decides whether there is noise). */
   schedule?: StepSchedule;
+  /** Response estimator of rho and Gamma (resolved: never "auto"); see stein.ts and branch.ts. */
+  response: "tangent" | "stein" | "branch";
+  /** Most jumps of l for one label (branch only; Derived.jumps.length). */
+  jumpCount?: number;
 }
 
 export interface GroupSpec {
@@ -45,6 +54,27 @@ export interface GroupSpec {
   tag: number;
   group: number;
   samples: number;
+  /**
+   * A part of a larger group (Stein's Richardson step in 1/M, index.ts): the Gaussian inputs are rows
+   * from..from+samples-1 of the draws of a group of `total` samples, so the part's noise is shared with
+   * the whole group's.
+   */
+  rows?: { total: number; from: number };
+}
+
+/** The Gaussian draws of stream `rng` restricted to rows from..from+M-1 of `total` samples per column. */
+function rowSubset(rng: Rng, M: number, rows?: GroupSpec["rows"]): Pick<Rng, "fillNormal"> {
+  if (!rows) return rng;
+  return {
+    fillNormal(a: Float64Array): void {
+      const cols = a.length / M;
+      const all = new Float64Array(cols * rows.total);
+      rng.fillNormal(all);
+      for (let c = 0; c < cols; c++) {
+        a.set(all.subarray(c * rows.total + rows.from, c * rows.total + rows.from + M), c * M);
+      }
+    },
+  };
 }
 
 export interface GroupOut {
@@ -66,15 +96,17 @@ export function inputColumns(p: SchemeParams, U: number, V: number): [number, nu
 /** The arrays, kernels and Cholesky factors of one group solve (built by groupState, advanced by step). */
 export type GroupState = ReturnType<typeof groupState>;
 
-/** `slots`: the P of fns and vec (scheduled parameters), written at every step when p.schedule is set. */
+/** `slots`: the P of fns and vec (scheduled parameters), written at every step when p.schedule is set;
+ *  `jumps`: the compiled jumps of l (branching estimator only). */
 export function solveGroup(
   fns: CompiledFns,
   vec: VectorFns,
   p: SchemeParams,
   g: GroupSpec,
   slots?: Float64Array,
+  jumps?: JumpFn,
 ): GroupOut {
-  const s = groupState(fns, vec, p, g, slots);
+  const s = groupState(fns, vec, p, g, slots, jumps);
   for (let k = 0; k <= p.N; k++) step(s, k);
   const { train_loss, Qo, Mo, Lw, Lnu, C, R, rho, Gamma, arena } = s;
 
@@ -147,7 +179,14 @@ function labels(
  * Allocates and initialises everything a group solve needs (step 0's inputs included). Its per-sample loops
  * are small functions of their own, so that this long function is not compiled by on-stack replacement.
  */
-function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupSpec, slots?: Float64Array) {
+function groupState(
+  fns: CompiledFns,
+  vec: VectorFns,
+  p: SchemeParams,
+  g: GroupSpec,
+  slots?: Float64Array,
+  jumps?: JumpFn,
+) {
   const { N, dt: D, delta, tau } = p;
   const U = vec.k;
   const V = vec.kTeacher;
@@ -156,7 +195,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const N1 = N + 1;
   const M = g.samples;
   const noise = p.dynamics === "sgf" && tau > 0;
-  const jumps = p.dynamics === "sgd-limit" ? new Rng(g.seed, g.tag, g.group, 2) : null;
+  const poisson = p.dynamics === "sgd-limit" ? new Rng(g.seed, g.tag, g.group, 2) : null;
   // sgd-fraction with b < 1: sample weights s_{i,k} in {0, 1/b} (b = 1 draws nothing: the gd path).
   const weights =
     p.batch && p.batch.b < 1 ? new BatchWeights(p.batch, M, new Rng(g.seed, g.tag, g.group, 2)) : null;
@@ -165,16 +204,20 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
   const NN = N1 * N1 * UU;
   const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
+  const stein = p.response === "stein";
   const arena = new WasmArena(
     GaussianColumns.doubles(M, predCols, U) +
       GaussianColumns.doubles(M, parCols, U) +
-      arenaDoubles(M * SW, M * SW, M * N1 * UU, M * UU) +
+      arenaDoubles(M * SW, M * SW, stein ? 0 : M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
-      3 * U * arenaDoubles(M),
+      3 * U * arenaDoubles(M) +
+      (stein ? arenaDoubles(U * M, U * predCols) : 0),
   );
   const f64 = (n: number) => arena.f64(n);
-  const pred = new GaussianColumns(M, predCols, new Rng(g.seed, g.tag, g.group, 0), p.orthogonal, arena, U);
-  const par = new GaussianColumns(M, parCols, new Rng(g.seed, g.tag, g.group, 1), p.orthogonal, arena, U);
+  const predRng = rowSubset(new Rng(g.seed, g.tag, g.group, 0), M, g.rows);
+  const parRng = rowSubset(new Rng(g.seed, g.tag, g.group, 1), M, g.rows);
+  const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U);
+  const par = new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
   // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).
@@ -202,7 +245,8 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const y = new Float64Array(M);
   labels(vec, pred, wcEps, wstar, y);
   const A = f64(M * SW);
-  const Cc = f64(M * N1 * UU);
+  // The tangent's H dxi history (Stein needs no derivative of l).
+  const Cc = stein ? null : f64(M * N1 * UU);
   const Lh = p.dropCrossTerm ? f64(M * SW) : null;
   const lk = new Float64Array(M * U);
   const Hk = f64(M * UU);
@@ -232,6 +276,11 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
   const nuCoef = Array.from({ length: U }, () => new Float64Array(parCols));
   const memOut = Array.from({ length: U }, () => f64(M));
   const rows: Float64Array[] = new Array(U);
+  const branches =
+    p.response === "branch" && jumps ? new Branches(M, N1, fns, jumps, p.jumpCount ?? 1) : null;
+  const steinScratch: SteinScratch | null = stein
+    ? { lcol: f64(U * M), dots: f64(U * predCols), x: new Float64Array(V + U * N1) }
+    : null;
 
   const eDxi = -D / delta;
   const vDxi = p.dynamics === "gd" ? 0 : (tau * D) / delta;
@@ -258,9 +307,10 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     eDxi,
     sdB: Math.sqrt((tau * D) / delta),
     tau,
-    rate: jumps ? D / (tau * delta) : 0,
-    jumps,
+    rate: poisson ? D / (tau * delta) : 0,
+    jumps: poisson,
     weights,
+    dxiOut: branches ? new Float64Array(M) : null,
   };
   const dhRange = new Float64Array(2);
   // One object for the step functions (step.ts); it is also the SampleState of the per-sample loops.
@@ -283,6 +333,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     acc,
     accA,
     arena,
+    branches,
     coef,
     cov,
     delta,
@@ -298,6 +349,7 @@ function groupState(fns: CompiledFns, vec: VectorFns, p: SchemeParams, g: GroupS
     rhoT,
     rows,
     slots: slots ?? new Float64Array(0),
+    steinScratch,
     train_loss,
     vDxi,
     varCols,

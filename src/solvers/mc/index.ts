@@ -10,6 +10,7 @@ import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
+import { Branches } from "./branch.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, type SchemeParams } from "./group.js";
 import { type GroupTask, runGroup } from "./worker.js";
@@ -20,6 +21,8 @@ export interface McInternals {
   orthogonal?: boolean;
   /** Drop the noise cross term of Cov(nu) (the wrong scheme the theory note warns about). */
   dropCrossTerm?: boolean;
+  /** Stein only: the Richardson step in 1/M (default true; false measures the raw 1/M bias). */
+  steinRichardson?: boolean;
 }
 
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
@@ -33,11 +36,24 @@ export function prewarmMc(threads?: number): void {
 export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): number {
   const N1 = p.N + 1;
   const [predCols, parCols] = inputColumns(p, U, V);
-  // Histories per sample: theta and A (U per step), Cc (U^2 per step), l (U per step, dropCrossTerm only).
-  // Plus the kernels' per-sample work columns (conditional draws, memory terms, block Gram–Schmidt).
+  // Histories per sample: theta and A (U per step), Cc (U^2 per step, tangent only), l (U per step,
+  // dropCrossTerm only). Plus the kernels' per-sample work columns (conditional draws, memory terms, block
+  // Gram–Schmidt; Stein: l_k column-major). Branching adds its stored branches (branch.ts).
+  const stein = p.response === "stein";
   const perSample =
-    predCols + parCols + N1 * (U * (p.dropCrossTerm ? 3 : 2) + U * U) + 4 * V + 8 * U * U + 5 * U + 3;
-  return 8 * (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2);
+    predCols +
+    parCols +
+    N1 * (U * (p.dropCrossTerm ? 3 : 2) + (stein ? 0 : U * U)) +
+    4 * V +
+    8 * U * U +
+    5 * U +
+    3 +
+    (stein ? U : 0);
+  const branches = p.response === "branch" ? Branches.doubles(samples, N1, p.jumpCount ?? 1) + samples : 0;
+  return (
+    8 *
+    (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2 + (stein ? U * predCols : 0) + branches)
+  );
 }
 
 /** A checked Monte-Carlo run: one scheme per time step (dt, and dt/2 with --extrapolate), group sizes, cost. */
@@ -47,8 +63,62 @@ export interface McPlan {
   threads: number;
   /** Peak memory of the concurrently running group solves. */
   bytes: number;
-  /** Multiply-adds of the tangent loop and the Gram–Schmidt moment matching (the dominant terms). */
+  /** Multiply-adds of the response estimator and the Gram–Schmidt moment matching (the dominant terms). */
   multiplyAdds: number;
+  /** The response estimator and why it was chosen (meta.response). */
+  response: { estimator: SchemeParams["response"]; reason: string };
+  /** Stein's Richardson step in 1/M: every group is also solved as its two halves (same draws). */
+  halves: boolean;
+}
+
+/**
+ * Above this many steps `--response auto` uses Stein on smooth models: the tangent's M N^3 / 6
+ * multiply-adds then dominate (measured crossover in bench/response.bench.ts).
+ */
+export const STEIN_FROM_STEPS = 400;
+
+/**
+ * Largest N for which `--response auto` uses branching: its JS loops cost 4.3x the tangent at N = 40 and
+ * 23x at N = 100 (bench/response.bench.ts); Stein beyond.
+ */
+export const BRANCH_MAX_STEPS = 50;
+
+/** Resolves --response (default auto) for a model and horizon; refuses what is not available. */
+export function chooseResponse(
+  derived: Derived,
+  N: number,
+  requested: SolveOptions["response"] = "auto",
+): { estimator: SchemeParams["response"]; reason: string } {
+  const jumps = (derived.jumps?.length ?? 0) > 0;
+  const canBranch = jumps && derived.model.k === 1 && derived.model.kTeacher === 1 && !!derived.sources.jumps;
+  if (requested === "branch") {
+    if (!canBranch) {
+      throw new UsageError(
+        "solve: --response branch needs a k = 1 model whose l = dL/dr jumps at affine kinks; use stein",
+      );
+    }
+    return { estimator: "branch", reason: "forced" };
+  }
+  if (requested === "tangent") {
+    return {
+      estimator: "tangent",
+      reason: jumps
+        ? "forced: WARNING l = dL/dr jumps and the tangent misses its Dirac part (naive estimator, biased)"
+        : "forced",
+    };
+  }
+  if (requested === "stein") return { estimator: "stein", reason: "forced" };
+  if (canBranch && N <= BRANCH_MAX_STEPS) {
+    return { estimator: "branch", reason: `auto: l = dL/dr jumps (k = 1, N = ${N} <= ${BRANCH_MAX_STEPS})` };
+  }
+  if (jumps) return { estimator: "stein", reason: "auto: l = dL/dr jumps (the tangent would miss them)" };
+  if (N > STEIN_FROM_STEPS) {
+    return {
+      estimator: "stein",
+      reason: `auto: N = ${N} > ${STEIN_FROM_STEPS} steps (the tangent costs M N^3 / 6)`,
+    };
+  }
+  return { estimator: "tangent", reason: `auto: smooth model, N = ${N} <= ${STEIN_FROM_STEPS} steps` };
 }
 
 /** Checks the options and estimates memory and work; refuses (UsageError) before anything is allocated. */
@@ -80,6 +150,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const orthogonal = internals.orthogonal ?? true;
   const fraction = opts.dynamics === "sgd-fraction";
   const batch = fraction ? batchLaw(opts.batchFraction, opts.persistence, dt, "solve") : undefined;
+  const response = chooseResponse(derived, N, opts.response);
   const params: SchemeParams = {
     dynamics: opts.dynamics,
     dt,
@@ -95,6 +166,8 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     kernels: opts.kernels ?? false,
     orthogonal,
     dropCrossTerm: internals.dropCrossTerm ?? false,
+    response: response.estimator,
+    ...(response.estimator === "branch" ? { jumpCount: derived.jumps!.length } : {}),
   };
   const levels: SchemeParams[] = [params];
   if (opts.extrapolate) {
@@ -107,11 +180,14 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
   const finest = levels[levels.length - 1];
   const minSamples = 2 * Math.max(...inputColumns(finest, model.k, model.kTeacher)); // twice the input columns
-  if (orthogonal && sizes[G - 1] <= minSamples) {
+  const halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
+  // Stein's Richardson step also solves each group as two halves, which need as many samples themselves.
+  const smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
+  if (orthogonal && smallest <= minSamples) {
     throw new UsageError(
-      `solve: --samples ${M} in ${G} groups leaves ${sizes[G - 1]} sample${sizes[G - 1] === 1 ? "" : "s"} in the smallest group, ` +
-        `too few for ${finest.N} steps (need more than ${minSamples} per group, i.e. --samples >= ${G * (minSamples + 1)}); ` +
-        "raise --samples or lower --groups",
+      `solve: --samples ${M} in ${G} groups leaves ${smallest} sample${smallest === 1 ? "" : "s"} in the smallest ` +
+        `group${halves ? " half (Stein's Richardson step in 1/M)" : ""}, too few for ${finest.N} steps (need more ` +
+        `than ${minSamples}, i.e. --samples >= ${G * (minSamples + 1) * (halves ? 2 : 1)}); raise --samples or lower --groups`,
     );
   }
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
@@ -119,11 +195,25 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     Math.min(threads, G) *
     levels.reduce((b, lv) => Math.max(b, groupBytes(lv, sizes[0], model.k, model.kTeacher)), 0);
   checkMemory("solve (Monte-Carlo DMFT)", bytes, Math.min(16 * 2 ** 30, 0.8 * totalmem()));
+  const responseWork = (n: number) =>
+    response.estimator === "stein"
+      ? model.k * n * inputColumns(finest, model.k, model.kTeacher)[0]
+      : (response.estimator === "branch" ? 1 + 2 * derived.jumps!.length : 1) * model.k ** 3 * (n ** 3 / 6);
   const multiplyAdds = levels.reduce(
-    (a, lv) => a + M * (model.k ** 3 * (lv.N ** 3 / 6) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
+    (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
     0,
   );
-  return { levels, sizes, threads, bytes, multiplyAdds };
+  return { levels, sizes, threads, bytes, multiplyAdds: (halves ? 2 : 1) * multiplyAdds, response, halves };
+}
+
+/** What meta.response says about the kernels written with --kernels. */
+function kernelsNote(estimator: SchemeParams["response"]): string {
+  if (estimator === "branch")
+    return "rho, Gamma from the tangent plus conditional branching at the jumps of l (stderr per entry over groups)";
+  return estimator === "stein"
+    ? "rho, Gamma (and R_theta, C_theta through them) from Stein's identity on the full groups: unbiased for " +
+        "the dynamics but noisy entry by entry (see each entry's stderr); not Richardson-corrected"
+    : "rho, Gamma from the exact discrete tangent (stderr per entry over groups)";
 }
 
 export async function solveMc(
@@ -132,7 +222,7 @@ export async function solveMc(
   internals: McInternals = {},
 ): Promise<Result> {
   const started = performance.now();
-  const { levels, sizes, threads, bytes, multiplyAdds } = planMc(derived, opts, internals);
+  const { levels, sizes, threads, bytes, multiplyAdds, response, halves } = planMc(derived, opts, internals);
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
@@ -149,6 +239,23 @@ export async function solveMc(
       });
     }
   });
+  // Stein's Richardson step in 1/M: each group again as its two halves, on the same random draws.
+  if (halves) {
+    for (const task of tasks.slice()) {
+      const total = task.spec.samples;
+      const h0 = Math.floor(total / 2);
+      for (const [from, samples] of [
+        [0, h0],
+        [h0, total - h0],
+      ]) {
+        tasks.push({
+          ...task,
+          params: { ...task.params, kernels: false },
+          spec: { ...task.spec, samples, rows: { total, from } },
+        });
+      }
+    }
+  }
   const t0 = performance.now();
   let results: GroupResult[] = [];
   if (threads === 1) {
@@ -167,7 +274,20 @@ export async function solveMc(
   const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const result = combineGroups(derived, levels, results, G);
+  const { correction, ...result } = combineGroups(derived, levels, results, G, halves);
+  const last = N;
+  const steinBias = halves
+    ? {
+        richardson: "2 f(m) - mean f(m/2) per group (m samples per group; the halves share its draws)",
+        correctionAtT: Object.fromEntries(Object.entries(correction).map(([key, c]) => [key, c![last]])),
+        relativeCorrectionAtT: Object.fromEntries(
+          Object.entries(correction).map(([key, c]) => [
+            key,
+            c![last] / result.observables[key as never]![last],
+          ]),
+        ),
+      }
+    : {};
   result.meta = {
     solver: "mc",
     model: model.name,
@@ -190,6 +310,11 @@ export async function solveMc(
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,
+    response: {
+      ...response,
+      ...steinBias,
+      ...(opts.kernels ? { kernels: kernelsNote(response.estimator) } : {}),
+    },
     clampedPivots: outs.reduce((a, o) => a + o.clamped, 0),
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,

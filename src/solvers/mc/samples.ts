@@ -30,9 +30,9 @@ export interface SampleState {
   lk: Float64Array;
   Hk: Float64Array;
   rbuf: Float64Array;
-  /** Histories A_s = l_s dxi_s, Cc_s = H_s dxi_s; Lh = l_s (dropCrossTerm only). */
+  /** Histories A_s = l_s dxi_s, Cc_s = H_s dxi_s (tangent estimator only); Lh = l_s (dropCrossTerm only). */
   A: Float64Array;
-  Cc: Float64Array;
+  Cc: Float64Array | null;
   Lh: Float64Array | null;
   /**
    * dxi_k = eDxi + sdB dB_k (sgf), eDxi (gd), -tau Poisson(rate) (sgd-limit, `jumps`), or eDxi s_k with
@@ -44,6 +44,8 @@ export interface SampleState {
   rate: number;
   jumps: Rng | null;
   weights: BatchWeights | null;
+  /** dxi_k per sample (branching estimator only). */
+  dxiOut: Float64Array | null;
 }
 
 /** wl[a V + c] = sum_i theta_k^a(i) theta*^c(i) (not divided by M). */
@@ -86,7 +88,9 @@ export function predictionSamples(
     if (jumps) dxi = -st.tau * jumps.poisson(st.rate);
     else if (weights) dxi *= weights.next(i, k);
     else if (dB) dxi += sdB * dB[i];
+    if (st.dxiOut) st.dxiOut[i] = dxi;
     for (let a = 0; a < U; a++) A[(k * U + a) * M + i] = lk[i * U + a] * dxi;
+    if (!Cc) continue;
     const co = (i * N1 + k) * UU;
     for (let e = 0; e < UU; e++) Cc[co + e] = Hk[i * UU + e] * dxi;
   }

@@ -1,12 +1,14 @@
 // One time step of a group solve (group.ts), in three module-level functions over the GroupState: the
-// parameter-side moments, the prediction side (draws, per-sample loss and histories, the tangent, Gamma by
-// Stein) and the parameter side (nu_k, theta_{k+1}, R_theta). Blocks are row-major U x U; histories are
+// parameter-side moments, the prediction side (draws, per-sample loss and histories, the responses by the
+// tangent, branching or Stein, Gamma by Stein) and the parameter side (nu_k, theta_{k+1}, R_theta). Blocks are row-major U x U; histories are
 // column-major (see samples.ts).
 import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import { RunError } from "../../util/errors.js";
+import { INNOVATION_FLOOR } from "./branch.js";
 import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
+import { steinResponseRow } from "./stein.js";
 import { colDots, rowDotsBlock } from "./wasm.js";
 
 /** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
@@ -109,6 +111,7 @@ function stepPrediction(s: GroupState, k: number): void {
     rho,
     rhoT,
     rows,
+    steinScratch,
     train_loss,
     varCols,
     wCoef,
@@ -131,6 +134,9 @@ function stepPrediction(s: GroupState, k: number): void {
     wCoef[a].fill(0, 0, wCol0 + nNew);
     for (let j = 0; j < rows[a].length; j++) wCoef[a][varCols[j]] = rows[a][j];
   }
+  // Branching (k = 1): w_k's innovation standard deviation, floored (branch.ts).
+  const sigma = s.branches ? Math.max(rows[0][rows[0].length - 1], INNOVATION_FLOOR) : 0;
+  if (s.branches) wCoef[0][wCol0] = sigma;
   pred.appendBlock(nNew, wCoef, wOut);
   const dB = noise && k < N ? pred.column(wCol0 + U) : null;
   const Rk = k * N1 * UU;
@@ -146,8 +152,22 @@ function stepPrediction(s: GroupState, k: number): void {
   guard(k, D, "train loss", train_loss[k]);
   for (let e = 0; e < UV; e++) guard(k, D, "E[w* l]", wl[e]);
 
-  // rho[k, 0..k] by the exact discrete tangent; Gamma_k by Stein's identity.
-  predictionResponseRowBlock(U, k, M, N1, Cc, Hk, Rt, P, acc);
+  if (steinScratch) {
+    // rho[k, 0..k] and Gamma_k together, by Stein's identity (stein.ts).
+    const gam = Gamma.subarray(k * UV, (k + 1) * UV);
+    steinResponseRow(U, V, k, M, s.lk, pred, Lw, varCols, steinScratch, acc, gam);
+    for (let e = 0; e < UV; e++) guard(k, D, "Gamma", gam[e]);
+    for (let t = 0; t <= k; t++) {
+      for (let e = 0; e < UU; e++) {
+        rho[Rk + t * UU + e] = acc[t * UU + e];
+        rhoT[(t * N1 + k) * UU + e] = acc[t * UU + e];
+      }
+    }
+    return;
+  }
+  // rho[k, 0..k] by the exact discrete tangent (plus the branches where l jumps); Gamma_k by Stein's identity.
+  if (s.branches) branchRow(s, k, sigma, pred.column(wCol0));
+  else predictionResponseRowBlock(U, k, M, N1, Cc!, Hk, Rt, P, acc);
   for (let s = 0; s <= k; s++) {
     for (let e = 0; e < UU; e++) {
       rho[Rk + s * UU + e] = acc[s * UU + e] / M;
@@ -168,6 +188,39 @@ function stepPrediction(s: GroupState, k: number): void {
       Gamma[k * UV + a * V + c] = v;
       guard(k, D, "Gamma", v);
     }
+  }
+}
+
+/** acc[0..k] = sum over samples of the branching estimator's rho[k, .] (k = 1 models, branch.ts). */
+function branchRow(s: GroupState, k: number, sigma: number, z: Float64Array): void {
+  const { M, N, N1, V, Lw, R, Rt, acc, y, lk, Hk, wOut, dxiOut } = s;
+  const br = s.branches!;
+  const Cc = s.Cc!;
+  acc.fill(0, 0, k + 1);
+  const lwOff = (V + k) * Lw.capacity + V;
+  const r = wOut[0];
+  for (let i = 0; i < M; i++) {
+    const dxi = dxiOut![i];
+    br.sample(
+      i,
+      k,
+      r[i],
+      lk[i],
+      Hk[i],
+      y[i],
+      sigma,
+      z[i],
+      dxi,
+      k === N,
+      Lw.L,
+      lwOff,
+      R,
+      k * N1,
+      Cc,
+      i * N1,
+      Rt,
+      acc,
+    );
   }
 }
 

@@ -2,7 +2,7 @@
 // observables (the test-loss quadratures run here, in parallel, not on the main thread afterwards). The
 // model functions are rebuilt from Derived.sources (generated code only; functions cannot cross threads).
 // solveMc with one thread calls runGroup in-process, with the Derived's own functions.
-import { rebuildFns, rebuildVectorFns } from "../../symbolic/compile.js";
+import { type JumpFn, rebuildFns, rebuildJumps, rebuildVectorFns } from "../../symbolic/compile.js";
 import type { CompiledFns, Derived, VectorFns } from "../../types.js";
 import { serveTasks } from "../../util/workers.js";
 import { type GroupResult, groupSeries, type SeriesModel } from "./combine.js";
@@ -20,9 +20,15 @@ export interface GroupTask {
 
 const cache = new Map<string, { fns: CompiledFns; vec: VectorFns; slots: Float64Array }>();
 
+/** The compiled jumps of l (branching estimator only), bound to the model's schedule slots. */
+function jumpsOf(model: SeriesModel, task: GroupTask): JumpFn | undefined {
+  const src = task.params.response === "branch" ? task.sources.jumps : undefined;
+  return src === undefined ? undefined : rebuildJumps(src, model.slots);
+}
+
 /** One group solve and its observables, with the model's functions (and their schedule slots) at hand. */
 export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
-  const out = solveGroup(model.fns, model.vec, task.params, task.spec, model.slots);
+  const out = solveGroup(model.fns, model.vec, task.params, task.spec, model.slots, jumpsOf(model, task));
   // The dt/2 solve of --extrapolate (tag 1) is read at even steps only.
   const every = task.spec.tag === 1 ? 2 : 1;
   return { out, series: groupSeries(model, out, task.params.rhoStar, every, task.params.schedule) };
