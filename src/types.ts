@@ -1,6 +1,6 @@
 // The few types passed between pipeline stages:
-//   Model (src/model) -> Derived (src/symbolic) -> DmftSystem (src/dmft)
-//   -> Result (src/solvers, src/simulate) -> Comparison (src/validate) -> report.
+//   Model (src/model) -> Derived (src/symbolic) -> Result (src/solvers, src/simulate)
+//   -> Verdict (src/validate) -> report; DmftSystem (src/dmft) is the equations' document, also from Derived.
 // Data flows one way; no stage reaches back into an earlier one's internals.
 import type { ScheduleSet } from "./symbolic/schedule.js";
 
