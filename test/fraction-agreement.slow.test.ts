@@ -11,7 +11,7 @@ import { loadDerived } from "../src/symbolic/index.js";
 import type { Derived, ObservableName, Result } from "../src/types.js";
 import { compareObservable, type Rule } from "../src/validate/compare.js";
 
-const RULE: Rule = { nSigma: 4, relative: 0.02 };
+const RULE: Rule = { alpha: 0.01, nSigma: 4, relative: 0.02 };
 const GRID = { dt: 0.1, T: 4 };
 const SIM = { d: 2000, seeds: 8, ...GRID, seed: 31 };
 

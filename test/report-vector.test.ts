@@ -94,7 +94,7 @@ describe("report of a k = 2 model", () => {
   });
 
   it("writes one CSV per entry and a verdict row per entry", () => {
-    expect(files.slice(3)).toEqual(NAMES.map((n) => `${n}.csv`));
+    expect(files.slice(3)).toEqual(["tidy.csv", ...NAMES.map((n) => `${n}.csv`)]);
     const csv = readFileSync(join(dir, "M_2_1.csv"), "utf8").trim().split("\n");
     expect(csv[0]).toBe(
       "t_dmft,dmft,dmft_se,t_continuum,continuum,continuum_se,t_sgf,sgf,sgf_se,t_sgd,sgd,sgd_se",
@@ -116,6 +116,8 @@ describe("report of a k = 2 model", () => {
       "Q",
       "M",
       "residuals",
+      "residuals-Q",
+      "residuals-M",
       ...NAMES.slice(2),
       "C_theta_1_1-dmft",
       "C_theta_1_1-sgf",
@@ -179,7 +181,7 @@ describe("report of a k = 2 model", () => {
           return [f.getAttribute("data-plot"), marks.length] as const;
         }),
       );
-      expect(drawn).toHaveLength(5 + 7 + 6);
+      expect(drawn).toHaveLength(7 + 7 + 6);
       for (const [id, n] of drawn) expect(n, `plot ${id}`).toBeGreaterThan(0);
       await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
     } finally {

@@ -90,6 +90,7 @@ describe("writeReport", () => {
       "index.html",
       "equations.tex",
       "results.json",
+      "tidy.csv",
       "train_loss.csv",
       "test_loss.csv",
       "test_error.csv",
@@ -185,6 +186,40 @@ describe("writeReport", () => {
     expect(readFileSync(join(dir2, "m.csv"), "utf8").split("\n")[0]).toBe(
       "t_dmft,dmft,dmft_se,t_sgf,sgf,sgf_se",
     );
+  });
+
+  it("writes tidy.csv: every run in long form (run, observable, t, value, se)", () => {
+    const lines = readFileSync(join(dir, "tidy.csv"), "utf8").trim().split("\n");
+    expect(lines[0]).toBe("run,observable,t,value,se");
+    expect(lines).toHaveLength(1 + 5 * 5 * (N + 1));
+    expect(lines).toContain(`sgf,q,${t[4]},${v.runs.sgf.observables.q![4]},${v.runs.sgf.stderr.q![4]}`);
+  });
+
+  it("names non-finite values (row, banner, figure, CSV, JSON) instead of comparing or dropping them", () => {
+    const dir3 = mkdtempSync(join(tmpdir(), "dmftkit-report-"));
+    const w = verdict({ sgd: false });
+    const loss = w.runs.sgf.observables.test_loss!;
+    for (const k of [3, 4, 5]) loss[k] = Infinity;
+    w.tables = [compareResults({ ...w.tables[0] }, w.runs.dmft, w.runs.sgf)];
+    w.pass = w.tables[0].pass;
+    writeReport(w, dir3);
+    const row = w.tables[0].rows.find((r) => r.name === "test_loss")!;
+    expect(row.pass).toBe(false);
+    expect(row.problem).toMatch(
+      /^not compared: simulation value of test_loss is Infinity \(3 of 21 times, t = 0\.3 to 0\.5\)\. The overlaps are finite at those times: the loss formula overflows/,
+    );
+    expect(row.points).toBe(N + 1 - 3); // the finite points are still compared
+    expect(w.tables[0].rows.filter((r) => r.name !== "test_loss").every((r) => r.pass)).toBe(true);
+    const { document } = page(dir3);
+    expect(document.querySelector("#verdict")?.textContent).toContain(
+      "simulation value of test_loss is Infinity",
+    );
+    expect(document.querySelector("#verdict")?.textContent).not.toContain("simulation disagree");
+    const fig = document.querySelector('figure[data-plot="test_loss"]');
+    expect(fig?.textContent).toContain("Not drawn, not finite");
+    expect(readFileSync(join(dir3, "test_loss.csv"), "utf8")).toContain(",Infinity,");
+    const json = JSON.parse(readFileSync(join(dir3, "results.json"), "utf8"));
+    expect(json.runs.sgf.observables.test_loss[4]).toBe("Infinity");
   });
 });
 

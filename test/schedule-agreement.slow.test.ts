@@ -9,7 +9,7 @@ import { loadDerived } from "../src/symbolic/index.js";
 import type { ObservableName } from "../src/types.js";
 import { compareObservable } from "../src/validate/compare.js";
 
-const RULE = { nSigma: 4, relative: 0.02 };
+const RULE = { alpha: 0.01, nSigma: 4, relative: 0.02 };
 
 async function agree(path: string, sets: Record<string, string | number>, names: ObservableName[]) {
   const derived = loadDerived(path, sets);

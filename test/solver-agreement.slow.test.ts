@@ -10,6 +10,7 @@ import { simulate } from "../src/simulate/index.js";
 import { solveMc } from "../src/solvers/mc/index.js";
 import { derive, loadDerived } from "../src/symbolic/index.js";
 import type { Derived, ObservableName, Result } from "../src/types.js";
+import { compareResults } from "../src/validate/compare.js";
 
 const GRID = { dt: 0.1, T: 4 };
 
@@ -110,6 +111,15 @@ describe("Monte-Carlo solver vs simulate (d = 2000, 8 seeds, SGF, dt = 0.1, T = 
     console.log("linear without the cross term: max deviation / combined SE", worst);
     expect(ok).toBe(false);
     expect(worst.train_loss).toBeGreaterThan(8);
+    // validate's verdict rule (t quantiles, Šidák over the table) rejects it too (measured: train loss at
+    // 225% of its allowance, test loss 258%, q 136%; d = 2000, exact initial overlaps, seed 11).
+    const table = compareResults(
+      { id: "gating", title: "", gating: true, theoryLabel: "", simLabel: "" },
+      sol,
+      sims.get(c.name)!,
+    );
+    expect(table.pass).toBe(false);
+    expect(table.rows.find((r) => r.name === "train_loss")!.worst).toBeGreaterThan(1.5);
   });
 });
 

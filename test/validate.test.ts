@@ -41,7 +41,7 @@ describe("compare", () => {
     expect(ok.pass).toBe(true);
     expect(ok.maxZ).toBeCloseTo(3, 9);
     expect(ok.tMaxZ).toBeCloseTo(0.7, 12);
-    const rule = { nSigma: 4, relative: 0 };
+    const rule = { alpha: 0.01, nSigma: 4, relative: 0 };
     const bad = base.map((v, k) => (k === 4 ? v + 4.2 * sigma : v));
     const fail = compareObservable(result(t, base, se), result(t, bad, se), "q", rule);
     expect(fail).toMatchObject({ pass: false, tWorst: 0.4 });

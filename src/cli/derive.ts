@@ -4,7 +4,9 @@
 import type { Command } from "commander";
 import { LATEX_LHS } from "../symbolic/latex.js";
 import type { Derived, FnName } from "../types.js";
+import { UsageError } from "../util/errors.js";
 import { addCommonOptions, commonOf, writeText } from "./common.js";
+import { checkOutput } from "./output.js";
 
 const LABELS: Record<FnName, string> = {
   loss: "L(r; y)",
@@ -119,18 +121,23 @@ export function registerDerive(program: Command): void {
       .command("derive")
       .argument("<model>", "model file (YAML)")
       .description("derive the model's derivatives, check them, print them (text and LaTeX), write JSON"),
+    "write the JSON document (the same as --json)",
   )
     .option("--json <file>", "write the model, derivatives, LaTeX and checks as JSON")
     .option("--latex <file>", "write the DMFT system as a standalone LaTeX document")
     .option("--html <file>", "write the DMFT system as a self-contained KaTeX HTML page")
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
+      if (common.out !== undefined && opts.json !== undefined && common.out !== opts.json)
+        throw new UsageError("derive: --out and --json both name the JSON file; give one");
+      const json = (opts.json as string | undefined) ?? common.out;
+      for (const file of [json, opts.latex, opts.html])
+        if (typeof file === "string") checkOutput(file, "file");
       // Loaded here, not at start-up: mathjs and KaTeX cost ~0.2 s that `--help` should not pay.
       const { loadDerived } = await import("../symbolic/index.js");
       const derived = loadDerived(modelPath, common.sets);
       process.stdout.write(formatDerived(derived));
-      if (typeof opts.json === "string")
-        writeText(opts.json, `${JSON.stringify(derivedJson(derived), null, 2)}\n`);
+      if (json !== undefined) writeText(json, `${JSON.stringify(derivedJson(derived), null, 2)}\n`);
       if (typeof opts.latex === "string" || typeof opts.html === "string") {
         const { writeDerivationDocs } = await import("../latex/index.js");
         writeDerivationDocs(derived, {

@@ -14,6 +14,7 @@ import {
   withProgress,
   writeJsonOut,
 } from "./common.js";
+import { checkOutput } from "./output.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd", "sgd-fraction"] as const;
 
@@ -95,12 +96,15 @@ export function registerSimulate(program: Command): void {
         threads:
           opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
       };
+      if (common.out) checkOutput(common.out, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { planSimulate, simulate }] = await Promise.all([
         import("../symbolic/index.js"),
         import("../simulate/index.js"),
       ]);
       const derived = loadDerived(modelPath, common.sets);
+      const { checkTimeGrid, tidyTimes } = await import("../util/time.js");
+      checkTimeGrid(simOpts.T ?? derived.model.time.T, simOpts.dt ?? derived.model.time.dt, "simulate");
       const { seconds } = planSimulate(derived, simOpts);
       const result = await withProgress(
         "simulate",
@@ -109,7 +113,7 @@ export function registerSimulate(program: Command): void {
         (onProgress) => simulate(derived, { ...simOpts, onProgress }),
         seconds,
       );
-      writeJsonOut(common.out, result);
+      writeJsonOut(common.out, tidyTimes(result));
       if (!common.quiet) process.stderr.write(`${summaryTable(result)}\n`);
     });
 }

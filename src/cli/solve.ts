@@ -17,6 +17,7 @@ import {
   withProgress,
   writeJsonOut,
 } from "./common.js";
+import { checkOutput } from "./output.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd-limit", "sgd-fraction", "online"] as const;
 const SOLVERS = ["auto", "mc", "exact"] as const;
@@ -104,6 +105,7 @@ export function registerSolve(program: Command): void {
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const common = commonOf(opts);
       const solveOpts = solveOptionsOf(opts, common.seed);
+      if (common.out) checkOutput(common.out, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
       const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([
         import("../symbolic/index.js"),
@@ -114,6 +116,8 @@ export function registerSolve(program: Command): void {
       // solver is chosen, the idle workers do not keep the process alive).
       prewarmMc(solveOpts.threads);
       const derived = loadDerived(modelPath, common.sets);
+      const { checkTimeGrid, tidyTimes } = await import("../util/time.js");
+      checkTimeGrid(solveOpts.T ?? derived.model.time.T, solveOpts.dt ?? derived.model.time.dt, "solve");
       const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver, solveOpts.persistence);
       if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);
       let estimate: number | undefined;
@@ -143,7 +147,7 @@ export function registerSolve(program: Command): void {
         (onProgress) => solve(derived, { ...solveOpts, onProgress }),
         estimate,
       );
-      writeJsonOut(common.out, result);
+      writeJsonOut(common.out, tidyTimes(result));
       if (!common.quiet) process.stderr.write(`${summary(result)}\n`);
     });
 }

@@ -7,7 +7,14 @@ import type { Command } from "commander";
 import { RunError, UsageError } from "../util/errors.js";
 import { DEFAULT_MAX_MINUTES, describeStages, type StageEstimate } from "../util/feasibility.js";
 import type { Verdict } from "../validate/index.js";
-import { FULL, QUICK, STAGE_LABEL, type StageName, simulatedLabel } from "../validate/settings.js";
+import {
+  FULL,
+  QUICK,
+  STAGE_LABEL,
+  type StageName,
+  simulatedLabel,
+  type ValidateOptions,
+} from "../validate/settings.js";
 import {
   addCommonOptions,
   commonOf,
@@ -16,6 +23,7 @@ import {
   parseNumberOption,
   parseRecordOption,
 } from "./common.js";
+import { checkOutput } from "./output.js";
 import { startProgress } from "./progress.js";
 
 /**
@@ -66,7 +74,7 @@ export function registerValidate(program: Command): void {
       .command("validate")
       .argument("<model>", "model file (YAML)")
       .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
-    "output directory (default: out/<model-name>)",
+    "output directory (default: out/<model-name>, plus _name=value for each --set)",
   )
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
@@ -105,44 +113,50 @@ export function registerValidate(program: Command): void {
       const dynamics = oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
       if (dynamics !== "sgd-fraction" && (opts.batchFraction ?? opts.persistence) !== undefined)
         throw new UsageError("--batch-fraction and --persistence apply to --dynamics sgd-fraction only");
-      const progress = progressReporter(common.quiet);
-      const [{ validate }, { prewarmMc }] = await Promise.all([
+      const options: ValidateOptions = {
+        sets: common.sets,
+        d: num("d"),
+        seeds,
+        samples: num("samples"),
+        groups: opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
+        record: parseRecordOption(opts.record as string | undefined),
+        timeAxis:
+          opts.timeAxis === undefined
+            ? undefined
+            : oneOf("time-axis", String(opts.timeAxis), ["linear", "log"] as const),
+        maxMinutes: parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
+        batch: parseIntOption("batch", opts.batch as string, 1),
+        dynamics,
+        batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
+        persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
+        dt: parseNumberOption("dt", opts.dt as string | undefined),
+        T: parseNumberOption("T", opts.T as string | undefined),
+        threads: num("threads"),
+        quick: Boolean(opts.quick),
+        seed: common.seed,
+      };
+      // Everything that needs no computing is checked first: the model, the sizes and grids, the output.
+      const [{ validate, preflight }, { loadModel }] = await Promise.all([
         import("../validate/index.js"),
-        import("../solvers/mc/index.js"),
+        import("../model/load.js"),
       ]);
+      preflight(modelPath, options);
+      const out = common.out ?? defaultOut(loadModel(modelPath, common.sets).name, common.sets);
+      checkOutput(out, "dir");
+      const progress = progressReporter(common.quiet);
+      const { prewarmMc } = await import("../solvers/mc/index.js");
       // The solver's worker threads start while the model is loaded and derived.
-      prewarmMc(num("threads"));
+      prewarmMc(options.threads);
       let verdict: Verdict;
       try {
         verdict = await validate(modelPath, {
-          sets: common.sets,
-          d: num("d"),
-          seeds,
-          samples: num("samples"),
-          groups:
-            opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
-          record: parseRecordOption(opts.record as string | undefined),
-          timeAxis:
-            opts.timeAxis === undefined
-              ? undefined
-              : oneOf("time-axis", String(opts.timeAxis), ["linear", "log"] as const),
-          batch: parseIntOption("batch", opts.batch as string, 1),
-          dynamics,
-          batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
-          persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
-          dt: parseNumberOption("dt", opts.dt as string | undefined),
-          T: parseNumberOption("T", opts.T as string | undefined),
-          threads: num("threads"),
-          quick: Boolean(opts.quick),
-          seed: common.seed,
-          maxMinutes: parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
+          ...options,
           onPlan: progress.onPlan,
           onProgress: progress.onProgress,
         });
       } finally {
         progress.stop();
       }
-      const out = common.out ?? join("out", verdict.model.name);
       const [{ writeReport }, { consoleSummary }] = await Promise.all([
         import("../report/index.js"),
         import("../report/summary.js"),
@@ -153,11 +167,29 @@ export function registerValidate(program: Command): void {
       });
       const seconds = (performance.now() - started) / 1000;
       if (!common.quiet) process.stderr.write(`${consoleSummary(verdict, out, seconds)}\n`);
-      if (!verdict.pass) {
-        const failed = verdict.tables[0].rows.filter((r) => !r.pass).map((r) => r.name);
-        throw new RunError(
-          `validation failed: DMFT and ${simulatedLabel(verdict.settings)} simulation disagree on ${failed.join(", ")} (${join(out, "index.html")})`,
-        );
-      }
+      if (!verdict.pass)
+        throw new RunError(`validation failed: ${failureText(verdict)} (${join(out, "index.html")})`);
     });
+}
+
+/** out/<model-name>, with the --set overrides appended (out/logistic-regression_lambda=0.1) so runs do not collide. */
+export function defaultOut(name: string, sets: Record<string, number | string>): string {
+  // Schedules are expressions ("1 / (1 + t)"): characters a folder name should not hold become '_'.
+  const suffix = Object.entries(sets)
+    .map(([k, v]) => `_${k}=${String(v).replace(/[^A-Za-z0-9.+-]+/g, "_")}`)
+    .join("");
+  return join("out", `${name}${suffix}`);
+}
+
+/** Why the gating table failed: disagreement, or values that could not be compared (named). */
+export function failureText(v: Verdict): string {
+  const rows = v.tables[0].rows.filter((r) => !r.pass);
+  const disagree = rows.filter((r) => !r.problem).map((r) => r.name);
+  const uncompared = rows.filter((r) => r.problem).map((r) => r.problem);
+  return [
+    ...(disagree.length > 0
+      ? [`DMFT and ${simulatedLabel(v.settings)} simulation disagree on ${disagree.join(", ")}`]
+      : []),
+    ...uncompared,
+  ].join("; ");
 }

@@ -108,7 +108,12 @@ export class ModelTex {
   }
 
   parse(text: string, vars: string[], what: string): Expr {
-    return parseExpr(text, { where: `${this.derived.model.name}: ${what}`, vars, params: this.params });
+    return parseExpr(text, {
+      where: `${this.derived.model.name}: ${what}`,
+      vars,
+      params: this.params,
+      derived: true,
+    });
   }
 
   /** The function's expression, or null when the symbolic stage could not produce it (Dirac delta). */

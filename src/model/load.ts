@@ -6,6 +6,7 @@ import { isMap, isScalar, LineCounter, type Pair, parseDocument, type YAMLMap } 
 import { compileSchedule, parseSchedule, scheduleText, usesTime } from "../symbolic/schedule.js";
 import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
+import { checkTimeGrid } from "../util/time.js";
 
 const MAX_BYTES = 256 * 1024;
 /** Largest k and k_teacher: the symbolic Hessian has k^2 entries and every kernel k^2 blocks. */
@@ -31,6 +32,8 @@ const FUNCTION_NAMES =
     " ",
   );
 export const DEFAULT_TIME = { T: 4, dt: 0.1 };
+/** Settings other than parameters that `--set name=value` may override (unless a parameter has the name). */
+export const SETTABLE = ["init_std", "init_overlap", "teacher_variance", "T", "dt"] as const;
 
 /** --set values: a number, or a schedule text (an expression in t). */
 export type Sets = Record<string, number | string>;
@@ -89,8 +92,18 @@ export function parseModel(text: string, source: string, sets: Sets = {}): Model
   const number = (key: string, fallback: number, ok: (v: number) => boolean, what: string): number => {
     const v = values[key] ?? fallback;
     if (typeof v !== "number" || !Number.isFinite(v) || !ok(v))
-      return fail(at(key), `'${key}' must be ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+      return fail(at(key), `'${key}' must be ${what}, got ${shown(v)}`);
     return v;
+  };
+  const setting = (
+    key: (typeof SETTABLE)[number],
+    fallback: number,
+    ok: (v: number) => boolean,
+    what: string,
+  ) => {
+    if (!Object.hasOwn(settings, key)) return number(key, fallback, ok, what);
+    if (!ok(settings[key])) throw new UsageError(`--set ${key}: must be ${what}, got ${settings[key]}`);
+    return settings[key];
   };
   const name = str("name");
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
@@ -99,10 +112,18 @@ export function parseModel(text: string, source: string, sets: Sets = {}): Model
   const k = number("k", 1, width, `an integer from 1 to ${MAX_K}`);
   const kTeacher = number("k_teacher", 1, width, `an integer from 1 to ${MAX_K}`);
   const raw = readParameters(values.parameters, at("parameters"), fail);
+  // --set init_std / teacher_variance / T / dt: the file's values are replaced before they are checked.
+  const settings: Record<string, number> = {};
   for (const [key, v] of Object.entries(sets)) {
+    if (!Object.hasOwn(raw, key) && (SETTABLE as readonly string[]).includes(key)) {
+      if (typeof v !== "number") throw new UsageError(`--set ${key}: must be a number, got '${v}'`);
+      settings[key] = v;
+      continue;
+    }
     if (!Object.hasOwn(raw, key))
       throw new UsageError(
-        `--set ${key}: '${key}' is not a parameter of ${source} (declared: ${Object.keys(raw).join(", ")})`,
+        `--set ${key}: '${key}' is not a parameter of ${source} (declared: ${Object.keys(raw).join(", ")}; ` +
+          `also settable: ${SETTABLE.join(", ")})`,
       );
     if (typeof v === "number" && !Number.isFinite(v))
       throw new UsageError(`--set ${key}: value must be a finite number`);
@@ -125,17 +146,17 @@ export function parseModel(text: string, source: string, sets: Sets = {}): Model
     loss: str("loss"),
     label: str("label"),
     penalty: str("penalty", "0"),
-    initStd: number("init_std", 0, (v) => v >= 0, "a finite number >= 0"),
-    initOverlap: number(
+    initStd: setting("init_std", 0, (v) => v >= 0, "a finite number >= 0"),
+    initOverlap: setting(
       "init_overlap",
       0,
       (v) => v === 0 || k === kTeacher,
       "a finite number (theta^0 = init_overlap theta* + init_std xi needs k = k_teacher)",
     ),
-    teacherVariance: number("teacher_variance", 1, (v) => v > 0, "a finite number > 0"),
+    teacherVariance: setting("teacher_variance", 1, (v) => v > 0, "a finite number > 0"),
     parameters,
     ...(Object.keys(schedules).length > 0 ? { schedules } : {}),
-    time: readTime(values.time, at("time"), fail),
+    time: readTime(values.time, at("time"), fail, settings, source),
     source,
     lines,
   };
@@ -204,19 +225,40 @@ function readParameters(
   return out;
 }
 
-function readTime(raw: unknown, line: number, fail: (line: number, msg: string) => never): Model["time"] {
-  if (raw === undefined) return { ...DEFAULT_TIME };
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+/** A YAML value for a message: strings quoted (T: "4" is a string, not the number 4). */
+function shown(v: unknown): string {
+  return JSON.stringify(v) ?? String(v);
+}
+
+function readTime(
+  raw: unknown,
+  line: number,
+  fail: (line: number, msg: string) => never,
+  sets: Record<string, number>,
+  source: string,
+): Model["time"] {
+  if (raw !== undefined && (raw === null || typeof raw !== "object" || Array.isArray(raw)))
     return fail(line, "'time' must be a mapping { T: <end time>, dt: <step> }");
-  const t = raw as Record<string, unknown>;
+  const t = (raw ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(t))
     if (key !== "T" && key !== "dt") fail(line, `unknown key 'time.${key}' (allowed: T, dt)`);
-  const T = t.T ?? DEFAULT_TIME.T;
-  const dt = t.dt ?? DEFAULT_TIME.dt;
-  if (typeof T !== "number" || !Number.isFinite(T) || T <= 0)
-    fail(line, `time.T must be a number > 0, got ${T}`);
-  if (typeof dt !== "number" || !Number.isFinite(dt) || dt <= 0)
-    fail(line, `time.dt must be a number > 0, got ${dt}`);
-  if ((dt as number) > (T as number)) fail(line, `time.dt = ${dt} must not exceed time.T = ${T}`);
-  return { T: T as number, dt: dt as number };
+  const read = (key: "T" | "dt"): number => {
+    if (Object.hasOwn(sets, key)) {
+      if (!(sets[key] > 0)) throw new UsageError(`--set ${key}: must be a number > 0, got ${sets[key]}`);
+      return sets[key];
+    }
+    const v = t[key] ?? DEFAULT_TIME[key];
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0)
+      fail(
+        line,
+        `time.${key} must be a number > 0, got ${shown(v)}${typeof v === "string" ? " (a string; drop the quotes)" : ""}`,
+      );
+    return v as number;
+  };
+  const T = read("T");
+  const dt = read("dt");
+  const from = Object.hasOwn(sets, "T") || Object.hasOwn(sets, "dt") ? "--set" : `${source}:${line}`;
+  if (dt > T) throw new UsageError(`${from}: time.dt = ${dt} must not exceed time.T = ${T}`);
+  checkTimeGrid(T, dt, from);
+  return { T, dt };
 }

@@ -9,7 +9,7 @@ import type { Verdict } from "../validate/index.js";
 import { simulatedLabel } from "../validate/settings.js";
 import { heatmaps } from "./heatmaps.js";
 import { matrixPlot, observablePlot, residualPlot, SMALL, schedulePlot } from "./plots.js";
-import { observableInfo, observablesOf, type SeriesDef, seriesOf } from "./series.js";
+import { observableInfo, observablesOf, points, type SeriesDef, seriesOf } from "./series.js";
 import { STYLE } from "./style.js";
 import { esc, fmt, metadataHtml, verdictTable } from "./tables.js";
 
@@ -25,15 +25,22 @@ export interface PageExtras {
 
 function banner(v: Verdict): string {
   const t = v.tables[0];
-  const failed = t.rows.filter((r) => !r.pass).map((r) => observableInfo(r.name).inSentence);
   const worst = Math.max(...t.rows.map((r) => r.worst));
   const maxZ = Math.max(...t.rows.map((r) => r.maxZ));
+  const low = v.notes.find((n) => n.startsWith("Low power"));
+  const disagree = t.rows.filter((r) => !r.pass && !r.problem).map((r) => observableInfo(r.name).inSentence);
+  const uncompared = t.rows.filter((r) => r.problem).map((r) => r.problem as string);
   const text = v.pass
     ? `DMFT at step dt = ${v.settings.dt} agrees with the ${simulatedLabel(v.settings)} simulation at the same dt on all ${t.rows.length} observables`
-    : `DMFT and ${simulatedLabel(v.settings)} simulation disagree on ${failed.join(", ")}`;
+    : [
+        ...(disagree.length > 0
+          ? [`DMFT and ${simulatedLabel(v.settings)} simulation disagree on ${disagree.join(", ")}`]
+          : []),
+        ...uncompared,
+      ].join("; ");
   return `<div class="banner ${v.pass ? "pass" : "fail"}" id="verdict"><div class="big">${v.pass ? "PASS" : "FAIL"}</div>
   <div>${esc(text)}.<br><span class="sub">largest deviation ${fmt(maxZ, 3)} combined standard errors; tightest point uses
-  ${(100 * worst).toFixed(0)}% of the allowance. Exit status ${v.pass ? 0 : 1}.</span></div></div>`;
+  ${(100 * worst).toFixed(0)}% of the allowance. Exit status ${v.pass ? 0 : 1}.${low ? `<br><b>${esc(low)}</b>` : ""}</span></div></div>`;
 }
 
 function legend(series: SeriesDef[]): string {
@@ -51,11 +58,31 @@ function legend(series: SeriesDef[]): string {
   return `<div class="legend">${series.map(item).join("")}</div>`;
 }
 
-function figure(name: ObservableName, svg: string): string {
+/** Non-finite points cannot be drawn: say which series, how many and where, instead of dropping them. */
+export function nonFiniteNote(v: Verdict, name: ObservableName): string {
+  const parts: string[] = [];
+  for (const s of seriesOf(v)) {
+    const bad = points(v.runs[s.key], name).filter(
+      (p) => !Number.isFinite(p.value) || !Number.isFinite(p.se),
+    );
+    if (bad.length === 0) continue;
+    const what = [
+      ...new Set(bad.map((p) => (Number.isFinite(p.value) ? `SE ${p.se}` : String(p.value)))),
+    ].join("/");
+    parts.push(
+      `${s.label}: ${what} at ${bad.length} time${bad.length > 1 ? "s" : ""} (t = ${bad[0].t}${bad.length > 1 ? ` to ${bad[bad.length - 1].t}` : ""})`,
+    );
+  }
+  return parts.length === 0
+    ? ""
+    : `<p class="problem nonfinite">Not drawn, not finite: ${esc(parts.join("; "))}</p>`;
+}
+
+function figure(v: Verdict, name: ObservableName, svg: string): string {
   const info = observableInfo(name);
   return `<figure class="plot" data-plot="${name}">
   <figcaption><b>${esc(info.title)}</b> ${renderMath(info.tex, false)}</figcaption>
-  ${svg}</figure>`;
+  ${svg}${nonFiniteNote(v, name)}</figure>`;
 }
 
 /** Vector models: Q and M in one panel each (DMFT(dt) and SGF), and one small panel per entry with every series. */
@@ -74,8 +101,32 @@ function matrixFigures(v: Verdict, overlaps: ObservableName[]): { panels: string
   ${matrixPlot(v, names)}</figure>`;
     })
     .join("\n");
-  const entries = overlaps.map((n) => figure(n, observablePlot(v, n, SMALL))).join("\n");
+  const entries = overlaps.map((n) => figure(v, n, observablePlot(v, n, SMALL))).join("\n");
   return { panels, entries };
+}
+
+/** The gating residuals: one panel for scalar models; losses, Q and M in separate panels for vector models. */
+function residualFigures(v: Verdict, overlaps: ObservableName[]): string {
+  const rows = v.tables[0].rows.map((r) => r.name);
+  const groups: Array<[string, string, ObservableName[]]> =
+    overlaps.length === 0
+      ? [["residuals", "", rows]]
+      : [
+          ["residuals", " (losses)", rows.filter((n) => !overlaps.includes(n))],
+          ["residuals-Q", " (entries of Q)", rows.filter((n) => n.startsWith("Q_"))],
+          ["residuals-M", " (entries of M)", rows.filter((n) => n.startsWith("M_"))],
+        ];
+  return groups
+    .filter(([, , names]) => names.length > 0)
+    .map(
+      ([
+        id,
+        what,
+        names,
+      ]) => `<figure class="plot" data-plot="${id}"><figcaption><b>Gating residuals${what}</b>
+  (simulation − DMFT) / allowance per observable; dashed: ±1, the pass rule</figcaption>${residualPlot(v, names)}</figure>`,
+    )
+    .join("\n");
 }
 
 function plotsSection(v: Verdict): string {
@@ -85,7 +136,7 @@ function plotsSection(v: Verdict): string {
   const matrix = matrixFigures(v, overlaps);
   const figures = names
     .filter((n) => !overlaps.includes(n))
-    .map((name) => figure(name, observablePlot(v, name)))
+    .map((name) => figure(v, name, observablePlot(v, name)))
     .join("\n");
   const entries = vector
     ? `<h3>Every entry of Q and M, with every series</h3>${legend(seriesOf(v))}
@@ -103,8 +154,7 @@ function plotsSection(v: Verdict): string {
   <p class="hint">Lines: theory; band: ±2 standard errors of the DMFT solver. Points: simulation means over seeds, bars ±2 standard errors.
   Time t is SGF time (one unit = d/η SGD steps).</p>
   ${schedFigure}${legend(seriesOf(v))}<div class="plot-grid">${figures}${matrix.panels}
-  <figure class="plot" data-plot="residuals"><figcaption><b>Gating residuals</b> (simulation − DMFT) / SE per observable;
-  dashed: ±${v.tables[0].rule.nSigma}</figcaption>${residualPlot(v)}</figure></div>${entries}</section>`;
+  ${residualFigures(v, overlaps)}</div>${entries}</section>`;
 }
 
 function sgdSection(v: Verdict): string {

@@ -1,5 +1,6 @@
 // writeReport(): the output directory of `dmftkit validate` — index.html (self-contained), equations.tex,
-// results.json (everything plotted, plus the verdict tables) and one CSV per observable.
+// results.json (everything plotted, plus the verdict tables), one wide CSV per observable and tidy.csv
+// (every run in long form: run, observable, t, value, se).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ObservableName } from "../types.js";
@@ -30,8 +31,26 @@ export function versions(): Record<string, string> {
   return out;
 }
 
+/** A CSV cell: empty when there is no such row; NaN, Infinity and -Infinity are written out, never dropped. */
 function csvNumber(x: number | undefined): string {
-  return x === undefined || Number.isNaN(x) ? "" : String(x);
+  return x === undefined ? "" : String(x);
+}
+
+/** One tidy long CSV of every run: run, observable, t, value, se (one line per recorded point). */
+export function tidyCsv(v: Verdict): string {
+  const lines = ["run,observable,t,value,se"];
+  for (const s of seriesOf(v)) {
+    for (const name of observablesOf(v)) {
+      for (const p of points(v.runs[s.key], name))
+        lines.push([s.key, name, csvNumber(p.t), csvNumber(p.value), csvNumber(p.se)].join(","));
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** JSON cannot hold NaN or ±Infinity (JSON.stringify writes null): they are written as the strings "NaN", "Infinity". */
+function nonFiniteAsText(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
 }
 
 /** Wide CSV of one observable: per series its time column, value and standard error. Row k = record k. */
@@ -76,10 +95,11 @@ export function writeReport(v: Verdict, dir: string, opts: ReportOptions = {}): 
   mkdirSync(dir, { recursive: true });
   const vers = versions();
   const csvs = observablesOf(v).map((name) => ({ file: `${name}.csv`, text: observableCsv(v, name) }));
-  const files = ["index.html", "equations.tex", "results.json", ...csvs.map((c) => c.file)];
+  const files = ["index.html", "equations.tex", "results.json", "tidy.csv", ...csvs.map((c) => c.file)];
   const eq = equations(v.derived);
   writeFileSync(join(dir, "equations.tex"), eq.tex);
-  writeFileSync(join(dir, "results.json"), `${JSON.stringify(resultsJson(v, vers), null, 1)}\n`);
+  writeFileSync(join(dir, "results.json"), `${JSON.stringify(resultsJson(v, vers), nonFiniteAsText, 1)}\n`);
+  writeFileSync(join(dir, "tidy.csv"), tidyCsv(v));
   for (const c of csvs) writeFileSync(join(dir, c.file), c.text);
   const html = renderPage(v, {
     versions: vers,

@@ -1,11 +1,11 @@
 // SVG plots of the report, rendered in Node with @observablehq/plot on a linkedom document (no browser):
 // observable curves (theory lines with ±2 SE bands, simulation points with ±2 SE bars), the Q and M
-// matrices entry by entry (vector models), and the gating residuals in standard-error units.
+// matrices entry by entry (vector models), and the gating residuals in units of the allowance (one panel per group for vector models).
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import { scheduleTable } from "../symbolic/schedule.js";
 import type { ObservableName } from "../types.js";
-import { zScore } from "../validate/compare.js";
+import { pointChecks } from "../validate/compare.js";
 import type { Verdict } from "../validate/index.js";
 import { observableInfo, points, seriesOf } from "./series.js";
 
@@ -158,45 +158,46 @@ export function clampZ(z: number): number {
   return Math.max(-12, Math.min(12, z));
 }
 
-/** (sim - theory) / combined SE vs t for every observable of the gating comparison, with the ±nSigma lines. */
-export function residualPlot(v: Verdict): string {
+/** Residuals beyond ±3 allowances are drawn at ±3 (the tables give the exact values). */
+export function clampRatio(r: number): number {
+  return Math.max(-3, Math.min(3, r));
+}
+
+/**
+ * (sim - theory) / allowance vs t for the given observables of the gating comparison, with the ±1 lines
+ * (the pass rule: every point inside). Vector models draw one panel per group (losses, Q, M).
+ */
+export function residualPlot(
+  v: Verdict,
+  names: ObservableName[] = v.tables[0].rows.map((r) => r.name),
+): string {
   const { dmft, sgf } = v.runs;
   const table = v.tables[0];
-  const data: Array<{ t: number; z: number; name: string }> = [];
-  for (const row of table.rows) {
-    const th = points(dmft, row.name);
-    const sim = points(sgf, row.name);
-    sim.forEach((p, k) => {
-      const q = th[k];
-      if (!q || Math.abs(q.t - p.t) > 1e-9 * Math.max(1, p.t)) return;
-      const z = zScore(q.value, q.se, p.value, p.se);
-      if (!Number.isNaN(z)) data.push({ t: p.t, z: clampZ(z), name: observableInfo(row.name).short });
-    });
+  const data: Array<{ t: number; y: number; name: string }> = [];
+  for (const name of names) {
+    for (const p of pointChecks(dmft, sgf, name, table.rule, table.comparisons)) {
+      if (!Number.isNaN(p.ratio))
+        data.push({ t: p.t, y: clampRatio(p.ratio), name: observableInfo(name).short });
+    }
   }
-  const n = table.rule.nSigma;
+  const top = Math.max(1.2, ...data.map((d) => Math.abs(d.y)));
   return render({
     width: WIDTH,
     height: HEIGHT,
     marginLeft: 56,
     style: { fontSize: "11px" },
     x: { label: "time t →", labelAnchor: "right" },
-    y: {
-      label: "↑ (SGF − DMFT) / SE",
-      domain: [
-        -Math.max(n + 1, ...data.map((d) => Math.abs(d.z))),
-        Math.max(n + 1, ...data.map((d) => Math.abs(d.z))),
-      ],
-    },
+    y: { label: "↑ (simulation − DMFT) / allowance", domain: [-top, top] },
     color: {
       legend: true,
-      scheme: scheme(table.rows.length),
-      domain: table.rows.map((r) => observableInfo(r.name).short),
+      scheme: scheme(names.length),
+      domain: names.map((n) => observableInfo(n).short),
     },
     marks: [
-      Plot.ruleY([-n, n], { stroke: "#c0392b", strokeDasharray: "4,3" }),
+      Plot.ruleY([-1, 1], { stroke: "#c0392b", strokeDasharray: "4,3" }),
       Plot.ruleY([0], { stroke: "#999" }),
-      Plot.lineY(data, { x: "t", y: "z", stroke: "name", strokeWidth: 1.4 }),
-      Plot.dot(data, { x: "t", y: "z", fill: "name", r: 1.8 }),
+      Plot.lineY(data, { x: "t", y: "y", stroke: "name", strokeWidth: 1.4 }),
+      Plot.dot(data, { x: "t", y: "y", fill: "name", r: 1.8 }),
     ],
   });
 }

@@ -2,6 +2,7 @@
 // metadata (settings, seeds, versions, timings). All text from the model file is escaped.
 
 import { renderMath } from "../latex/katex.js";
+import { ALPHA } from "../validate/compare.js";
 import type { ComparisonTable, Verdict } from "../validate/index.js";
 import { STAGE_LABEL, type StageName, solverLabel } from "../validate/settings.js";
 import { observableInfo } from "./series.js";
@@ -30,8 +31,19 @@ export function fmt(x: number, digits = 4): string {
 /** The rule of a table in words and as a formula. */
 export function ruleHtml(table: ComparisonTable): string {
   const { nSigma, relative } = table.rule;
-  const tex = String.raw`\big|\bar x_{\rm sim}(t_k) - x_{\rm th}(t_k)\big| \le ${nSigma}\sqrt{\mathrm{SE}_{\rm th}(t_k)^2 + \mathrm{SE}_{\rm sim}(t_k)^2} + ${relative * 100}\%\,\big|x_{\rm th}(t_k)\big| \quad \text{at every recorded } t_k`;
-  return `<div class="rule"><span class="rule-label">Pass rule</span> ${renderMath(tex, false)}</div>`;
+  const alpha = table.rule.alpha ?? ALPHA;
+  const rel = String.raw`${relative * 100}\%\,\big|x_{\rm th}(t_k)\big|`;
+  const se = String.raw`\sqrt{\mathrm{SE}_{\rm th}(t_k)^2 + \mathrm{SE}_{\rm sim}(t_k)^2}`;
+  const lhs = String.raw`\big|\bar x_{\rm sim}(t_k) - x_{\rm th}(t_k)\big|`;
+  if (nSigma !== undefined) {
+    const tex = String.raw`${lhs} \le ${nSigma}${se} + ${rel} \quad \text{at every recorded } t_k`;
+    return `<div class="rule"><span class="rule-label">Pass rule</span> ${renderMath(tex, false)}</div>`;
+  }
+  const tex = String.raw`${lhs} \le c_k${se} + ${rel}, \quad c_k = t^{-1}_{\nu_k}\!\left(1 - \tfrac{p}{2}\right),\ p = 1 - (1 - ${alpha})^{1/${table.comparisons}}`;
+  const words = `at every recorded time; c<sub>k</sub> is the Student t quantile with ν<sub>k</sub> degrees of freedom
+  (Welch–Satterthwaite from seeds − 1 and solver groups − 1) at the Šidák level p for the table's ${table.comparisons}
+  comparisons, so that a correct theory fails the whole table with probability at most ${alpha * 100}%`;
+  return `<div class="rule"><span class="rule-label">Pass rule</span> ${renderMath(tex, false)} <span class="rule-words">${words}</span></div>`;
 }
 
 export function verdictTable(table: ComparisonTable): string {
@@ -40,10 +52,11 @@ export function verdictTable(table: ComparisonTable): string {
       const cls = r.pass ? "pass" : "fail";
       const mark = r.pass ? "✓ pass" : "✗ FAIL";
       const detail = r.problem
-        ? `<td colspan="6" class="problem">${esc(r.problem)}</td>`
+        ? `<td colspan="7" class="problem">${esc(r.problem)}</td>`
         : `<td class="num">${fmt(r.maxZ, 3)} <span class="at">(t = ${fmt(r.tMaxZ)})</span></td>
           <td class="num">${fmt(r.tWorst)}</td><td class="num">${fmt(r.theory)}</td><td class="num">${fmt(r.sim)}</td>
           <td class="num">${fmt(r.diff, 3)} / ${fmt(r.allowed, 3)}</td>
+          <td class="num">${fmt(r.critical, 3)} <span class="at">(ν = ${fmt(r.dof, 3)})</span></td>
           <td class="num"><span class="meter"><span style="width:${Math.min(100, 100 * r.worst).toFixed(1)}%"></span></span> ${(100 * r.worst).toFixed(0)}%</td>`;
       return `<tr class="${cls}"><th scope="row">${esc(observableInfo(r.name).title)} <code>${r.name}</code></th>
         <td class="num">${r.points}</td>${detail}<td class="verdict ${cls}">${mark}</td></tr>`;
@@ -58,8 +71,8 @@ export function verdictTable(table: ComparisonTable): string {
   ${ruleHtml(table)}
   <table class="verdict-table">
     <thead><tr><th rowspan="2">observable</th><th rowspan="2">times</th><th rowspan="2">max |Δ| / SE</th>
-    <th colspan="5" class="group">tightest time (largest share of the allowance)</th><th rowspan="2">result</th></tr>
-    <tr><th>t</th><th>theory</th><th>simulation</th><th>Δ / allowed</th><th>allowance used</th></tr></thead>
+    <th colspan="6" class="group">tightest time (largest share of the allowance)</th><th rowspan="2">result</th></tr>
+    <tr><th>t</th><th>theory</th><th>simulation</th><th>Δ / allowed</th><th>c (SE units)</th><th>allowance used</th></tr></thead>
     <tbody>${rows}</tbody>
   </table>
 </section>`;

@@ -34,6 +34,8 @@ export interface SimulateOptions {
   recordEvery?: RecordSpec;
   seed: number;
   twoTime?: boolean;
+  /** theta* and theta^0 with exactly their d -> infinity overlaps (see SeedTask.exactInit). */
+  exactInit?: boolean;
   threads?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -161,6 +163,8 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   const { k, kTeacher } = model;
   const { d, seeds, n, grid, K, steps, threads, twoTime, names, seconds, fraction, schedule, batchRounding } =
     planSimulate(derived, opts);
+  // Exact initial overlaps need room for k + k* orthogonal columns.
+  const exactInit = (opts.exactInit ?? false) && d >= k + kTeacher;
   const tasks: SeedTask[] = Array.from({ length: seeds }, (_, seedIndex) => ({
     binaryLabels: derived.binaryLabels,
     k,
@@ -179,6 +183,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     seed: opts.seed,
     seedIndex,
     twoTime,
+    exactInit,
     ...(schedule ? { schedule } : {}),
   }));
   opts.onProgress?.(0, seeds);
@@ -224,6 +229,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
       delta_effective: n / d,
       seeds,
       seed: opts.seed,
+      ...(exactInit ? { init: "exact d -> infinity overlaps (Gram-Schmidt)" } : {}),
       dynamics: opts.dynamics,
       ...batchMeta({ batch: fraction }),
       dt: grid.dt,

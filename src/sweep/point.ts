@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type { CliSolveOptions } from "../cli/solve.js";
 import type { Result } from "../types.js";
+import { tidyTimes } from "../util/time.js";
 
 /** Everything a point's solve depends on; plain JSON (sent to worker threads and through Redis). */
 export interface PointSpec {
@@ -41,7 +42,8 @@ export async function solvePoint(spec: PointSpec, threads: number): Promise<Resu
     import("../solvers/index.js"),
   ]);
   const derived = derive(parseModel(spec.model.text, spec.model.source, spec.sets));
-  const result = await solve(derived, { ...spec.options, threads });
-  // What `solve --out` writes is the JSON text of the result: same object after a round trip (NaN -> null).
+  const result = tidyTimes(await solve(derived, { ...spec.options, threads }));
+  // What `solve --out` writes is the JSON text of the result (times without float noise): same object after
+  // a round trip (NaN -> null).
   return JSON.parse(JSON.stringify(result)) as Result;
 }

@@ -30,6 +30,8 @@ export const FUNCTIONS: Record<string, number> = {
   min: 2,
   max: 2,
 };
+/** Helpers that only derivatives contain (invmills = phi / Phi, the derivative of logncdf); ctx.derived. */
+const DERIVED_ONLY: Record<string, number> = { invmills: 1 };
 export const CONSTANTS = ["pi", "e"];
 const MAX_CHARS = 2000;
 /** Bound on the expanded tree (nested sums multiply): keeps sum(sum(sum(...))) from exploding. */
@@ -49,6 +51,8 @@ export interface ParseContext {
   params: string[];
   /** Indexed families usable here (e.g. { r: ["r1", "r2"] }): r_a in sum(..., a), range messages. */
   families?: Record<string, string[]>;
+  /** Re-parsing derived text (the DMFT document): also accept the derivative-only helpers. */
+  derived?: boolean;
 }
 
 interface MNode {
@@ -175,8 +179,9 @@ export function parseExpr(text: string, ctx: ParseContext): Expr {
         if (callee.type !== "SymbolNode") return fail(`unsupported call '${n.toString()}'`);
         const name = String(callee.name);
         if (name === "sum") return sum(n, n.args ?? []);
-        if (!Object.hasOwn(FUNCTIONS, name)) return fail(`unknown function '${name}' (${allowed()})`);
-        const arity = FUNCTIONS[name];
+        const known = Object.hasOwn(FUNCTIONS, name) || (ctx.derived && Object.hasOwn(DERIVED_ONLY, name));
+        if (!known) return fail(`unknown function '${name}' (${allowed()})`);
+        const arity = FUNCTIONS[name] ?? DERIVED_ONLY[name];
         const args = n.args ?? [];
         if (args.length !== arity)
           return fail(

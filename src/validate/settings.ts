@@ -6,6 +6,7 @@ import type { Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import type { StageEstimate } from "../util/feasibility.js";
 import type { RecordSpec } from "../util/record.js";
+import { checkTimeGrid } from "../util/time.js";
 import type { Rule } from "./compare.js";
 import type { Verdict } from "./index.js";
 
@@ -105,6 +106,16 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
   };
   if (s.seeds < 2)
     throw new UsageError("validate: --seeds must be at least 2 (standard errors need 2 seeds)");
+  checkTimeGrid(s.T, s.dt, "validate");
+  const { tau } = model.parameters;
+  const sgdStep = (tau * s.batch) / s.d;
+  if (tau > 0 && s.dynamics === "sgf" && sgdStep > s.dt * (1 + 1e-9)) {
+    const maxBatch = Math.floor((s.dt * s.d) / tau);
+    throw new UsageError(
+      `validate: --batch ${s.batch}: one SGD step advances t by eta/d = tau B / d = ${sgdStep}, more than the ` +
+        `recording step dt = ${s.dt}; use --batch <= ${maxBatch}, a larger --d or a larger --dt`,
+    );
+  }
   return s;
 }
 

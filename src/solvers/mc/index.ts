@@ -228,8 +228,9 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   // fewer than MIN_BLOCK columns would be a pointless moment match.
   if (orthogonal && smallest <= 2 * MIN_BLOCK) {
     throw new UsageError(
-      `solve: ${smallest} samples per group${halves ? " half (Stein's Richardson step in 1/M)" : ""} are ` +
-        `too few (need > ${2 * MIN_BLOCK}); raise --samples or lower --groups`,
+      `solve: --samples ${M} in ${G} groups leaves ${smallest} sample${smallest === 1 ? "" : "s"} in the smallest ` +
+        `group${halves ? " half (Stein's Richardson step in 1/M)" : ""}, too few (need more ` +
+        `than ${2 * MIN_BLOCK}, i.e. --samples >= ${G * (2 * MIN_BLOCK + 1) * (halves ? 2 : 1)}); raise --samples or lower --groups`,
     );
   }
   const wanted = Math.max(1, Math.min(opts.threads ?? defaultThreads(), G * levels.length));
