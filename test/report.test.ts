@@ -11,6 +11,7 @@ import { loadDerived } from "../src/symbolic/index.js";
 import type { Model, ObservableName, Result } from "../src/types.js";
 import { compareResults } from "../src/validate/compare.js";
 import type { Verdict } from "../src/validate/index.js";
+import { solverLabel } from "../src/validate/settings.js";
 
 const N = 20;
 const dt = 0.1;
@@ -239,5 +240,15 @@ describe("time axis", () => {
     const ratio = (x: Map<number, number>) => (x.get(2)! - x.get(0)!) / (x.get(1)! - x.get(0)!);
     expect(ratio(lin)).toBeCloseTo(2, 6);
     expect(ratio(log)).toBeCloseTo(Math.log(3) / Math.log(2), 6); // symlog: log(1 + t)
+  });
+});
+
+describe("solver label", () => {
+  it("names the response estimator that produced the Monte-Carlo kernels", () => {
+    const v = verdict({ sgd: false });
+    v.runs.dmft.meta = { solver: "mc", response: { estimator: "stein" } };
+    expect(solverLabel(v)).toBe("Monte Carlo, 1000 samples, stein response estimator");
+    v.runs.dmft.meta = { solver: "exact-linear" };
+    expect(solverLabel(v)).toContain("deterministic");
   });
 });

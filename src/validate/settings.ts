@@ -129,8 +129,8 @@ export function simulatedLabel(s: ValidateSettings): string {
 
 /** How the DMFT curve of a verdict was solved, for summaries ("Monte Carlo, M samples" or the exact solver). */
 export function solverLabel(v: Verdict): string {
-  const solver = v.runs.dmft.meta.solver;
+  const { solver, response } = v.runs.dmft.meta as { solver?: string; response?: { estimator?: string } };
   return solver === "mc"
-    ? `Monte Carlo, ${v.settings.samples} samples`
+    ? `Monte Carlo, ${v.settings.samples} samples, ${response?.estimator ?? "tangent"} response estimator`
     : `${solver} (deterministic, no Monte Carlo)`;
 }
