@@ -6,8 +6,8 @@
 // simulation at d = 2000 within 4 combined SE + 2 % at every recorded time, and SE / train loss at T.
 // LONGRUN_SAMPLES / LONGRUN_GROUPS change the solve's population and groups (default 20000 in 8).
 // (3) With LONGRUN_N4000=1: an N = 4000 Stein solve (T = 400, --record log; LONGRUN_N4000_SAMPLES, default
-// 129088, the fewest with one orthonormal block per half group) completes; its estimated memory and time
-// and its wall time are printed.
+// 129088, the fewest with all columns in one orthonormal block per half group; from 65088 up the noise
+// columns are orthonormalised apart) completes; its estimated memory and time and its wall time are printed.
 // The compiled dist/ build is timed, as `npx dmftkit` runs it (bench/run.mjs builds it first).
 import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
@@ -63,7 +63,7 @@ console.log(
 );
 
 let t0 = performance.now();
-// Defaults unless LONGRUN_SAMPLES / LONGRUN_GROUPS say otherwise (e.g. LONGRUN_GROUPS=4: Stein in one block).
+// Defaults unless LONGRUN_SAMPLES / LONGRUN_GROUPS say otherwise (e.g. LONGRUN_GROUPS=4: all columns in one block).
 const sizes = {
   samples: process.env.LONGRUN_SAMPLES ? Number(process.env.LONGRUN_SAMPLES) : undefined,
   groups: process.env.LONGRUN_GROUPS ? Number(process.env.LONGRUN_GROUPS) : undefined,

@@ -59,15 +59,23 @@ describe("feasibility up front", () => {
 });
 
 describe("orthonormal blocks and the Stein estimator", () => {
-  it("Stein runs only on one orthonormal block: auto falls back to the tangent, a forced Stein is refused", () => {
+  it("Stein needs its field columns in one block: the noise columns go apart; too few: tangent or refused", () => {
     const derived = loadDerived(logistic, { tau: 0.5 });
     const base = { dynamics: "sgf" as const, T: 100, dt: 0.1, seed: 1 };
-    // 20000 samples in 8 groups: halves of 1250 < 2004 columns + 64.
+    // 20000 samples in 8 groups: halves of 1250 < 2004 columns + 64, but >= 1004 field columns + 64.
     const auto = planMc(derived, base);
-    expect(auto.response.estimator).toBe("tangent");
-    expect(auto.response.reason).toMatch(/Stein needs 2068 samples per half group/);
-    expect(() => planMc(derived, { ...base, response: "stein" })).toThrow(/raise --samples to 33088/);
-    expect(planMc(derived, { ...base, samples: 33088 }).response.estimator).toBe("stein");
+    expect(auto.response.estimator).toBe("stein");
+    expect(auto.levels[0].noiseApart).toBe(true);
+    // All columns in one block per half group: the layout of earlier versions (byte-identical output).
+    expect(planMc(derived, { ...base, samples: 33088 }).levels[0].noiseApart).toBeUndefined();
+    // 16000 samples: halves of 1000 < 1068.
+    const small = { ...base, samples: 16000 };
+    const fallback = planMc(derived, small);
+    expect(fallback.response.estimator).toBe("tangent");
+    expect(fallback.levels[0].noiseApart).toBeUndefined();
+    expect(fallback.response.reason).toMatch(/Stein needs 1068 samples per half group/);
+    expect(() => planMc(derived, { ...small, response: "stein" })).toThrow(/raise --samples to 17088/);
+    expect(planMc(derived, { ...base, samples: 17088 }).response.estimator).toBe("stein");
     // The tangent is fine in renewed blocks: any N plans (the time limit is what refuses N = 4000).
     expect(planMc(derived, { ...base, T: 400, response: "tangent" }).levels[0].N).toBe(4000);
   });

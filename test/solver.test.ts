@@ -231,6 +231,29 @@ describe("GaussianColumns", () => {
     // Across blocks the columns are independent draws, not orthogonal.
     expect(Math.abs(dot(block, block - 1))).toBeGreaterThan(1e-6);
   });
+
+  it("orthonormalises `separate` columns apart: the others as one block, the separate among themselves", () => {
+    const M = 250; // 160 other columns fit one block (M >= 160 + 64), not all 300
+    const width = 300;
+    const separate = Array.from({ length: 140 }, (_, k) => 3 + 2 * k + 1); // every other column from 4
+    const apart = new Set(separate);
+    const cols = new GaussianColumns(M, width, new Rng(1, 2), true, undefined, 0, separate);
+    const dot = (a: number, b: number) => {
+      let s = 0;
+      for (let i = 0; i < M; i++) s += cols.at(i, a) * cols.at(i, b);
+      return s / M;
+    };
+    let worst = 0;
+    for (let a = 1; a < width; a++) {
+      worst = Math.max(worst, Math.abs(dot(a, 0)), Math.abs(dot(a, a) - 1));
+      for (let b = 1; b < a; b++) {
+        if (apart.has(a) === apart.has(b)) worst = Math.max(worst, Math.abs(dot(a, b)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-12);
+    // Between the two sets the columns are independent draws, not orthogonal.
+    expect(Math.abs(dot(4, 5))).toBeGreaterThan(1e-6);
+  });
 });
 
 describe("solveMc", () => {

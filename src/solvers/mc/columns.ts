@@ -10,6 +10,9 @@
 // when the columns outnumber that (long horizons, small groups), they are orthonormalised in consecutive
 // blocks of `orthoBlock(M, width)` columns, each against the ones column and the earlier columns of its own
 // block only (the basis is renewed; across blocks the columns are independent draws).
+// `separate` columns (the Stein estimator's noise columns dB_k at long horizons, group.ts) are instead
+// orthonormalised among themselves, after all other columns and in blocks of their own, so that the other
+// columns need only their own count in samples to be one block; they keep their indices.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
 import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
@@ -52,21 +55,47 @@ export class GaussianColumns {
     arena?: WasmArena,
     /** Most linear combinations evaluated by one appendBlock call. */
     readonly maxCombos = 0,
+    /** Columns orthonormalised separately (increasing; not column 0): drawn and orthonormalised last. */
+    separate: readonly number[] = [],
   ) {
-    const block = orthoBlock(M, width);
+    const S = separate.length;
+    const F = width - S;
+    const block = orthoBlock(M, F);
     if (orthogonal && block < 2) throw new RangeError(`orthogonal columns need more samples (${M})`);
     const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
     const Z = f64(M * width);
     this.Z = Z;
     this.v = f64(M * Math.max(BLOCK, maxCombos));
     this.dots = f64(width * Math.max(BLOCK, maxCombos));
-    const { v, dots } = this;
     Z.fill(1, 0, M);
-    // The same draws, column after column, as drawing each column when it is first needed.
-    // Orthonormal block b holds columns [b block, (b + 1) block) (block 0 starts with the ones column).
-    for (let col = 1; col < width; ) {
-      const start = col - (col % block);
-      const m = Math.min(BLOCK, width - col, start + block - col);
+    // The same draws, column after column, as drawing each column when it is first needed. With
+    // `separate` columns, they are stored after the others here (the ones column counts in their blocks,
+    // as it is centred out of them) and moved to their places at the end.
+    this.fill(rng, orthogonal, 0, F, block);
+    if (S === 0) return;
+    this.fill(rng, orthogonal, F, width, Math.max(1, orthoBlock(M, S + 1) - 1));
+    const apart = new Set(separate);
+    const stored = Array.from({ length: width }, (_, j) => j).filter((j) => !apart.has(j));
+    stored.push(...separate);
+    this.permute(stored);
+  }
+
+  /**
+   * Draws columns [lo, hi) (never column 0) and orthonormalises them in blocks of `block` columns from lo:
+   * the block starting at column 0 against the columns before, every other block (a renewed basis) against
+   * the ones column and its own earlier columns only.
+   */
+  private fill(
+    rng: Pick<Rng, "fillNormal">,
+    orthogonal: boolean,
+    lo: number,
+    hi: number,
+    block: number,
+  ): void {
+    const { M, Z, v, dots } = this;
+    for (let col = Math.max(lo, 1); col < hi; ) {
+      const start = col - ((col - lo) % block);
+      const m = Math.min(BLOCK, hi - col, start + block - col);
       rng.fillNormal(v.subarray(0, m * M));
       if (!orthogonal) Z.set(v.subarray(0, m * M), col * M);
       else if (start === 0) appendOrthonormalColumns(Z, M, col, m, v, dots);
@@ -76,6 +105,28 @@ export class GaussianColumns {
         appendOrthonormalColumns(Z.subarray(start * M), M, col - start, m, v, dots);
       }
       col += m;
+    }
+  }
+
+  /** Moves the column stored at p to column stored[p], for every p (in place, one cycle at a time). */
+  private permute(stored: readonly number[]): void {
+    const { M, Z, v } = this;
+    const at = new Int32Array(stored.length);
+    stored.forEach((col, p) => {
+      at[col] = p;
+    });
+    const done = new Uint8Array(stored.length);
+    for (let q0 = 0; q0 < stored.length; q0++) {
+      if (done[q0] || at[q0] === q0) continue;
+      v.set(this.column(q0));
+      let q = q0;
+      while (at[q] !== q0) {
+        Z.copyWithin(q * M, at[q] * M, at[q] * M + M);
+        done[q] = 1;
+        q = at[q];
+      }
+      Z.set(v.subarray(0, M), q * M);
+      done[q] = 1;
     }
   }
 

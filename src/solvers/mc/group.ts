@@ -46,6 +46,9 @@ export interface SchemeParams {
   response: "tangent" | "stein" | "branch";
   /** Most jumps of l for one label (branch only; Derived.jumps.length). */
   jumpCount?: number;
+  /** Stein at long horizons (planMc): the noise columns dB_k are orthonormalised apart from the field
+   *  columns (teacher, label noise, w_k), so that only the fields need one orthonormal block. */
+  noiseApart?: boolean;
 }
 
 export interface GroupSpec {
@@ -94,6 +97,12 @@ export interface GroupOut {
 export function inputColumns(p: SchemeParams, U: number, V: number): [number, number] {
   const noise = p.dynamics === "sgf" && p.tau > 0;
   return [2 + V + U * (p.N + 1) + (noise ? p.N : 0), 1 + V + U + U * p.N];
+}
+
+/** The prediction-side noise columns dB_0..dB_{N-1} (after each step's U field columns w_k). */
+export function noiseColumns(p: SchemeParams, U: number, V: number): number[] {
+  if (!(p.dynamics === "sgf" && p.tau > 0)) return [];
+  return Array.from({ length: p.N }, (_, k) => V + 2 + k * (U + 1) + U);
 }
 
 /** The arrays, kernels and Cholesky factors of one group solve (built by groupState, advanced by step). */
@@ -249,7 +258,8 @@ function groupState(
   const f64 = (n: number) => arena.f64(n);
   const predRng = rowSubset(new Rng(g.seed, g.tag, g.group, 0), M, g.rows);
   const parRng = rowSubset(new Rng(g.seed, g.tag, g.group, 1), M, g.rows);
-  const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U);
+  const apart = p.noiseApart ? noiseColumns(p, U, V) : [];
+  const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U, apart);
   const par = new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 

@@ -15,7 +15,7 @@ import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
-import { inputColumns, type SchemeParams } from "./group.js";
+import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
 import { type GroupTask, runGroup } from "./worker.js";
 
 /** Internal switches, used by tests and measurements only. */
@@ -199,19 +199,25 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
 
   const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
   const finest = levels[levels.length - 1];
-  // Stein reads its responses off <Z l_k> as an exact least-squares fit only when all input columns of the
-  // solve are orthonormal together (one block, columns.ts). In renewed blocks it is a plain, much noisier
-  // moment estimate and the Richardson step in 1/M over-corrects (measured: T = 100 at 20000 samples in 8
-  // groups, halves in blocks, fails the 4 SE + 2 % rule by up to 1.45x at late times). Then auto falls
-  // back to the exact tangent on smooth models; anything else is refused.
-  const width = Math.max(...inputColumns(finest, model.k, model.kTeacher));
-  const need = Math.min(width + 64, 2 * width + 1); // the fewest samples orthoBlock keeps in one block
+  // Stein reads its responses off <Z l_k> as an exact least-squares fit only when the columns of its fields
+  // g = (w*, w_0, ..., w_k) (teacher, label noise, w_k) are orthonormal together (one block, columns.ts).
+  // In renewed blocks it is a plain, much noisier moment estimate and the Richardson step in 1/M
+  // over-corrects (measured: T = 100 at 20000 samples in 8 groups, halves in blocks, fails the 4 SE + 2 %
+  // rule by up to 1.45x at late times). When all input columns do not fit one block, the noise columns
+  // dB_k (independent of the fields in law) are orthonormalised apart (noiseApart), so only the fields need
+  // one block. When even they do not fit, auto falls back to the exact tangent on smooth models; anything
+  // else is refused.
+  const U = model.k;
+  const V = model.kTeacher;
+  const oneBlock = (w: number) => Math.min(w + 64, 2 * w + 1); // the fewest samples orthoBlock keeps in one block
+  const fields = inputColumns(finest, U, V)[0] - noiseColumns(finest, U, V).length;
+  const need = oneBlock(fields);
   let halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
   // Stein's Richardson step also solves each group as two halves, which need as many samples themselves.
   let smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
   if (orthogonal && response.estimator === "stein" && smallest < need) {
     const what = halves ? "half group (Stein's Richardson step in 1/M)" : "group";
-    const why = `Stein needs ${need} samples per ${what} for ${finest.N} steps (all ${width} input columns orthonormal together), got ${smallest}`;
+    const why = `Stein needs ${need} samples per ${what} for ${finest.N} steps (its ${fields} field columns orthonormal together), got ${smallest}`;
     const smooth = (derived.jumps?.length ?? 0) === 0;
     if ((opts.response ?? "auto") !== "auto" || !smooth) {
       throw new UsageError(
@@ -223,6 +229,12 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     for (const lv of levels) lv.response = "tangent";
     halves = false;
     smallest = sizes[G - 1];
+  }
+  if (orthogonal && response.estimator === "stein") {
+    for (const lv of levels) {
+      const width = inputColumns(lv, U, V)[0];
+      if (orthoBlock(smallest, width) < width) lv.noiseApart = true;
+    }
   }
   // Inputs are orthonormalised in blocks of orthoBlock(...) columns (columns.ts): any N works; a block of
   // fewer than MIN_BLOCK columns would be a pointless moment match.
@@ -263,7 +275,16 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
 
 /** meta.varianceReduction: one orthonormal block per side, or blocks of what the smallest group allows. */
 function varianceReduction(levels: SchemeParams[], smallest: number, U: number, V: number): string {
-  const width = Math.max(...inputColumns(levels[levels.length - 1], U, V));
+  const finest = levels[levels.length - 1];
+  const width = Math.max(...inputColumns(finest, U, V));
+  if (finest.noiseApart) {
+    const noise = noiseColumns(finest, U, V).length;
+    return (
+      `moment-matched Gaussian inputs; prediction side: the ${width - noise} field columns (teacher, label ` +
+      `noise, w_k) orthonormalised as one block and the ${noise} noise columns dB_k apart (samples per group ` +
+      `too few for all ${width} columns together; the noise is independent of the fields in law)`
+    );
+  }
   const block = orthoBlock(smallest, width);
   if (block >= width) return "moment-matched (orthonormalised) Gaussian inputs";
   return `moment-matched Gaussian inputs, orthonormalised in blocks of ${block} columns (samples per group too few for all ${width} columns)`;
