@@ -3,8 +3,7 @@
 // continuum theory (Richardson-extrapolated SGF DMFT and the sgd-limit DMFT), a second, non-gating table.
 import { loadModel } from "../model/load.js";
 import { simulate } from "../simulate/index.js";
-import { chooseSolver, solve } from "../solvers/index.js";
-import { planMc } from "../solvers/mc/index.js";
+import { solve } from "../solvers/index.js";
 import { loadDerived } from "../symbolic/index.js";
 import { stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, Model, Result } from "../types.js";
