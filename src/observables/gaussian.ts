@@ -74,7 +74,6 @@ function innerRule(mu: number, s: number, y: number): number {
     return gh.x.length;
   }
   const k = panelCuts(mu, s, y, cutBuffer);
-  const gl = gaussLegendre(GL_Z);
   let count = 0;
   for (let p = 0; p + 1 < k; p++) {
     const [a, b] = [cutBuffer[p], cutBuffer[p + 1]];
@@ -87,13 +86,20 @@ function innerRule(mu: number, s: number, y: number): number {
       count += GL_Z;
       continue;
     }
-    const h = 0.5 * (b - a);
-    const c = 0.5 * (a + b);
-    for (let i = 0; i < GL_Z; i++) {
-      const z = c + h * gl.x[i];
-      zBuffer[count] = z;
-      wBuffer[count++] = h * gl.w[i] * normalPdf(z);
-    }
+    count = glPanel(a, b, count);
+  }
+  return count;
+}
+
+/** Appends the GL_Z Gauss–Legendre nodes of the panel [a, b] (weights times the normal density) at `count`. */
+function glPanel(a: number, b: number, count: number): number {
+  const gl = gaussLegendre(GL_Z);
+  const h = 0.5 * (b - a);
+  const c = 0.5 * (a + b);
+  for (let i = 0; i < GL_Z; i++) {
+    const z = c + h * gl.x[i];
+    zBuffer[count] = z;
+    wBuffer[count++] = h * gl.w[i] * normalPdf(z);
   }
   return count;
 }
@@ -114,18 +120,11 @@ function kinkRule(mu: number, s: number, y: number, kinks: KinkFn): number {
     if (z > -ZMAX && z < ZMAX) kinkZ[k++] = z;
   }
   const cuts = kinkZ.subarray(0, k).sort();
-  const gl = gaussLegendre(GL_Z);
   let count = 0;
   for (let p = 0; p + 1 < k; p++) {
     const [a, b] = [cuts[p], cuts[p + 1]];
     if (b - a < 2e-12) continue;
-    const h = 0.5 * (b - a);
-    const c = 0.5 * (a + b);
-    for (let i = 0; i < GL_Z; i++) {
-      const z = c + h * gl.x[i];
-      zBuffer[count] = z;
-      wBuffer[count++] = h * gl.w[i] * normalPdf(z);
-    }
+    count = glPanel(a, b, count);
   }
   return count;
 }
