@@ -145,3 +145,26 @@ export async function withProgress<T>(
     progress.stop();
   }
 }
+
+/** --batch-fraction and --persistence (sgd-fraction, src/util/batch.ts), for solve, simulate and validate. */
+export function addBatchFractionOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--batch-fraction <b>",
+      "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
+    )
+    .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership");
+}
+
+/** The values of addBatchFractionOptions; refused (exit 2) with any dynamics other than sgd-fraction. */
+export function batchFractionOf(
+  opts: Record<string, unknown>,
+  dynamics: string,
+): { batchFraction?: number; persistence?: number } {
+  if (dynamics !== "sgd-fraction" && (opts.batchFraction ?? opts.persistence) !== undefined)
+    throw new UsageError("--batch-fraction and --persistence apply to --dynamics sgd-fraction only");
+  return {
+    batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
+    persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
+  };
+}

@@ -5,7 +5,9 @@ import type { SimulateOptions } from "../simulate/index.js";
 import type { Result } from "../types.js";
 import { observableOrder } from "../validate/compare.js";
 import {
+  addBatchFractionOptions,
   addCommonOptions,
+  batchFractionOf,
   commonOf,
   oneOf,
   parseIntOption,
@@ -46,22 +48,19 @@ export function summaryTable(result: Result): string {
 }
 
 export function registerSimulate(program: Command): void {
-  addCommonOptions(
-    program
-      .command("simulate")
-      .argument("<model>", "model file (YAML)")
-      .description("simulate SGF, gradient flow or minibatch SGD at finite dimension, with error bars"),
-    "output JSON file (default: stdout)",
+  addBatchFractionOptions(
+    addCommonOptions(
+      program
+        .command("simulate")
+        .argument("<model>", "model file (YAML)")
+        .description("simulate SGF, gradient flow or minibatch SGD at finite dimension, with error bars"),
+      "output JSON file (default: stdout)",
+    ),
   )
     .option("--d <d>", "dimension d (n = round(delta d) samples)", "2000")
     .option("--seeds <S>", "independent problems (new X, teacher, noise)", "8")
     .option("--dynamics <name>", "sgf | gd | sgd | sgd-fraction", "sgf")
     .option("--batch <B>", "SGD batch size (learning rate tau * B)")
-    .option(
-      "--batch-fraction <b>",
-      "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
-    )
-    .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership")
     .option(
       "--sgd-schedule <how>",
       "sgd with a tau schedule: eta (learning rate B tau(t)) | batch (eta = B tau(0), batch size eta / tau(t))",
@@ -84,8 +83,7 @@ export function registerSimulate(program: Command): void {
         seeds: parseIntOption("seeds", opts.seeds as string, 8),
         dynamics,
         batch: opts.batch === undefined ? undefined : parseIntOption("batch", opts.batch as string, 1),
-        batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
-        persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
+        ...batchFractionOf(opts, dynamics),
         sgdSchedule: oneOf("sgd-schedule", String(opts.sgdSchedule), ["eta", "batch"] as const),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),

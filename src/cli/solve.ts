@@ -4,11 +4,12 @@ import type { Command } from "commander";
 import type { SolveDynamics, SolverChoice } from "../solvers/index.js";
 import type { SolveOptions } from "../solvers/options.js";
 import type { Result } from "../types.js";
-import { UsageError } from "../util/errors.js";
 import { checkFeasible, DEFAULT_MAX_MINUTES, formatBytes, formatSeconds } from "../util/feasibility.js";
 import { observableOrder } from "../validate/compare.js";
 import {
+  addBatchFractionOptions,
   addCommonOptions,
+  batchFractionOf,
   commonOf,
   oneOf,
   parseIntOption,
@@ -35,17 +36,13 @@ function summary(result: Result): string {
 
 /** The solve options (shared with `dmftkit sweep`, whose every point is one solve). */
 export function addSolveOptions(cmd: Command): Command {
-  return cmd
-    .option(
+  return addBatchFractionOptions(
+    cmd.option(
       "--dynamics <name>",
       "sgf | gd | sgd-limit | sgd-fraction | online (delta -> infinity ODEs)",
       "sgf",
-    )
-    .option(
-      "--batch-fraction <b>",
-      "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
-    )
-    .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership")
+    ),
+  )
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--samples <M>", "Monte-Carlo population size", "20000")
@@ -74,12 +71,7 @@ export type CliSolveOptions = Omit<SolveOptions, "dynamics"> & {
 /** Parses the options added by addSolveOptions (plain JSON: sweeps hash it and send it to workers). */
 export function solveOptionsOf(opts: Record<string, unknown>, seed: number): CliSolveOptions {
   const dynamics = oneOf("dynamics", String(opts.dynamics), DYNAMICS);
-  if (dynamics !== "sgd-fraction" && (opts.batchFraction ?? opts.persistence) !== undefined)
-    throw new UsageError("--batch-fraction and --persistence apply to --dynamics sgd-fraction only");
-  const fraction = {
-    batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
-    persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
-  };
+  const fraction = batchFractionOf(opts, dynamics);
   return {
     solver: oneOf("solver", String(opts.solver), SOLVERS),
     dynamics,

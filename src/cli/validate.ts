@@ -4,7 +4,7 @@
 // The pipeline and the report are imported inside the action: `dmftkit --help` must not load them.
 import { join } from "node:path";
 import type { Command } from "commander";
-import { RunError, UsageError } from "../util/errors.js";
+import { RunError } from "../util/errors.js";
 import { DEFAULT_MAX_MINUTES, describeStages, type StageEstimate } from "../util/feasibility.js";
 import type { Verdict } from "../validate/index.js";
 import {
@@ -16,7 +16,9 @@ import {
   type ValidateOptions,
 } from "../validate/settings.js";
 import {
+  addBatchFractionOptions,
   addCommonOptions,
+  batchFractionOf,
   commonOf,
   oneOf,
   parseIntOption,
@@ -69,12 +71,14 @@ function progressReporter(quiet: boolean) {
 }
 
 export function registerValidate(program: Command): void {
-  addCommonOptions(
-    program
-      .command("validate")
-      .argument("<model>", "model file (YAML)")
-      .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
-    "output directory (default: out/<model-name>, plus _name=value for each --set)",
+  addBatchFractionOptions(
+    addCommonOptions(
+      program
+        .command("validate")
+        .argument("<model>", "model file (YAML)")
+        .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
+      "output directory (default: out/<model-name>, plus _name=value for each --set)",
+    ),
   )
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
@@ -86,11 +90,6 @@ export function registerValidate(program: Command): void {
     )
     .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
     .option("--dynamics <name>", "sgf | gd | sgd-fraction: the dynamics of the gating comparison", "sgf")
-    .option(
-      "--batch-fraction <b>",
-      "sgd-fraction: each sample in the step's batch with probability b, weight 1/b",
-    )
-    .option("--persistence <tau_p>", "sgd-fraction: persistence time of each sample's batch membership")
     .option("--dt <D>", "time step (default: the model's time.dt)")
     .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
@@ -111,8 +110,6 @@ export function registerValidate(program: Command): void {
       const seeds =
         opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
       const dynamics = oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
-      if (dynamics !== "sgd-fraction" && (opts.batchFraction ?? opts.persistence) !== undefined)
-        throw new UsageError("--batch-fraction and --persistence apply to --dynamics sgd-fraction only");
       const options: ValidateOptions = {
         sets: common.sets,
         d: num("d"),
@@ -127,8 +124,7 @@ export function registerValidate(program: Command): void {
         maxMinutes: parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
         batch: parseIntOption("batch", opts.batch as string, 1),
         dynamics,
-        batchFraction: parseNumberOption("batch-fraction", opts.batchFraction as string | undefined),
-        persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
+        ...batchFractionOf(opts, dynamics),
         dt: parseNumberOption("dt", opts.dt as string | undefined),
         T: parseNumberOption("T", opts.T as string | undefined),
         threads: num("threads"),
