@@ -216,11 +216,7 @@ describe("GaussianColumns", () => {
     expect(orthoBlock(2500, 2004)).toBe(2004); // M >= columns + 64: one block
     expect(orthoBlock(100, 300)).toBe(49);
     const cols = new GaussianColumns(M, width, new Rng(1, 2), true);
-    const dot = (a: number, b: number) => {
-      let s = 0;
-      for (let i = 0; i < M; i++) s += cols.at(i, a) * cols.at(i, b);
-      return s / M;
-    };
+    const dot = columnDot(cols);
     let worst = 0;
     for (let a = 1; a < width; a++) {
       const start = a - (a % block);
@@ -238,11 +234,7 @@ describe("GaussianColumns", () => {
     const separate = Array.from({ length: 140 }, (_, k) => 3 + 2 * k + 1); // every other column from 4
     const apart = new Set(separate);
     const cols = new GaussianColumns(M, width, new Rng(1, 2), true, undefined, 0, separate);
-    const dot = (a: number, b: number) => {
-      let s = 0;
-      for (let i = 0; i < M; i++) s += cols.at(i, a) * cols.at(i, b);
-      return s / M;
-    };
+    const dot = columnDot(cols);
     let worst = 0;
     for (let a = 1; a < width; a++) {
       worst = Math.max(worst, Math.abs(dot(a, 0)), Math.abs(dot(a, a) - 1));
@@ -255,6 +247,15 @@ describe("GaussianColumns", () => {
     expect(Math.abs(dot(4, 5))).toBeGreaterThan(1e-6);
   });
 });
+
+/** The empirical second moment (1/M) sum_i z_a(i) z_b(i) of two input columns. */
+function columnDot(cols: GaussianColumns): (a: number, b: number) => number {
+  return (a, b) => {
+    let s = 0;
+    for (let i = 0; i < cols.M; i++) s += cols.at(i, a) * cols.at(i, b);
+    return s / cols.M;
+  };
+}
 
 describe("solveMc", () => {
   it("is exact for gradient flow on ridge regression: all groups agree to rounding", async () => {
