@@ -12,7 +12,9 @@
 // block only (the basis is renewed; across blocks the columns are independent draws).
 // `separate` columns (the Stein estimator's noise columns dB_k at long horizons, group.ts) are instead
 // orthonormalised among themselves, after all other columns and in blocks of their own, so that the other
-// columns need only their own count in samples to be one block; they keep their indices.
+// columns need only their own count in samples to be one block. They keep their indices (column, at,
+// appendBlock's coefficients) but are stored after the others (`slot`), so that passes over the other
+// columns taken (the draws w_k, Stein's dots) read only those, not the interleaved dB_k.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
 import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
@@ -45,6 +47,12 @@ export class GaussianColumns {
   n = 1;
   private readonly v: Float64Array;
   private readonly dots: Float64Array;
+  /** With `separate` columns: the stored position of column j, the column stored at position p, the
+   *  number of other columns (stored first) and how many of them and of the separate ones are taken. */
+  private readonly pos: Int32Array | null = null;
+  private readonly stored: Int32Array | null = null;
+  private readonly others: number;
+  private taken = [1, 0];
 
   constructor(
     readonly M: number,
@@ -60,6 +68,7 @@ export class GaussianColumns {
   ) {
     const S = separate.length;
     const F = width - S;
+    this.others = F;
     const block = orthoBlock(M, F);
     if (orthogonal && block < 2) throw new RangeError(`orthogonal columns need more samples (${M})`);
     const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
@@ -69,15 +78,19 @@ export class GaussianColumns {
     this.dots = f64(width * Math.max(BLOCK, maxCombos));
     Z.fill(1, 0, M);
     // The same draws, column after column, as drawing each column when it is first needed. With
-    // `separate` columns, they are stored after the others here (the ones column counts in their blocks,
-    // as it is centred out of them) and moved to their places at the end.
+    // `separate` columns, they are stored after the others (the ones column counts in their blocks, as it
+    // is centred out of them).
     this.fill(rng, orthogonal, 0, F, block);
     if (S === 0) return;
     this.fill(rng, orthogonal, F, width, Math.max(1, orthoBlock(M, S + 1) - 1));
     const apart = new Set(separate);
     const stored = Array.from({ length: width }, (_, j) => j).filter((j) => !apart.has(j));
     stored.push(...separate);
-    this.permute(stored);
+    this.stored = Int32Array.from(stored);
+    this.pos = new Int32Array(width);
+    stored.forEach((col, p) => {
+      this.pos![col] = p;
+    });
   }
 
   /**
@@ -108,28 +121,6 @@ export class GaussianColumns {
     }
   }
 
-  /** Moves the column stored at p to column stored[p], for every p (in place, one cycle at a time). */
-  private permute(stored: readonly number[]): void {
-    const { M, Z, v } = this;
-    const at = new Int32Array(stored.length);
-    stored.forEach((col, p) => {
-      at[col] = p;
-    });
-    const done = new Uint8Array(stored.length);
-    for (let q0 = 0; q0 < stored.length; q0++) {
-      if (done[q0] || at[q0] === q0) continue;
-      v.set(this.column(q0));
-      let q = q0;
-      while (at[q] !== q0) {
-        Z.copyWithin(q * M, at[q] * M, at[q] * M + M);
-        done[q] = 1;
-        q = at[q];
-      }
-      Z.set(v.subarray(0, M), q * M);
-      done[q] = 1;
-    }
-  }
-
   /** Takes the next column and returns its index. */
   append(): number {
     return this.appendBlock(1);
@@ -145,25 +136,54 @@ export class GaussianColumns {
     const extra = coefs.length;
     if (n > this.width) throw new RangeError("GaussianColumns: capacity exceeded");
     if (extra > this.maxCombos) throw new RangeError("GaussianColumns: too many combinations");
-    const { M, Z, v, dots } = this;
+    const { M, v, pos } = this;
+    if (pos) for (let j = col; j < n; j++) this.taken[pos[j] < this.others ? 0 : 1]++;
     if (extra > 0) {
       v.fill(0, 0, extra * M);
-      for (let r = 0; r < extra; r++) dots.set(coefs[r].subarray(0, n), r * n);
-      colDotsBlock(Z, n, M, M, extra, dots, n, v, M);
+      if (!pos) this.combine(0, n, coefs, (p) => p);
+      else {
+        const stored = this.stored!;
+        const [f, s] = this.taken;
+        this.combine(0, f, coefs, (p) => stored[p]);
+        // The separate columns only where some coefficient on them is nonzero (never for the draws w_k).
+        const F = this.others;
+        if (coefs.some((c) => stored.subarray(F, F + s).some((j) => c[j] !== 0)))
+          this.combine(F, s, coefs, (p) => stored[F + p]);
+      }
       for (let r = 0; r < extra; r++) outs[r].set(v.subarray(r * M, (r + 1) * M));
     }
     this.n = n;
     return col;
   }
 
+  /** v[r] += sum_p coefs[r][col(p)] Z_stored(from + p) over the `count` stored columns from `from`. */
+  private combine(
+    from: number,
+    count: number,
+    coefs: readonly Float64Array[],
+    col: (p: number) => number,
+  ): void {
+    const { M, Z, v, dots } = this;
+    const extra = coefs.length;
+    for (let r = 0; r < extra; r++) for (let p = 0; p < count; p++) dots[r * count + p] = coefs[r][col(p)];
+    colDotsBlock(Z.subarray(from * M), count, M, M, extra, dots, count, v, M);
+  }
+
+  /** Where column `col` is stored: Z[slot M .. slot M + M - 1] (columns taken in order, except
+   *  `separate` columns, which come after all others). */
+  slot(col: number): number {
+    return this.pos ? this.pos[col] : col;
+  }
+
   /** Column `col` (a view: samples 0..M-1). */
   column(col: number): Float64Array {
-    return this.Z.subarray(col * this.M, (col + 1) * this.M);
+    const p = this.slot(col);
+    return this.Z.subarray(p * this.M, (p + 1) * this.M);
   }
 
   /** Value of column `col` for sample i. */
   at(i: number, col: number): number {
-    return this.Z[col * this.M + i];
+    return this.Z[this.slot(col) * this.M + i];
   }
 }
 

@@ -4,7 +4,7 @@
 // Cov(g, l_k) = C E[grad_g l_k] gives, for each unit a, with no derivative of l at all:
 //     (Gamma_k, rho[k, 0..k]) row a  =  L^-T <Z l_k^a>          (zero on degenerate pivots)
 // i.e. the least-squares regression of l_k on g. It is exact in expectation also where l jumps (hinge,
-// ReLU, absolute loss). Cost per step: one pass over the M x (columns taken) inputs, O(M k), and a
+// ReLU, absolute loss). Cost per step: one pass over the M x (field columns taken) inputs, O(M k), and a
 // triangular solve, O(k^2): O(M N^2) per solve instead of the tangent's O(M N^3).
 import type { GaussianColumns } from "./columns.js";
 import type { GrowingCholesky } from "./linalg.js";
@@ -39,16 +39,18 @@ export function steinResponseRow(
   gam: Float64Array,
 ): void {
   const { lcol, dots, x } = sc;
-  const W = pred.n;
+  const n = Lw.n;
+  // The dots with the stored columns up to the last field's: the fields, the label noise, and the noise
+  // columns dB_s only where they are not stored apart (columns.ts `slot`).
+  const W = pred.slot(varCols[n - 1]) + 1;
   for (let i = 0; i < M; i++) for (let a = 0; a < U; a++) lcol[a * M + i] = lk[i * U + a];
   dots.fill(0, 0, U * W);
   rowDotsBlock(pred.Z, W, M, M, U, lcol, M, dots, W);
-  const n = Lw.n;
   const cap = Lw.capacity;
   const L = Lw.L;
   const UU = U * U;
   for (let a = 0; a < U; a++) {
-    for (let j = 0; j < n; j++) x[j] = dots[a * W + varCols[j]] / M;
+    for (let j = 0; j < n; j++) x[j] = dots[a * W + pred.slot(varCols[j])] / M;
     // L^T x = b backwards, row-oriented: x_j = t_j / L_jj, then t_i -= L_ji x_j for i < j.
     for (let j = n - 1; j >= 0; j--) {
       const row = j * cap;

@@ -292,7 +292,7 @@ function stepParameters(s: GroupState, k: number): void {
   // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
   const R1 = (k + 1) * N1 * UU;
   if (dhMin === dhMax) {
-    rThetaConstantCurvature(R, rho, k, N1, U, D, dhMin);
+    rThetaConstantCurvature(R, Rt, rho, k, N1, U, D, dhMin);
   } else {
     paramResponseRowBlock(U, k, M, N1, D, Th, fns.dh, rhoT, P, acc);
     for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) R[R1 + s * UU + e] = acc[s * UU + e] / M;
@@ -303,11 +303,14 @@ function stepParameters(s: GroupState, k: number): void {
 
 /**
  * R_theta[k+1, s] = (1 - D h') R_theta[k, s] + delta_ks I - D sum_{t=s+1..k} rho[k,t] R_theta[t, s] when h' is
- * a constant (quadratic penalty): deterministic, O(k^2 U^3). Its own function so that its long loop is
- * compiled alone by on-stack replacement, not the whole of stepParameters.
+ * a constant (quadratic penalty): deterministic, O(k^2 U^3). R_theta[t, s] is read from the block transpose
+ * Rt (blocks (s, t), t running along a row), so the inner sum streams memory instead of striding by N1 U^2.
+ * Its own function so that its long loop is compiled alone by on-stack replacement, not the whole of
+ * stepParameters.
  */
 function rThetaConstantCurvature(
   R: Float64Array,
+  Rt: Float64Array,
   rho: Float64Array,
   k: number,
   N1: number,
@@ -319,12 +322,12 @@ function rThetaConstantCurvature(
   const Rk = k * N1 * UU;
   const R1 = (k + 1) * N1 * UU;
   for (let s = 0; s <= k; s++) {
+    const Rs = s * N1 * UU;
     for (let a = 0; a < U; a++) {
       for (let b = 0; b < U; b++) {
         let v = (1 - D * dh) * R[Rk + s * UU + a * U + b] + (s === k && a === b ? 1 : 0);
         for (let t = s + 1; t <= k; t++) {
-          for (let c = 0; c < U; c++)
-            v -= D * rho[Rk + t * UU + a * U + c] * R[(t * N1 + s) * UU + c * U + b];
+          for (let c = 0; c < U; c++) v -= D * rho[Rk + t * UU + a * U + c] * Rt[Rs + t * UU + c * U + b];
         }
         R[R1 + s * UU + a * U + b] = v;
       }
