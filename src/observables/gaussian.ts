@@ -21,9 +21,11 @@ function conditional(q: number, m: number, rhoStar: number): { a: number; s: num
 }
 
 /**
- * Panel cuts in z for E_z f(mu + s z) when s is large: the z-grid -8, -6, ..., 8 merged with the z of every
- * integer g in [-4, 4] and [round(y) - 4, round(y) + 4] (f has its features at O(1) in g; kinks of
- * hinge-like losses at integer margins fall on cuts). Both lists are increasing, so they are merged.
+ * Panel cuts in z for E_z f(mu + s z) when s is large: the z of every integer g in [-4, 4] and
+ * [round(y) - 4, round(y) + 4] (f has its features at O(1) in g; kinks of hinge-like losses at integer
+ * margins fall on cuts), and the z-grid -8, -6, ..., 8 outside those windows (inside, the integer cuts are
+ * closer than the grid's 2 as s > 1: a grid cut there would only split a panel of unit width in g).
+ * Both lists are increasing, so they are merged.
  */
 function panelCuts(mu: number, s: number, y: number, cuts: Float64Array): number {
   const c0 = Math.round(y);
@@ -37,7 +39,8 @@ function panelCuts(mu: number, s: number, y: number, cuts: Float64Array): number
   while (z <= ZMAX || g <= gEnd) {
     const zg = g <= gEnd ? (g - mu) / s : Number.POSITIVE_INFINITY;
     if (z <= ZMAX && z <= zg) {
-      cuts[k++] = z;
+      const gz = mu + s * z;
+      if (!((gz > -4 && gz < 4) || (gz > c0 - 4 && gz < c0 + 4))) cuts[k++] = z;
       z += 2;
     } else {
       if (zg > -ZMAX && zg < ZMAX) cuts[k++] = zg;
