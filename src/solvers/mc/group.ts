@@ -15,7 +15,7 @@ import { type BatchLaw, BatchWeights } from "../../util/batch.js";
 import { Rng } from "../../util/rng.js";
 import { Branches } from "./branch.js";
 import { GaussianColumns } from "./columns.js";
-import { GrowingCholesky } from "./linalg.js";
+import { GrowingCholesky, TRI_BLOCK } from "./linalg.js";
 import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
 import type { SteinScratch } from "./stein.js";
@@ -253,7 +253,9 @@ function groupState(
       arenaDoubles(M * SW, M * SW, stein ? 0 : M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
       3 * U * arenaDoubles(M) +
-      (stein ? arenaDoubles(U * M, U * predCols) : 0),
+      GrowingCholesky.doubles(V + U * N1) +
+      GrowingCholesky.doubles(U * N1) +
+      (stein ? arenaDoubles(U * M, U * predCols, V + U * N1, TRI_BLOCK) : 0),
   );
   const f64 = (n: number) => arena.f64(n);
   const predRng = rowSubset(new Rng(g.seed, g.tag, g.group, 0), M, g.rows);
@@ -276,7 +278,7 @@ function groupState(
   const GssInv = invertSmall(Gss, V);
 
   // Prediction side: teacher fields w* (covariance Gss), label; histories A_s = l dxi (U), Cc_s = H dxi (UU).
-  const Lw = new GrowingCholesky(V + U * N1);
+  const Lw = new GrowingCholesky(V + U * N1, arena);
   const varCols: number[] = [];
   const wstar = new Float64Array(M * V);
   for (let c = 0; c < V; c++) {
@@ -293,7 +295,7 @@ function groupState(
   const Lh = p.dropCrossTerm ? f64(M * SW) : null;
   const lk = new Float64Array(M * U);
   const Hk = f64(M * UU);
-  const Lnu = new GrowingCholesky(U * N1);
+  const Lnu = new GrowingCholesky(U * N1, arena);
 
   // Kernels (block row-major) and block transposes used by the inner loops.
   const C = new Float64Array(N1 * N1 * UU);
@@ -322,7 +324,7 @@ function groupState(
   const branches =
     p.response === "branch" && jumps ? new Branches(M, N1, fns, jumps, p.jumpCount ?? 1) : null;
   const steinScratch: SteinScratch | null = stein
-    ? { lcol: f64(U * M), dots: f64(U * predCols), x: new Float64Array(V + U * N1) }
+    ? { lcol: f64(U * M), dots: f64(U * predCols), x: f64(V + U * N1), negX: f64(TRI_BLOCK) }
     : null;
 
   const eDxi = -D / delta;

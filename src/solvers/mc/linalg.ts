@@ -1,7 +1,13 @@
 // Small dense linear algebra for the Monte-Carlo DMFT solver: a lower-triangular Cholesky factor that
 // grows by one row per time step (conditional Gaussian draws), and Gram–Schmidt orthonormalisation of a
 // block of new columns of per-sample Gaussian draws against the earlier ones (moment matching).
-import { colDotsBlock, rowDotsBlock } from "./wasm.js";
+// The triangular solves (a new row of the factor here, Stein's L^T x = b in stein.ts) run in blocks of
+// TRI_BLOCK rows: the products with all earlier rows in one SIMD kernel pass per block, only the small
+// triangle inside the block in JS (rows 0..TRI_BLOCK-1 therefore come out exactly as a plain JS loop).
+import { arenaDoubles, colDotsBlock, rowDots, rowDotsBlock, type WasmArena } from "./wasm.js";
+
+/** Rows per block of the blocked triangular solves. */
+export const TRI_BLOCK = 64;
 
 /**
  * Relative size (to the new variable's variance) below which a squared pivot is treated as zero: rounding
@@ -22,8 +28,22 @@ export class GrowingCholesky {
   /** Pivots set to zero because the new variable lies numerically in the span of the earlier ones. */
   zeroPivots = 0;
 
-  constructor(readonly capacity: number) {
-    this.L = new Float64Array(capacity * capacity);
+  /** Doubles a GrowingCholesky(capacity, arena) takes from its WasmArena. */
+  static doubles(capacity: number): number {
+    return arenaDoubles(capacity * capacity, TRI_BLOCK);
+  }
+
+  /** Products of a block of earlier rows with the new row (scratch). */
+  private readonly t: Float64Array;
+
+  /** With `arena` (sized by `doubles`), the blocked solve runs in the SIMD kernels. */
+  constructor(
+    readonly capacity: number,
+    arena?: WasmArena,
+  ) {
+    const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
+    this.L = f64(capacity * capacity);
+    this.t = f64(TRI_BLOCK);
   }
 
   /** Appends a variable with covariances `cov[0..n]` (cov[n] is its variance); returns its row of L. */
@@ -31,19 +51,25 @@ export class GrowingCholesky {
     const n = this.n;
     const cap = this.capacity;
     if (n >= cap) throw new RangeError("GrowingCholesky: capacity exceeded");
-    const L = this.L;
+    const { L, t } = this;
     const row = n * cap;
     let sq = 0;
-    for (let j = 0; j < n; j++) {
-      const pj = L[j * cap + j];
-      let v = 0;
-      if (pj > 0) {
-        let s = cov[j];
-        for (let l = 0; l < j; l++) s -= L[row + l] * L[j * cap + l];
-        v = s / pj;
+    // Forward substitution L[0..n) v = cov in blocks of rows [j0, j1): t_j = L[j, 0..j0) . v[0..j0) for the
+    // whole block in one pass (the rows are zero beyond their diagonal), then the triangle inside it.
+    for (let j0 = 0; j0 < n; j0 += TRI_BLOCK) {
+      const j1 = Math.min(n, j0 + TRI_BLOCK);
+      if (j0 > 0) rowDots(L.subarray(j0 * cap), j1 - j0, cap, j0, L.subarray(row, row + j0), t, "set");
+      for (let j = j0; j < j1; j++) {
+        const pj = L[j * cap + j];
+        let v = 0;
+        if (pj > 0) {
+          let s = j0 > 0 ? cov[j] - t[j - j0] : cov[j];
+          for (let l = j0; l < j; l++) s -= L[row + l] * L[j * cap + l];
+          v = s / pj;
+        }
+        L[row + j] = v;
+        sq += v * v;
       }
-      L[row + j] = v;
-      sq += v * v;
     }
     let piv2 = cov[n] - sq;
     const tol = PIVOT_TOL * Math.abs(cov[n]);
