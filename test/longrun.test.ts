@@ -1,16 +1,21 @@
 // Long horizons (issue 15): feasibility up front (estimates, refusal with exit 2 before any stage runs),
-// the remaining-time rule of the progress reports, and --record on the command line.
+// the layout of Stein's inputs and the blocked triangular solves, the remaining-time rule of the progress
+// reports, and --record on the command line.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/index.js";
 import { remainingSeconds } from "../src/cli/progress.js";
+import { GaussianColumns } from "../src/solvers/mc/columns.js";
 import { planMc } from "../src/solvers/mc/index.js";
+import { GrowingCholesky, TRI_BLOCK } from "../src/solvers/mc/linalg.js";
+import { arenaDoubles, WasmArena } from "../src/solvers/mc/wasm.js";
 import { loadDerived } from "../src/symbolic/index.js";
 import type { Result } from "../src/types.js";
 import { UsageError } from "../src/util/errors.js";
 import { calibratedRate, checkFeasible } from "../src/util/feasibility.js";
+import { Rng } from "../src/util/rng.js";
 import { type StageName, validate } from "../src/validate/index.js";
 
 const logistic = "models/logistic-regression.yaml";
@@ -78,6 +83,78 @@ describe("orthonormal blocks and the Stein estimator", () => {
     expect(planMc(derived, { ...base, samples: 17088 }).response.estimator).toBe("stein");
     // The tangent is fine in renewed blocks: any N plans (the time limit is what refuses N = 4000).
     expect(planMc(derived, { ...base, T: 400, response: "tangent" }).levels[0].N).toBe(4000);
+  });
+
+  it("columns apart are stored after the others; combinations read them only where a coefficient is nonzero", () => {
+    const M = 250;
+    const width = 300;
+    const separate = Array.from({ length: 140 }, (_, k) => 3 + 2 * k + 1);
+    const arena = new WasmArena(GaussianColumns.doubles(M, width, 2));
+    const cols = new GaussianColumns(M, width, new Rng(1, 2), true, arena, 2, separate);
+    expect(cols.slot(4)).toBe(width - 140); // the first separate column is stored after the 160 others
+    expect(cols.slot(5)).toBe(4);
+    for (const j of [0, 3, 4, 5, 150, 299]) {
+      expect(cols.column(j)).toEqual(cols.Z.subarray(cols.slot(j) * M, (cols.slot(j) + 1) * M));
+      expect(cols.at(7, j)).toBe(cols.column(j)[7]);
+    }
+    cols.appendBlock(100);
+    const n = 120;
+    const coefs = [new Float64Array(width), new Float64Array(width)];
+    const rng = new Rng(3);
+    for (let j = 0; j < n; j++) {
+      coefs[0][j] = separate.includes(j) ? 0 : rng.normal(); // fields only (the draws w_k)
+      coefs[1][j] = rng.normal(); // also on separate columns
+    }
+    const outs = [new Float64Array(M), new Float64Array(M)];
+    cols.appendBlock(n - 100, coefs, outs);
+    for (let r = 0; r < 2; r++) {
+      let worst = 0;
+      for (let i = 0; i < M; i++) {
+        let v = 0;
+        for (let j = 0; j < n; j++) v += coefs[r][j] * cols.at(i, j);
+        worst = Math.max(worst, Math.abs(outs[r][i] - v));
+      }
+      expect(worst).toBeLessThan(1e-12);
+    }
+  });
+
+  it("blocked triangular solves (kernel products per block of rows) match plain solves; zero pivots stay zero", () => {
+    const n = 3 * TRI_BLOCK + 17;
+    const M = n + 40;
+    const X = new Float64Array(n * M);
+    new Rng(5).fillNormal(X);
+    X.fill(0, 70 * M, 71 * M); // variable 70 degenerate: a zero pivot
+    const cov = (a: number, b: number) => {
+      let s = 0;
+      for (let i = 0; i < M; i++) s += X[a * M + i] * X[b * M + i];
+      return s / M;
+    };
+    const arena = new WasmArena(GrowingCholesky.doubles(n) + arenaDoubles(n));
+    const L = new GrowingCholesky(n, arena);
+    for (let a = 0; a < n; a++) L.addRow(Array.from({ length: a + 1 }, (_, b) => cov(a, b)));
+    expect(L.zeroPivots).toBe(1);
+    let worst = 0;
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b <= a; b++) {
+        let s = 0;
+        for (let l = 0; l <= b; l++) s += L.L[a * n + l] * L.L[b * n + l];
+        worst = Math.max(worst, Math.abs(s - cov(a, b)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-12);
+    // L^T x = b against plain back substitution.
+    const b = Array.from({ length: n }, (_, j) => Math.sin(j));
+    const x = arena.f64(n);
+    x.set(b);
+    L.solveTransposed(x);
+    const ref = b.slice();
+    for (let j = n - 1; j >= 0; j--) {
+      const pj = L.L[j * n + j];
+      ref[j] = pj > 0 ? ref[j] / pj : 0;
+      for (let i = 0; i < j; i++) ref[i] -= L.L[j * n + i] * ref[j];
+    }
+    expect(x[70]).toBe(0);
+    for (let j = 0; j < n; j++) expect(Math.abs(x[j] - ref[j])).toBeLessThan(1e-9 * (1 + Math.abs(ref[j])));
   });
 });
 

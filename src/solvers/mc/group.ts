@@ -15,7 +15,7 @@ import { type BatchLaw, BatchWeights } from "../../util/batch.js";
 import { Rng } from "../../util/rng.js";
 import { Branches } from "./branch.js";
 import { GaussianColumns } from "./columns.js";
-import { GrowingCholesky, TRI_BLOCK } from "./linalg.js";
+import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
 import type { SteinScratch } from "./stein.js";
@@ -255,7 +255,7 @@ function groupState(
       3 * U * arenaDoubles(M) +
       GrowingCholesky.doubles(V + U * N1) +
       GrowingCholesky.doubles(U * N1) +
-      (stein ? arenaDoubles(U * M, U * predCols, V + U * N1, TRI_BLOCK) : 0),
+      (stein ? arenaDoubles(U * M, U * predCols, V + U * N1) : 0),
   );
   const f64 = (n: number) => arena.f64(n);
   const predRng = rowSubset(new Rng(g.seed, g.tag, g.group, 0), M, g.rows);
@@ -324,7 +324,7 @@ function groupState(
   const branches =
     p.response === "branch" && jumps ? new Branches(M, N1, fns, jumps, p.jumpCount ?? 1) : null;
   const steinScratch: SteinScratch | null = stein
-    ? { lcol: f64(U * M), dots: f64(U * predCols), x: f64(V + U * N1), negX: f64(TRI_BLOCK) }
+    ? { lcol: f64(U * M), dots: f64(U * predCols), x: f64(V + U * N1) }
     : null;
 
   const eDxi = -D / delta;

@@ -1,10 +1,10 @@
 // Small dense linear algebra for the Monte-Carlo DMFT solver: a lower-triangular Cholesky factor that
 // grows by one row per time step (conditional Gaussian draws), and Gram–Schmidt orthonormalisation of a
 // block of new columns of per-sample Gaussian draws against the earlier ones (moment matching).
-// The triangular solves (a new row of the factor here, Stein's L^T x = b in stein.ts) run in blocks of
+// The triangular solves (a new row of the factor, and L^T x = b for Stein, stein.ts) run in blocks of
 // TRI_BLOCK rows: the products with all earlier rows in one SIMD kernel pass per block, only the small
 // triangle inside the block in JS (rows 0..TRI_BLOCK-1 therefore come out exactly as a plain JS loop).
-import { arenaDoubles, colDotsBlock, rowDots, rowDotsBlock, type WasmArena } from "./wasm.js";
+import { arenaDoubles, colDots, colDotsBlock, rowDots, rowDotsBlock, type WasmArena } from "./wasm.js";
 
 /** Rows per block of the blocked triangular solves. */
 export const TRI_BLOCK = 64;
@@ -33,7 +33,7 @@ export class GrowingCholesky {
     return arenaDoubles(capacity * capacity, TRI_BLOCK);
   }
 
-  /** Products of a block of earlier rows with the new row (scratch). */
+  /** Products of a block of earlier rows with the new row; minus a block of solve's x (scratch). */
   private readonly t: Float64Array;
 
   /** With `arena` (sized by `doubles`), the blocked solve runs in the SIMD kernels. */
@@ -81,6 +81,34 @@ export class GrowingCholesky {
     L[row + n] = Math.sqrt(piv2);
     this.n = n + 1;
     return L.subarray(row, row + n + 1);
+  }
+
+  /**
+   * Solves L^T x = b in place (x = b on entry, n = this.n entries), with x_j = 0 on zero pivots. Backwards
+   * and row-oriented in blocks of rows [j0, j1): inside the block x_j = t_j / L_jj, then t_i -= L_ji x_j for
+   * j0 <= i < j; then t_i -= sum_j L_ji x_j for all i < j0 in one kernel pass over the block's rows (when x
+   * is in this factor's arena).
+   */
+  solveTransposed(x: Float64Array): void {
+    const { L, t, n } = this;
+    const cap = this.capacity;
+    for (let j0 = Math.floor((n - 1) / TRI_BLOCK) * TRI_BLOCK; j0 >= 0; j0 -= TRI_BLOCK) {
+      const j1 = Math.min(n, j0 + TRI_BLOCK);
+      for (let j = j1 - 1; j >= j0; j--) {
+        const row = j * cap;
+        const pj = L[row + j];
+        if (!(pj > 0)) {
+          x[j] = 0;
+          continue;
+        }
+        const xj = x[j] / pj;
+        x[j] = xj;
+        for (let i = j0; i < j; i++) x[i] -= L[row + i] * xj;
+      }
+      if (j0 === 0) break;
+      for (let j = j0; j < j1; j++) t[j - j0] = -x[j];
+      colDots(L.subarray(j0 * cap), j1 - j0, cap, j0, t, x);
+    }
   }
 }
 

@@ -7,8 +7,8 @@
 // ReLU, absolute loss). Cost per step: one pass over the M x (field columns taken) inputs, O(M k), and a
 // triangular solve, O(k^2): O(M N^2) per solve instead of the tangent's O(M N^3).
 import type { GaussianColumns } from "./columns.js";
-import { type GrowingCholesky, TRI_BLOCK } from "./linalg.js";
-import { colDots, rowDotsBlock } from "./wasm.js";
+import type { GrowingCholesky } from "./linalg.js";
+import { rowDotsBlock } from "./wasm.js";
 
 /** Scratch of the Stein estimator (allocated by group.ts from the group's arena). */
 export interface SteinScratch {
@@ -16,10 +16,8 @@ export interface SteinScratch {
   lcol: Float64Array;
   /** dots[a W + j] = sum_i Z_j(i) l_k^a(i) over the W input columns of the prediction side. */
   dots: Float64Array;
-  /** The right-hand side / solution of the triangular solve (one unit at a time). */
+  /** The right-hand side / solution of the triangular solve (one unit at a time; in the arena of Lw). */
   x: Float64Array;
-  /** -x over one block of TRI_BLOCK rows (the blocked solve's kernel operand). */
-  negX: Float64Array;
 }
 
 /**
@@ -40,7 +38,7 @@ export function steinResponseRow(
   out: Float64Array,
   gam: Float64Array,
 ): void {
-  const { lcol, dots, x, negX } = sc;
+  const { lcol, dots, x } = sc;
   const n = Lw.n;
   // The dots with the stored columns up to the last field's: the fields, the label noise, and the noise
   // columns dB_s only where they are not stored apart (columns.ts `slot`).
@@ -48,31 +46,10 @@ export function steinResponseRow(
   for (let i = 0; i < M; i++) for (let a = 0; a < U; a++) lcol[a * M + i] = lk[i * U + a];
   dots.fill(0, 0, U * W);
   rowDotsBlock(pred.Z, W, M, M, U, lcol, M, dots, W);
-  const cap = Lw.capacity;
-  const L = Lw.L;
   const UU = U * U;
   for (let a = 0; a < U; a++) {
     for (let j = 0; j < n; j++) x[j] = dots[a * W + pred.slot(varCols[j])] / M;
-    // L^T x = b backwards, row-oriented, in blocks of rows [j0, j1) (linalg.ts TRI_BLOCK): inside the
-    // block x_j = t_j / L_jj, then t_i -= L_ji x_j for j0 <= i < j; then t_i -= sum_j L_ji x_j for all
-    // i < j0 in one kernel pass over the block's rows.
-    for (let j0 = Math.floor((n - 1) / TRI_BLOCK) * TRI_BLOCK; j0 >= 0; j0 -= TRI_BLOCK) {
-      const j1 = Math.min(n, j0 + TRI_BLOCK);
-      for (let j = j1 - 1; j >= j0; j--) {
-        const row = j * cap;
-        const pj = L[row + j];
-        if (!(pj > 0)) {
-          x[j] = 0;
-          continue;
-        }
-        const xj = x[j] / pj;
-        x[j] = xj;
-        for (let i = j0; i < j; i++) x[i] -= L[row + i] * xj;
-      }
-      if (j0 === 0) break;
-      for (let j = j0; j < j1; j++) negX[j - j0] = -x[j];
-      colDots(L.subarray(j0 * cap), j1 - j0, cap, j0, negX, x);
-    }
+    Lw.solveTransposed(x);
     for (let c = 0; c < V; c++) gam[a * V + c] = x[c];
     for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) out[s * UU + a * U + b] = x[V + s * U + b];
   }
