@@ -16,11 +16,11 @@
 // appendBlock's coefficients) but are stored after the others (`slot`), so that passes over the other
 // columns taken (the draws w_k, Stein's dots) read only those, not the interleaved dB_k.
 import type { Rng } from "../../util/rng.js";
-import { appendOrthonormalColumns } from "./linalg.js";
+import { appendOrthonormalPanel, PANEL } from "./linalg.js";
 import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
 import { MAX_BLOCK } from "./wasmKernels.js";
 
-/** Columns orthonormalised per pass of the up-front Gram–Schmidt. */
+/** Columns orthonormalised per block of the up-front Gram–Schmidt (up to PANEL of them per call). */
 const BLOCK = MAX_BLOCK;
 
 /** Samples beyond the columns of one orthonormal block: keeps one Gram–Schmidt pass accurate (~1e-12). */
@@ -37,8 +37,8 @@ export function orthoBlock(M: number, width: number): number {
 export class GaussianColumns {
   /** Doubles a GaussianColumns(M, width, ..., maxCombos) takes from its WasmArena. */
   static doubles(M: number, width: number, maxCombos: number): number {
-    const scratch = Math.max(BLOCK, maxCombos);
-    return arenaDoubles(M * width, M * scratch, width * scratch);
+    const scratch = Math.max(PANEL, maxCombos);
+    return arenaDoubles(M * width, M * scratch, M * PANEL, width * scratch + 3 * PANEL);
   }
 
   /** Column j is Z[j M .. j M + M - 1]. */
@@ -46,6 +46,8 @@ export class GaussianColumns {
   /** Number of columns taken; column 0 is all ones. */
   n = 1;
   private readonly v: Float64Array;
+  /** The drawn vectors of a Gram–Schmidt panel (appendOrthonormalPanel). */
+  private readonly orig: Float64Array;
   private readonly dots: Float64Array;
   /** With `separate` columns: the stored position of column j, the column stored at position p, the
    *  number of other columns (stored first) and how many of them and of the separate ones are taken. */
@@ -74,8 +76,9 @@ export class GaussianColumns {
     const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
     const Z = f64(M * width);
     this.Z = Z;
-    this.v = f64(M * Math.max(BLOCK, maxCombos));
-    this.dots = f64(width * Math.max(BLOCK, maxCombos));
+    this.v = f64(M * Math.max(PANEL, maxCombos));
+    this.orig = f64(M * PANEL);
+    this.dots = f64(width * Math.max(PANEL, maxCombos) + 3 * PANEL);
     Z.fill(1, 0, M);
     // The same draws, column after column, as drawing each column when it is first needed. With
     // `separate` columns, they are stored after the others (the ones column counts in their blocks, as it
@@ -105,19 +108,28 @@ export class GaussianColumns {
     hi: number,
     block: number,
   ): void {
-    const { M, Z, v, dots } = this;
+    const { M, Z, v, orig, dots } = this;
     for (let col = Math.max(lo, 1); col < hi; ) {
       const start = col - ((col - lo) % block);
-      const m = Math.min(BLOCK, hi - col, start + block - col);
-      rng.fillNormal(v.subarray(0, m * M));
-      if (!orthogonal) Z.set(v.subarray(0, m * M), col * M);
-      else if (start === 0) appendOrthonormalColumns(Z, M, col, m, v, dots);
+      // A panel: consecutive Gram–Schmidt blocks of BLOCK columns (fewer at the end of an orthonormal block
+      // or of the range) of the same orthonormal block, PANEL columns at most; same result as one by one.
+      const sizes: number[] = [];
+      let end = col;
+      while (end < hi && end < start + block && end - col + BLOCK <= PANEL) {
+        const m = Math.min(BLOCK, hi - end, start + block - end);
+        sizes.push(m);
+        end += m;
+      }
+      const P = end - col;
+      rng.fillNormal(v.subarray(0, P * M));
+      if (!orthogonal) Z.set(v.subarray(0, P * M), col * M);
+      else if (start === 0) appendOrthonormalPanel(Z, M, col, sizes, v, dots, orig);
       else {
         // A renewed basis: centre (orthogonal to the ones column), then Gram–Schmidt within the block.
-        for (let t = 0; t < m; t++) centre(v.subarray(t * M, (t + 1) * M));
-        appendOrthonormalColumns(Z.subarray(start * M), M, col - start, m, v, dots);
+        for (let t = 0; t < P; t++) centre(v.subarray(t * M, (t + 1) * M));
+        appendOrthonormalPanel(Z.subarray(start * M), M, col - start, sizes, v, dots, orig);
       }
-      col += m;
+      col = end;
     }
   }
 

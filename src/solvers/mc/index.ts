@@ -256,9 +256,11 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const threads = Math.max(1, Math.min(wanted, Math.floor(budget / perGroup)));
   const bytes = Math.min(threads, G) * perGroup;
   checkMemory("solve (Monte-Carlo DMFT)", bytes, budget);
+  // Stein's dots (and the draws) read the field columns only when the noise columns are stored apart.
+  const steinColumns = finest.noiseApart ? fields : inputColumns(finest, U, V)[0];
   const responseWork = (n: number) =>
     response.estimator === "stein"
-      ? model.k * n * inputColumns(finest, model.k, model.kTeacher)[0]
+      ? model.k * n * steinColumns
       : (response.estimator === "branch" ? 1 + 2 * derived.jumps!.length : 1) * model.k ** 3 * (n ** 3 / 6);
   const multiplyAdds = levels.reduce(
     (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),

@@ -112,6 +112,11 @@ export class GrowingCholesky {
   }
 }
 
+/** Most vectors orthonormalised by one appendOrthonormalPanel call (columns.ts), and rows of Z per chunk
+ *  of its shared passes over the earlier columns (a multiple of four: the kernels' row blocks). */
+export const PANEL = 12;
+const CHUNK = 16;
+
 /**
  * Orthonormalises the m vectors W[t*M .. t*M+M-1] (in order) against columns 0..ncols-1 of the column-major
  * matrix Z (column j is Z[j*M .. j*M+M-1]), whose columns satisfy sum_i Z[j,i] Z[l,i] = M delta_jl, and
@@ -131,25 +136,79 @@ export function appendOrthonormalColumns(
   W: Float64Array,
   dots: Float64Array,
 ): void {
-  dots.fill(0, 0, m * ncols);
-  // dots[t][j] = Z_j . W_t: a row-dot pass over Z read as ncols rows of length M.
-  rowDotsBlock(Z, ncols, M, M, m, W, M, dots, ncols);
-  for (let j = 0; j < m * ncols; j++) dots[j] = -dots[j] / M;
-  // W_t += sum_j dots[t][j] Z_j: a column-dot pass over the same rows.
-  colDotsBlock(Z, ncols, M, M, m, dots, ncols, W, M);
-  for (let t = 0; t < m; t++) {
-    const w = W.subarray(t * M, (t + 1) * M);
-    for (let s = 0; s < t; s++) {
-      const z = W.subarray(s * M, (s + 1) * M);
-      let d = 0;
-      for (let i = 0; i < M; i++) d += w[i] * z[i];
-      d /= M;
-      for (let i = 0; i < M; i++) w[i] -= d * z[i];
-    }
-    let ss = 0;
-    for (let i = 0; i < M; i++) ss += w[i] * w[i];
-    const scale = Math.sqrt(M / ss);
-    for (let i = 0; i < M; i++) w[i] *= scale;
-    Z.set(w, (ncols + t) * M);
+  appendOrthonormalPanel(Z, M, ncols, [m], W, dots);
+}
+
+/**
+ * appendOrthonormalColumns for consecutive blocks of sizes[0], sizes[1], ... vectors (W holds them all, in
+ * order), bit-identical to one call per block in turn, but with the passes over the earlier columns
+ * [0, base) (base = ncols rounded down to a multiple of four) shared by all blocks, CHUNK rows of Z at a
+ * time, so that each chunk is read from memory once per panel instead of once per block. Every dot and
+ * every update runs in the same kernel with the same row blocks as in the per-block calls (rows [0, base)
+ * in whole four-row blocks; the rest, from base, in a call of their own). Block t >= 1's dots with the
+ * panel's earlier columns need its vectors as drawn, so they are kept in `orig` (>= (sum of sizes -
+ * sizes[0]) M doubles, in the arena of Z) before the shared update. `dots`: >= (sum of sizes) ncols + 3 *
+ * (sum of sizes).
+ */
+export function appendOrthonormalPanel(
+  Z: Float64Array,
+  M: number,
+  ncols: number,
+  sizes: readonly number[],
+  W: Float64Array,
+  dots: Float64Array,
+  orig?: Float64Array,
+): void {
+  const P = sizes.reduce((a, b) => a + b, 0);
+  const base = ncols & ~3;
+  const first = ncols - base;
+  const starts = sizes.map((_, t) => sizes.slice(0, t).reduce((a, b) => a + b, 0));
+  if (sizes.length > 1) orig!.set(W.subarray(sizes[0] * M, P * M));
+  const drawn = (t: number) => (t === 0 ? W : orig!.subarray((starts[t] - sizes[0]) * M));
+  // Shared passes: dots[v base + j] = Z_j . W_v for the old columns j < base, then W_v += the projections.
+  const tail = dots.subarray(P * base);
+  dots.fill(0, 0, P * base + sizes[0] * first);
+  for (let j = 0; j < base; j += CHUNK) {
+    const rows = Math.min(CHUNK, base - j);
+    sizes.forEach((m, t) => {
+      rowDotsBlock(Z.subarray(j * M), rows, M, M, m, drawn(t), M, dots.subarray(starts[t] * base + j), base);
+    });
   }
+  // Block 0's dots with the remaining old columns, before its vectors change.
+  rowDotsBlock(Z.subarray(base * M), first, M, M, sizes[0], W, M, tail, first);
+  for (let j = 0; j < P * base; j++) dots[j] = -dots[j] / M;
+  for (let j = 0; j < base; j += CHUNK) {
+    const rows = Math.min(CHUNK, base - j);
+    sizes.forEach((m, t) => {
+      const out = W.subarray(starts[t] * M);
+      colDotsBlock(Z.subarray(j * M), rows, M, M, m, dots.subarray(starts[t] * base + j), base, out, M);
+    });
+  }
+  sizes.forEach((m, t) => {
+    // Block t against the columns from base: the rest of the old ones and the panel's earlier blocks.
+    const n = ncols + starts[t];
+    const count = n - base;
+    const w0 = W.subarray(starts[t] * M);
+    if (t > 0) {
+      tail.fill(0, 0, m * count);
+      rowDotsBlock(Z.subarray(base * M), count, M, M, m, drawn(t), M, tail, count);
+    }
+    for (let j = 0; j < m * count; j++) tail[j] = -tail[j] / M;
+    colDotsBlock(Z.subarray(base * M), count, M, M, m, tail, count, w0, M);
+    for (let u = 0; u < m; u++) {
+      const w = w0.subarray(u * M, (u + 1) * M);
+      for (let s = 0; s < u; s++) {
+        const z = w0.subarray(s * M, (s + 1) * M);
+        let d = 0;
+        for (let i = 0; i < M; i++) d += w[i] * z[i];
+        d /= M;
+        for (let i = 0; i < M; i++) w[i] -= d * z[i];
+      }
+      let ss = 0;
+      for (let i = 0; i < M; i++) ss += w[i] * w[i];
+      const scale = Math.sqrt(M / ss);
+      for (let i = 0; i < M; i++) w[i] *= scale;
+      Z.set(w, (n + u) * M);
+    }
+  });
 }
