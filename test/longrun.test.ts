@@ -9,8 +9,13 @@ import { main } from "../src/cli/index.js";
 import { remainingSeconds } from "../src/cli/progress.js";
 import { GaussianColumns } from "../src/solvers/mc/columns.js";
 import { planMc } from "../src/solvers/mc/index.js";
-import { GrowingCholesky, TRI_BLOCK } from "../src/solvers/mc/linalg.js";
-import { arenaDoubles, WasmArena } from "../src/solvers/mc/wasm.js";
+import {
+  appendOrthonormalColumns,
+  appendOrthonormalPanel,
+  GrowingCholesky,
+  TRI_BLOCK,
+} from "../src/solvers/mc/linalg.js";
+import { arenaDoubles, WasmArena, wasmArrays } from "../src/solvers/mc/wasm.js";
 import { loadDerived } from "../src/symbolic/index.js";
 import type { Result } from "../src/types.js";
 import { UsageError } from "../src/util/errors.js";
@@ -116,6 +121,35 @@ describe("orthonormal blocks and the Stein estimator", () => {
       }
       expect(worst).toBeLessThan(1e-12);
     }
+  });
+
+  it("a Gram–Schmidt panel (shared passes over the earlier columns) equals its blocks one at a time, bit for bit", () => {
+    const M = 203;
+    const ncols = 41; // not a multiple of four: the passes split at 40
+    const sizes = [3, 3, 2, 1, 3];
+    const P = 12;
+    const [Z, W, dots, orig, Zr, Wr, dr] = wasmArrays(
+      M * (ncols + P),
+      M * P,
+      P * (ncols + P) + 3 * P,
+      M * P,
+      M * (ncols + P),
+      M * P,
+      P * (ncols + P),
+    );
+    const rng = new Rng(9);
+    rng.fillNormal(Z.subarray(M, M * ncols));
+    Z.fill(1, 0, M);
+    rng.fillNormal(W);
+    Zr.set(Z);
+    Wr.set(W);
+    appendOrthonormalPanel(Z, M, ncols, sizes, W, dots, orig);
+    let at = 0;
+    for (const m of sizes) {
+      appendOrthonormalColumns(Zr, M, ncols + at, m, Wr.subarray(at * M), dr);
+      at += m;
+    }
+    expect(Z).toEqual(Zr);
   });
 
   it("blocked triangular solves (kernel products per block of rows) match plain solves; zero pivots stay zero", () => {
