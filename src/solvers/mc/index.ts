@@ -136,9 +136,15 @@ export function chooseResponse(
  * draws, histories) in calibration multiply-adds; measured on logistic regression at N = 100 and 400.
  */
 const KERNEL_SPEED = 1.5;
-/** The Stein estimator's counted multiply-adds run ~4x slower than the tangent's (measured at N = 200, 400). */
-const STEIN_SPEED = 0.35;
+/**
+ * The Stein estimator's counted multiply-adds (SIMD passes over the inputs and histories); with the
+ * per-task terms below, the estimate is within ~1.2x of the wall time at N = 300 and 1000 (issue 15,
+ * docs/long-runs.md); it was ~4x too high at N = 1000 with one speed for everything.
+ */
+const STEIN_SPEED = 4;
 const SAMPLE_STEP_COST = 1000;
+/** Test loss / error quadrature of one recorded step in one group task (~1 ms, logistic at s > 1). */
+const QUADRATURE_COST = 5e5;
 
 /** Checks the options and estimates memory and work; refuses (UsageError) before anything is allocated. */
 export function planMc(derived: Derived, opts: SolveOptions, internals: McInternals = {}): McPlan {
@@ -268,8 +274,17 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   );
   const sampleSteps = (halves ? 2 : 1) * levels.reduce((a, lv) => a + M * lv.N, 0);
   const work = (halves ? 2 : 1) * multiplyAdds;
+  // Per group task, whatever its samples (the halves repeat it): the triangular solves (two growing
+  // Cholesky factors, plus Stein's L^T x = b: (k n)^3 / 6 each) and the quadrature at every recorded step.
+  const tasks = G * (halves ? 3 : 1);
+  const triangular = levels.reduce(
+    (a, lv) => a + ((response.estimator === "stein" ? 3 : 2) * (model.k * lv.N) ** 3) / 6,
+    0,
+  );
+  const quadrature = levels.length * record.length * QUADRATURE_COST;
+  const speed = response.estimator === "stein" ? STEIN_SPEED : KERNEL_SPEED;
   const seconds =
-    (work / (response.estimator === "stein" ? STEIN_SPEED : KERNEL_SPEED) + SAMPLE_STEP_COST * sampleSteps) /
+    ((work + tasks * triangular) / speed + SAMPLE_STEP_COST * sampleSteps + tasks * quadrature) /
     calibratedRate() /
     Math.min(threads, G);
   return { levels, sizes, threads, bytes, multiplyAdds: work, record, seconds, response, halves };
