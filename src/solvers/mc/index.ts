@@ -137,9 +137,10 @@ export function chooseResponse(
  */
 const KERNEL_SPEED = 1.5;
 /**
- * The Stein estimator's counted multiply-adds (SIMD passes over the inputs and histories); with the
- * per-task terms below, the estimate is within ~1.2x of the wall time at N = 300 and 1000 (issue 15,
- * docs/long-runs.md); it was ~4x too high at N = 1000 with one speed for everything.
+ * Speed of the Stein estimator's counted multiply-adds (SIMD passes over the inputs and histories). With
+ * the per-task terms of planMc the T = 100 default solve is estimated at ~75 s at the idle calibration
+ * rate (measured idle before issue 15's speed-ups: 115 s, estimated 554 s with 0.35 and no per-task terms;
+ * the speed-ups cut its CPU time to ~0.7 of that, docs/long-runs.md).
  */
 const STEIN_SPEED = 4;
 const SAMPLE_STEP_COST = 1000;
