@@ -2,19 +2,17 @@
 // models (closed equations, spectral oracle) and the online limit (delta -> infinity ODEs written out
 // with the model's own l and h).
 import { aligned, display, p } from "./blocks.js";
-import { factor, visible } from "./model-tex.js";
-import { type Ctx, texNum } from "./text-model.js";
-import type { LinearCase, OnlineCase, Section } from "./types.js";
+import { type Ctx, type Notation, texNum } from "./notation.js";
+import type { Section } from "./types.js";
 
 const E = "\\mathbb{E}";
 
-/** Gradient flow (tau = 0); `vector`: the matrix form of C_Y (K > 1 or K* > 1). */
-export function gradientFlowSection(c: Ctx, vector = false): Section {
+/** Gradient flow (tau = 0). */
+export function gradientFlowSection(c: Ctx, n: Notation): Section {
   const applies =
     c.tau === 0
       ? "Applies to this model at its parameters ($\\tau = 0$)."
       : `Applies with dynamics gd; this model has $\\tau = ${texNum(c.tau)}$ by default.`;
-  const covariance = vector ? "the matrix covariance below" : "covariance $C_\\ell/\\delta$";
   return {
     id: "special-gf",
     title: "Gradient flow ($\\tau = 0$)",
@@ -22,25 +20,21 @@ export function gradientFlowSection(c: Ctx, vector = false): Section {
     blocks: [
       p(
         "With $\\tau = 0$ there is no Brownian motion: $d\\xi^t = -dt/\\delta$, the responses carry no noise, and " +
-          `$Y$ has ${covariance}. This is the gradient-flow DMFT of Celentano, Cheng and Montanari ` +
+          `$Y$ has ${n.gfCovariance}. This is the gradient-flow DMFT of Celentano, Cheng and Montanari ` +
           "(arXiv 2112.07572). ",
         applies,
       ),
       display(
-        `C_Y(t,s) = \\frac{1}{\\delta}\\int_0^t\\!\\!\\int_0^s ${E}[\\ell(r^u; y)\\,\\ell(r^v; y)${vector ? "^\\top" : ""}]\\,du\\,dv.`,
+        `C_Y(t,s) = \\frac{1}{\\delta}\\int_0^t\\!\\!\\int_0^s ${E}[\\ell(r^u; y)\\,\\ell(r^v; y)${n.T}]\\,du\\,dv.`,
       ),
     ],
   };
 }
 
-export function linearSection(c: Ctx, lin: LinearCase | null): Section {
+export function linearSection(c: Ctx, n: Notation): Section {
   const head = { id: "special-linear", title: "Linear models: closed equations", level: 2 as const };
-  if (!lin) {
-    const why = c.derived.linear
-      ? "the penalty gradient is not of the form $\\lambda\\theta$"
-      : "$\\ell'(r; y)$ is not constant in $r$ or the penalty is not quadratic (see Derivatives)";
-    return { ...head, blocks: [p(`Does not apply to this model: ${why}.`)] };
-  }
+  const lin = n.linear;
+  if (!lin) return { ...head, blocks: [p(n.linearAbsent)] };
   const lamTex = c.derived.latex.dh;
   const lam = lamTex === "\\lambda" || lamTex === texNum(lin.lambda) ? "" : `${lamTex} = `;
   return {
@@ -92,53 +86,13 @@ export function linearSection(c: Ctx, lin: LinearCase | null): Section {
   };
 }
 
-/** The online ODEs with the model's own l (and h) substituted. */
-export function onlineCase(c: Ctx): OnlineCase {
-  const { mt, derived } = c;
-  const l = mt.atFactor("l", "w");
-  const l2 = factor(mt.at("l", "w"));
-  const lam = c.ridge;
-  if (lam !== null) {
-    const lt = factor(derived.latex.dh);
-    const twoLt = /^[\d.]/.test(lt) ? `2 \\cdot ${lt}` : `2${lt}`;
-    const dm = `${lam === 0 ? "" : `-${lt}\\,m `}- ${E}\\Big[w^*\\,${l}\\Big]`;
-    const dq = `${lam === 0 ? "" : `-${twoLt}\\,q `}- 2\\,${E}\\Big[w\\,${l}\\Big] + \\tau\\,${E}\\Big[${l2}^2\\Big]`;
-    return { closed: true, lambda: lam, dm, dq };
-  }
-  const h = mt.atFactor("h", "\\theta");
-  return {
-    closed: false,
-    lambda: null,
-    dm: `-${E}\\Big[\\theta^*\\,${h}\\Big] - ${E}\\Big[w^*\\,${l}\\Big]`,
-    dq: `-2\\,${E}\\Big[\\theta\\,${h}\\Big] - 2\\,${E}\\Big[w\\,${l}\\Big] + \\tau\\,${E}\\Big[${l2}^2\\Big]`,
-  };
-}
-
-/** Splits a long aligned line before `at` (kept on the next line, indented). */
-function breakBefore(line: string, at: string): string[] {
-  const i = line.indexOf(at);
-  if (i < 0 || visible(line) <= 60) return [line];
-  return [line.slice(0, i), `&\\qquad ${line.slice(i + 1)}`];
-}
-
-const JUMP_NOTE = p(
-  "Labels that jump in $w^*$ (such as $\\operatorname{sign}(w^* + \\sigma\\varepsilon)$) are integrated over " +
-    "$\\varepsilon$ exactly (e.g. $\\mathbb{P}(y = 1 \\mid w^*) = \\Phi(w^*/\\sigma)$) so that the Gaussian " +
-    "quadrature sees a smooth integrand.",
-);
-
-const ONLINE_LINEAR = [
-  "\\frac{dm}{dt} &= -(\\lambda + a)\\,m - \\beta\\rho^*,",
-  "\\frac{dq}{dt} &= -2(\\lambda + a)\\,q - 2\\beta\\,m + \\tau\\big(a^2 q + 2a\\beta\\,m + \\mathbb{E}\\,b(y)^2\\big).",
-];
-
-export function onlineSection(c: Ctx, on: OnlineCase, lin: LinearCase | null): Section {
-  const pair =
-    "(w, w^*) \\sim \\mathcal{N}\\Big(0, \\begin{pmatrix} q & m \\\\ m & \\rho^* \\end{pmatrix}\\Big)";
+export function onlineSection(n: Notation): Section {
+  const on = n.online;
   const closure = on.closed
-    ? "With $h(\\theta) = \\lambda\\theta$ the overlaps obey closed ODEs (Saad–Solla type); for this model"
+    ? `With $h(\\theta) = \\lambda\\theta$ the ${n.overlapsNoun} obey closed ODEs (Saad–Solla type${n.saadSolla}); ` +
+      "for this model"
     : "This model's penalty gradient is not linear, so the moment equations below involve the law of $\\theta$ " +
-      "from the parameter-side SDE and do not close in $(q, m)$; for this model";
+      `from the parameter-side SDE and do not close in $(${n.q}, ${n.m})$; for this model`;
   return {
     id: "special-online",
     title: "Online limit ($\\delta \\to \\infty$)",
@@ -147,23 +101,12 @@ export function onlineSection(c: Ctx, on: OnlineCase, lin: LinearCase | null): S
       p(
         "At fixed $\\tau$ and $t$, as $\\delta \\to \\infty$ almost every sample is used at most once: the memory terms " +
           "vanish, $r = w$, $R_\\ell \\to 0$, and the parameter side becomes " +
-          "$d\\theta = -[h(\\theta) + R_\\ell^{\\mathrm{loc}}\\theta + \\Gamma\\theta^*]\\,dt + \\sqrt{\\tau\\,\\mathbb{E}[\\ell(w; y)^2]}\\,dW$. " +
+          `$d\\theta = -[h(\\theta) + R_\\ell^{\\mathrm{loc}}\\theta + \\Gamma\\theta^*]\\,dt + ${n.onlineNoise} ` +
           closure,
       ),
-      aligned([`\\frac{dm}{dt} &= ${on.dm},`, ...breakBefore(`\\frac{dq}{dt} &= ${on.dq},`, " + \\tau\\,")]),
-      p(
-        `with $${pair}$, $y = ${c.derived.latex.label}$, $\\varepsilon \\sim \\mathcal{N}(0, 1)$ independent.`,
-      ),
-      ...(lin
-        ? [
-            p(
-              "For this linear model ($\\ell = a r + b(y)$ as above, $\\beta = \\mathbb{E}[w^* b(y)]/\\rho^*$) the " +
-                "expectations are explicit, since $\\mathbb{E}[w\\,b(y)] = \\beta m$:",
-            ),
-            aligned(ONLINE_LINEAR),
-          ]
-        : []),
-      ...(c.derived.binaryLabels ? [JUMP_NOTE] : []),
+      aligned(n.onlineOdes),
+      p(`with ${n.onlinePair}, $\\varepsilon \\sim \\mathcal{N}(0, 1)$ independent.${n.onlineEntries}`),
+      ...n.onlineDetails,
     ],
   };
 }
