@@ -3,6 +3,7 @@
 // once against a Notation: the scalar one (k = 1) or the matrix one for vector models (Derived.vector present).
 import type { Derived, Dynamics } from "../types.js";
 import { UsageError } from "../util/errors.js";
+import { section } from "./blocks.js";
 import { ModelTex } from "./model-tex.js";
 import type { Ctx } from "./notation.js";
 import { scalarNotation } from "./notation-scalar.js";
@@ -42,7 +43,7 @@ export function buildDmftSystem(derived: Derived): DmftSystem {
     dmftSection(c, n),
     kernelsSection(c, n),
     schemeSection(c, n, dynamics),
-    { id: "special", title: "Special cases", level: 1, blocks: [] },
+    section("special", "Special cases", 1, []),
     gradientFlowSection(c, n),
     linearSection(c, n),
     onlineSection(n),

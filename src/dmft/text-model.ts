@@ -1,6 +1,6 @@
 // Document sections 1–4 (scalar and vector models alike, through a Notation): notation, the model, its
 // derivatives, and the SGF with its relation to SGD.
-import { aligned, display, eqLines, p, table } from "./blocks.js";
+import { aligned, display, eqLines, p, section, table } from "./blocks.js";
 import { type Ctx, type Notation, type SymbolRow, texNum } from "./notation.js";
 import type { Block, Section } from "./types.js";
 
@@ -34,18 +34,13 @@ export function symbolTable(n: Notation): SymbolRow[] {
 }
 
 export function notationSection(n: Notation): Section {
-  return {
-    id: "notation",
-    title: "Notation",
-    level: 1,
-    blocks: [
-      table(
-        ["Symbol", "Meaning"],
-        symbolTable(n).map((s) => [`$${s.tex}$`, s.meaning]),
-      ),
-      ...n.notationNotes,
-    ],
-  };
+  return section("notation", "Notation", 1, [
+    table(
+      ["Symbol", "Meaning"],
+      symbolTable(n).map((s) => [`$${s.tex}$`, s.meaning]),
+    ),
+    ...n.notationNotes,
+  ]);
 }
 
 const ROLES: Record<string, string> = {
@@ -96,23 +91,18 @@ function scheduleBlocks(c: Ctx): Block[] {
 export function modelSection(c: Ctx, n: Notation): Section {
   const { derived } = c;
   const m = derived.model;
-  return {
-    id: "model",
-    title: "Model",
-    level: 1,
-    blocks: [
-      p("Model ", { user: m.name }, ": ", { user: m.description }, "."),
-      p(n.modelSetup),
-      aligned([
-        ...n.modelLines,
-        `y = \\varphi(w^*, \\varepsilon) &= ${n.label}`,
-        `\\mathrm{pen}(\\theta) &= ${derived.latex.pen}`,
-      ]),
-      p(`${n.initText}; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`),
-      parameterTable(c),
-      ...scheduleBlocks(c),
-    ],
-  };
+  return section("model", "Model", 1, [
+    p("Model ", { user: m.name }, ": ", { user: m.description }, "."),
+    p(n.modelSetup),
+    aligned([
+      ...n.modelLines,
+      `y = \\varphi(w^*, \\varepsilon) &= ${n.label}`,
+      `\\mathrm{pen}(\\theta) &= ${derived.latex.pen}`,
+    ]),
+    p(`${n.initText}; teacher variance $\\rho^* = ${texNum(c.rhoStar)}$. Parameters:`),
+    parameterTable(c),
+    ...scheduleBlocks(c),
+  ]);
 }
 
 export function derivativesSection(c: Ctx, n: Notation): Section {
@@ -126,25 +116,20 @@ export function derivativesSection(c: Ctx, n: Notation): Section {
   const labels = derived.binaryLabels
     ? `The labels take values in $\\{-1, +1\\}$, so the test error${n.testErrorNote} is reported.`
     : "The labels are real-valued (no test error).";
-  return {
-    id: "derivatives",
-    title: "Derivatives",
-    level: 1,
-    blocks: [
-      p(
-        "Computed symbolically from the model and cross-checked numerically by the symbolic stage: " +
-          n.derivativesList +
-          helperText,
-      ),
-      ...n.derivativeBlocks,
-      aligned([
-        ...n.derivativeLines,
-        ...eqLines("h(\\theta)", mt.split("h")),
-        ...eqLines("h'(\\theta)", mt.split("dh")),
-      ]),
-      p(n.responsesNote, " ", labels),
-    ],
-  };
+  return section("derivatives", "Derivatives", 1, [
+    p(
+      "Computed symbolically from the model and cross-checked numerically by the symbolic stage: " +
+        n.derivativesList +
+        helperText,
+    ),
+    ...n.derivativeBlocks,
+    aligned([
+      ...n.derivativeLines,
+      ...eqLines("h(\\theta)", mt.split("h")),
+      ...eqLines("h'(\\theta)", mt.split("dh")),
+    ]),
+    p(n.responsesNote, " ", labels),
+  ]);
 }
 
 export function sgfSection(c: Ctx, n: Notation): Section {
@@ -155,36 +140,31 @@ export function sgfSection(c: Ctx, n: Notation): Section {
       "solves both (dynamics sgf and sgd-limit).";
   const gf = c.tau === 0 ? " Here $\\tau = 0$: the dynamics is gradient flow (no noise)." : "";
   const P = n.Theta;
-  return {
-    id: "sgf",
-    title: "Stochastic gradient flow and SGD",
-    level: 1,
-    blocks: [
-      p(
-        `The stochastic gradient flow (Itô)${n.sgfOf}, with one scalar Brownian motion $B_i$ per sample` +
-          `${n.sgfSharedBy}:`,
-      ),
-      n.sgfSde(hTex(c), tauTex(c)),
-      p(
-        `with ${n.sgfWith(hTex(c))} for this model, $\\delta = ${texNum(c.delta)}$, ` +
-          (tauTex(c) === "\\tau"
-            ? `$\\tau = ${texNum(c.tau)}$.${gf}`
-            : `$\\tau(t)$ as in the parameter table.`),
-      ),
-      p(
-        `Minibatch SGD on $\\frac{1}{n}\\sum_i L(r_i; y_i) + \\frac{1}{d}${n.penSum}$ with ` +
-          "learning rate $\\eta$ and batches $\\mathcal{B}$ of size $B$ drawn uniformly,",
-      ),
-      display(
-        `${P} \\leftarrow ${P} - \\frac{\\eta}{d}\\,h(${P}) - \\frac{\\eta}{B}\\sum_{i \\in \\mathcal{B}} x_i\\,\\ell(r_i; y_i)${n.T},`,
-      ),
-      p(
-        "runs $d/\\eta$ steps per unit of SGF time, and $\\tau = \\eta/B$. SGF is its diffusion approximation: each " +
-          `sample is picked at rate $1/(\\tau\\delta)$ per unit time and each pick moves its own ${n.prediction} by ` +
-          "about $-\\tau\\ell$. At fixed $\\tau$ with $B \\ll n$ the SGD limit is a Poisson jump process (Fan and " +
-          "Wang, arXiv 2601.21093) with the same first two noise moments as SGF. ",
-        relation,
-      ),
-    ],
-  };
+  return section("sgf", "Stochastic gradient flow and SGD", 1, [
+    p(
+      `The stochastic gradient flow (Itô)${n.sgfOf}, with one scalar Brownian motion $B_i$ per sample` +
+        `${n.sgfSharedBy}:`,
+    ),
+    n.sgfSde(hTex(c), tauTex(c)),
+    p(
+      `with ${n.sgfWith(hTex(c))} for this model, $\\delta = ${texNum(c.delta)}$, ` +
+        (tauTex(c) === "\\tau"
+          ? `$\\tau = ${texNum(c.tau)}$.${gf}`
+          : `$\\tau(t)$ as in the parameter table.`),
+    ),
+    p(
+      `Minibatch SGD on $\\frac{1}{n}\\sum_i L(r_i; y_i) + \\frac{1}{d}${n.penSum}$ with ` +
+        "learning rate $\\eta$ and batches $\\mathcal{B}$ of size $B$ drawn uniformly,",
+    ),
+    display(
+      `${P} \\leftarrow ${P} - \\frac{\\eta}{d}\\,h(${P}) - \\frac{\\eta}{B}\\sum_{i \\in \\mathcal{B}} x_i\\,\\ell(r_i; y_i)${n.T},`,
+    ),
+    p(
+      "runs $d/\\eta$ steps per unit of SGF time, and $\\tau = \\eta/B$. SGF is its diffusion approximation: each " +
+        `sample is picked at rate $1/(\\tau\\delta)$ per unit time and each pick moves its own ${n.prediction} by ` +
+        "about $-\\tau\\ell$. At fixed $\\tau$ with $B \\ll n$ the SGD limit is a Poisson jump process (Fan and " +
+        "Wang, arXiv 2601.21093) with the same first two noise moments as SGF. ",
+      relation,
+    ),
+  ]);
 }
