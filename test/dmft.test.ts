@@ -1,6 +1,7 @@
 // The DmftSystem of every shipped model: which special cases and dynamics apply, the model's own
 // derivatives substituted into the equations, and every display / inline formula rendering with KaTeX;
 // the matrix form for vector models (k > 1) on hand-built Derived values (test/fixtures/vector-derived.ts).
+import { readFileSync } from "node:fs";
 import katex from "katex";
 import { describe, expect, it } from "vitest";
 import { buildDmftSystem, type DmftSystem } from "../src/dmft/index.js";
@@ -335,6 +336,8 @@ describe("buildDmftSystem for vector models (k > 1, hand-built Derived)", () => 
 });
 
 describe("one document for scalar and vector models (issue 20: one Notation interface)", () => {
+  const texOfSection = (s: DmftSystem, id: string) =>
+    JSON.stringify(s.sections.find((x) => x.id === id)!.blocks);
   /** A section's shape: its block kinds in order (paragraph, display, table). */
   const skeleton = (sec: DmftSystem["sections"][number]) => sec.blocks.map((b) => b.kind);
   /** Sections the shared builder writes with no notation-owned blocks (kernels: models without jumps in l). */
@@ -366,5 +369,23 @@ describe("one document for scalar and vector models (issue 20: one Notation inte
     );
     const rows = (s: DmftSystem) => [s.symbols[0], ...s.symbols.slice(-1)];
     expect(rows(b)).toEqual(rows(a));
+  });
+
+  it("schedules (issue 16) are written the same way: the schedule paragraph and tau(t) in a committee model too", () => {
+    const text = readFileSync("models/committee-erf.yaml", "utf8").replace(
+      "tau: 0.5",
+      'tau: "t < 3 ? 1 : 0.1"',
+    );
+    const scheduled = [
+      buildDmftSystem(derive(parseModel(text, "committee-erf-scheduled.yaml"))),
+      sys("logistic-lr-drop"),
+    ];
+    for (const s of scheduled) {
+      expect(texOfSection(s, "model")).toContain("Schedules: ");
+      expect(texOfSection(s, "sgf")).toContain("\\\\sqrt{\\\\frac{\\\\tau(t)}{\\\\delta}}");
+      expect(texOfSection(s, "sgf")).toContain(" as in the parameter table");
+      expect(texOfSection(s, "dmft")).toContain("\\\\frac{\\\\tau(t)}{\\\\delta}");
+    }
+    expect(scheduled[0].vector).toBeDefined();
   });
 });
