@@ -133,7 +133,6 @@ export function scalarNotation(c: Ctx): Notation {
     ? "the penalty gradient is not of the form $\\lambda\\theta$"
     : "$\\ell'(r; y)$ is not constant in $r$ or the penalty is not quadratic (see Derivatives)";
   return {
-    vector: false,
     T: "",
     id: "1",
     Theta: "\\theta",

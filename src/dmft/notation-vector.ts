@@ -97,7 +97,6 @@ export function vectorNotation(c: Ctx): Notation {
   functions.loss = { text: vt.forms.text.loss, latex: vt.forms.latex.loss };
   functions.label = { text: vt.forms.text.label, latex: vt.forms.latex.label };
   return {
-    vector: true,
     T,
     id: "I_K",
     Theta: "\\Theta",

@@ -41,8 +41,6 @@ export function ridgeDecay(c: Ctx, x: string, two: boolean): string {
  * the scalar form of a phrase is often empty where the vector form adds a size or a qualifier.
  */
 export interface Notation {
-  vector: boolean;
-
   // Symbols and sizes.
   /** Transpose suffix: "" or "^\top". */
   T: string;
@@ -62,13 +60,14 @@ export interface Notation {
   size(...sizes: string[]): string;
   /** Membership in R^K after a symbol in math: "" or " \in \mathbb{R}^K". */
   inRK: string;
-  /** Prose qualifiers: "" or "scalar ", "" or "matrix " / "matrix-valued ". */
+  /** Prose qualifiers: "" or "scalar " (the noise, the increments), "" or "matrix " (the kernels). */
   scalar: string;
   matrix: string;
   /** What r is called: "prediction" or "pre-activation". */
   prediction: string;
 
   // Notation and model sections.
+  /** The notation's rows of the table of symbols (text-model.ts symbolTable places them among the shared ones). */
   symbols: {
     units: SymbolRow[];
     parameters: SymbolRow[];
@@ -76,7 +75,9 @@ export interface Notation {
     derivatives: SymbolRow[];
     overlaps: SymbolRow[];
   };
+  /** Blocks after the table of symbols. */
   notationNotes: Block[];
+  /** The paragraph introducing data, teacher, predictions (and the network). */
   modelSetup: string;
   /** Prediction and loss lines of the model display; the label's LaTeX. */
   modelLines: string[];
@@ -85,6 +86,7 @@ export interface Notation {
   initText: string;
 
   // Derivatives.
+  /** What the symbolic stage computed (the sentence after "cross-checked ... stage: "). */
   derivativesList: string;
   /** Displays before the one with h and h', and lines of the loss's derivatives that join it. */
   derivativeBlocks: Block[];
@@ -93,17 +95,26 @@ export interface Notation {
   multilinear: boolean;
   /** Why the responses are deterministic or random. */
   responsesNote: string;
+  /** Qualifies "the test error" for binary labels: "" or " (the sign of ...)". */
   testErrorNote: string;
   /** What l is when `multilinear`: "linear" or "affine". */
   linearWord: string;
 
   // SGF and the DMFT system.
+  /** Qualifiers of the SGF's opening sentence: what it moves, and who shares a sample's Brownian motion. */
   sgfOf: string;
   sgfSharedBy: string;
+  /** The SGF display with the penalty gradient `h` (h or h_t) and noise level `tau` (	au or 	au(t)). */
   sgfSde(h: string, tau: string): Block;
   /** "with ..." of the SGF: the model's h (and l). */
   sgfWith(h: string): string;
+  /** The penalty summed over the parameters, in the SGD objective. */
   penSum: string;
+  /**
+   * Phrases of "The DMFT system" in reading order: qualifiers of the opening sentence, the sample's and
+   * coordinate's dimensions, the field covariances, the model's l and label on the prediction side, h and the
+   * covariance of Y on the parameter side, the expansion of C_Y, and what the observables are reported as.
+   */
   dmft: {
     fixed: string;
     coordinate: string;
@@ -120,20 +131,29 @@ export interface Notation {
     overlapsWord: string;
     entryNote: string;
   };
+  /** The observables: aligned lines of the document and the reported list (DmftSystem.observables). */
   observables: { lines: string[]; list: { name: ObservableName; tex: string }[] };
 
   // Kernels and scheme.
   kernels: KernelSpec[];
+  /** The note after a kernel's definition: its side (and size). */
   kernelNote(name: KernelName, side: string): string;
   /** "an expectation" or "a matrix-valued expectation". */
   expectation: string;
+  /** The local response written out for this model. */
   localResponse: Block[];
+  /** Qualifiers of the Stein sentence: an example label, "" or " in matrix form". */
   steinExample: string;
   steinForm: string;
   /** The Stein pairing E[w* l] inside E[...]: w^*\,\ell(r; y) or \ell(r; y)\,(w^*)^\top. */
   steinPair(r: string): string;
+  /** What the Malliavin contribution involves, and whether it is present for this model. */
   thirdDerivative: string;
   malliavinNote: string;
+  /**
+   * Phrases of "Discrete-time scheme" in reading order: block sizes, the noise covariance, the tangent, h' or
+   * grad h in the R_theta recursion, the model's own lines, the covariance factor's rows, costs, observables.
+   */
   scheme: {
     blocks: string;
     sides: string;
@@ -148,9 +168,12 @@ export interface Notation {
   };
 
   // Special cases.
+  /** The covariance of Y in gradient flow, in prose. */
   gfCovariance: string;
+  /** The closed linear case (scalar models only) and why it does not apply otherwise. */
   linear: LinearCase | null;
   linearAbsent: string;
+  /** The online limit: its ODEs as data, then the phrases and displays of its subsection in reading order. */
   online: OnlineCase;
   onlineNoise: string;
   overlapsNoun: string;
