@@ -1,6 +1,6 @@
-// Document section 8: the special cases as specialisations of the system — gradient flow (tau = 0), linear
-// models (closed equations, spectral oracle) and the online limit (delta -> infinity ODEs written out
-// with the model's own l and h).
+// Document section 8 (scalar and vector models alike, through a Notation): the special cases as
+// specialisations of the system — gradient flow (tau = 0), linear models (closed equations, spectral oracle)
+// and the online limit (delta -> infinity ODEs written out with the model's own l and h).
 import { aligned, display, p, section } from "./blocks.js";
 import { type Ctx, type Notation, texNum } from "./notation.js";
 import type { Block, Section } from "./types.js";
