@@ -8,15 +8,16 @@ import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
+import type { TaskKind } from "../../util/executor.js";
 import { calibratedRate } from "../../util/feasibility.js";
 import { checkedRecordSteps, recordMeta } from "../../util/record.js";
-import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
+import { defaultExecutor, defaultThreads, sharedThreads } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
-import { type GroupTask, runGroup } from "./worker.js";
+import { type GroupTask, run, runGroup } from "./worker.js";
 
 /** Internal switches, used by tests and measurements only. */
 export interface McInternals {
@@ -31,11 +32,16 @@ export interface McInternals {
 /** Fewest columns orthonormalised together (see planMc). */
 const MIN_BLOCK = 8;
 
-const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+/** The group solves as executor tasks; in-process they use the Derived's own functions (see solveMc). */
+const GROUP_TASKS: TaskKind<GroupTask, GroupResult> = {
+  name: "mc-group",
+  url: new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
+  runHere: run,
+};
 
-/** Starts the solver's worker threads ahead of a solve (the CLI does this while it loads the model). */
+/** Starts the shared worker threads ahead of a solve (the CLI does this while it loads the model). */
 export function prewarmMc(threads?: number): void {
-  prewarmWorkers(WORKER_URL, threads);
+  sharedThreads().prewarm(GROUP_TASKS, threads);
 }
 
 /** Bytes held by one group solve of `samples` samples over N steps with U units and V teacher units. */
@@ -347,19 +353,17 @@ export async function solveMc(
   }
   const t0 = performance.now();
   opts.onProgress?.(0, tasks.length);
-  let results: GroupResult[] = [];
-  if (threads === 1) {
-    const model = { ...derived, slots: derived.schedule?.slots };
-    try {
-      for (const task of tasks) {
-        results.push(runGroup(model, task));
-        opts.onProgress?.(results.length, tasks.length);
-      }
-    } finally {
-      resetSlots(derived);
-    }
-  } else {
-    results = await mapInWorkers(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
+  const executor = opts.executor ?? defaultExecutor(threads);
+  const here = { ...derived, slots: derived.schedule?.slots };
+  let results: GroupResult[];
+  try {
+    results = await executor.run(
+      { ...GROUP_TASKS, runHere: (task: GroupTask) => runGroup(here, task) },
+      tasks,
+      { threads, onDone: opts.onProgress },
+    );
+  } finally {
+    resetSlots(derived);
   }
   const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
