@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exitCodeOf, UsageError } from "../src/util/errors.js";
-import { Rng } from "../src/util/rng.js";
 import { inProcess, type TaskKind } from "../src/util/executor.js";
+import { Rng } from "../src/util/rng.js";
 import { WorkerThreads } from "../src/util/workers.js";
 import { run as runSquare } from "./fixtures/square-worker.js";
 
