@@ -1,5 +1,5 @@
-// Builds the playground's static site (default dist-web/): web/main.ts (page) and web/worker.ts (solver
-// Web Worker) bundled by esbuild with KaTeX's CSS and fonts, the shipped models as presets, and every
+// Builds the playground's static site (default dist-web/): web/main.ts (page), web/worker.ts (solver
+// Web Worker) and src/platform/web-tasks.ts (its task Web Workers) bundled by esbuild with KaTeX's CSS and fonts, the shipped models as presets, and every
 // `node:*` import of the shared pipeline resolved to src/platform/browser.ts (the platform seam).
 // Usage: node web/build.mjs [outdir]. Run by `npm run build`.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -26,7 +26,7 @@ rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { main: "web/main.ts", worker: "web/worker.ts" },
+  entryPoints: { main: "web/main.ts", worker: "web/worker.ts", tasks: "src/platform/web-tasks.ts" },
   outdir,
   bundle: true,
   format: "esm",
