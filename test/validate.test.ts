@@ -17,11 +17,12 @@ import {
   widthsOf,
 } from "../src/validate/compare.js";
 import { type StageName, validate } from "../src/validate/index.js";
+import { partialMeta } from "./helpers/shared.js";
 
 function result(t: number[], q: number[], se: number[], extra: Partial<Result["observables"]> = {}): Result {
   const observables = { q, ...extra };
   const stderr = Object.fromEntries(Object.keys(observables).map((k) => [k, se]));
-  return { t, observables, stderr, meta: {} };
+  return { t, observables, stderr, meta: partialMeta({}) };
 }
 
 const t = Array.from({ length: 11 }, (_, k) => k * 0.1);
@@ -92,7 +93,7 @@ describe("compare", () => {
       t,
       observables: Object.fromEntries(names.map((n) => [n, base])),
       stderr: {},
-      meta: {},
+      meta: partialMeta({}),
     };
     expect(widthsOf(names)).toEqual({ k: 1, kTeacher: 2 });
     expect(observableOrder(r)).toEqual(["train_loss", "Q_1_1", "M_1_1", "M_1_2"]);

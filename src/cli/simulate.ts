@@ -2,7 +2,7 @@
 // writes the Result JSON (mean and standard error per observable), progress bar on a TTY, summary on stderr.
 import type { Command } from "commander";
 import type { SimulateOptions } from "../simulate/index.js";
-import type { Result } from "../types.js";
+import type { Result, SimulateMeta } from "../types.js";
 import { observableOrder } from "../validate/compare.js";
 import {
   addBatchFractionOptions,
@@ -22,7 +22,7 @@ const DYNAMICS = ["sgf", "gd", "sgd", "sgd-fraction"] as const;
 
 /** Short table of the observables (one per row, so that k > 1 models' Q and M entries fit) at a few times
  *  (first, middle, last), with standard errors. */
-export function summaryTable(result: Result): string {
+export function summaryTable(result: Result<SimulateMeta>): string {
   const K = result.t.length - 1;
   const cols = [...new Set([0, Math.floor(K / 2), K])];
   const names = observableOrder(result);
@@ -39,8 +39,8 @@ export function summaryTable(result: Result): string {
       }),
     ].join(" "),
   );
-  const meta = result.meta as Record<string, unknown>;
-  const timing = meta.timings as { total_s: number; seconds_per_step: number };
+  const meta = result.meta;
+  const timing = meta.timings;
   const info =
     `${meta.model}: ${meta.dynamics}, d = ${meta.d}, n = ${meta.n}, ${meta.seeds} seeds, ${meta.steps} steps; ` +
     `${timing.total_s.toFixed(2)} s (${(timing.seconds_per_step * 1e3).toPrecision(3)} ms per step per seed)`;

@@ -4,7 +4,7 @@
 import { totalmem } from "node:os";
 import { isVector, overlapNames } from "../observables/names.js";
 import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
-import type { Derived, ObservableName, Result } from "../types.js";
+import type { Derived, ObservableName, Result, SimulateMeta } from "../types.js";
 import { batchLaw, batchMeta } from "../util/batch.js";
 import { checkMemory, UsageError } from "../util/errors.js";
 import type { Executor, TaskKind } from "../util/executor.js";
@@ -166,7 +166,7 @@ export function planSimulate(derived: Derived, opts: SimulateOptions) {
 }
 
 /** Simulates `opts.seeds` independent problems of dimension d and returns mean curves with standard errors. */
-export async function simulate(derived: Derived, opts: SimulateOptions): Promise<Result> {
+export async function simulate(derived: Derived, opts: SimulateOptions): Promise<Result<SimulateMeta>> {
   const started = performance.now();
   const model = derived.model;
   const { tau } = model.parameters;
@@ -216,7 +216,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     observables[name] = mean;
     stderr[name] = se;
   }
-  const result: Result = {
+  const result: Result<SimulateMeta> = {
     t: grid.recordSteps.map((s) => (schedule?.times ? schedule.times[s] : s * grid.dt)),
     observables,
     stderr,

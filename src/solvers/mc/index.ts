@@ -5,7 +5,7 @@
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
 import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
-import type { Derived, Result } from "../../types.js";
+import type { Derived, McMeta, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
 import type { TaskKind } from "../../util/executor.js";
@@ -310,7 +310,7 @@ export async function solveMc(
   derived: Derived,
   opts: SolveOptions,
   internals: McInternals = {},
-): Promise<Result> {
+): Promise<Result<McMeta>> {
   const started = performance.now();
   const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, response, halves } = planMc(
     derived,
@@ -368,7 +368,7 @@ export async function solveMc(
   const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const { correction, ...result } = combineGroups(derived, levels, results, G, record, halves);
+  const { correction, ...series } = combineGroups(derived, levels, results, G, record, halves);
   const last = record.length - 1;
   const steinBias = halves
     ? {
@@ -377,12 +377,12 @@ export async function solveMc(
         relativeCorrectionAtT: Object.fromEntries(
           Object.entries(correction).map(([key, c]) => [
             key,
-            c![last] / result.observables[key as never]![last],
+            c![last] / series.observables[key as never]![last],
           ]),
         ),
       }
     : {};
-  result.meta = {
+  const meta: McMeta = {
     solver: "mc",
     model: model.name,
     source: model.source,
@@ -423,5 +423,7 @@ export async function solveMc(
     multiplyAdds,
     timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000, estimatedSeconds: seconds },
   };
-  return result;
+  // Keys in the order the JSON has always had.
+  const { t, observables, stderr, kernels } = series;
+  return { t, observables, stderr, meta, ...(kernels ? { kernels } : {}) };
 }
