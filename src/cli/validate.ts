@@ -18,12 +18,13 @@ import {
 import {
   addBatchFractionOptions,
   addCommonOptions,
+  addGridOptions,
   batchFractionOf,
   commonOf,
+  gridOf,
   oneOf,
   parseIntOption,
   parseNumberOption,
-  parseRecordOption,
 } from "./common.js";
 import { checkOutput } from "./output.js";
 import { startProgress } from "./progress.js";
@@ -71,28 +72,27 @@ function progressReporter(quiet: boolean) {
 }
 
 export function registerValidate(program: Command): void {
-  addBatchFractionOptions(
-    addCommonOptions(
-      program
-        .command("validate")
-        .argument("<model>", "model file (YAML)")
-        .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
-      "output directory (default: out/<model-name>, plus _name=value for each --set)",
+  addGridOptions(
+    addBatchFractionOptions(
+      addCommonOptions(
+        program
+          .command("validate")
+          .argument("<model>", "model file (YAML)")
+          .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
+        "output directory (default: out/<model-name>, plus _name=value for each --set)",
+      ),
     ),
+    {
+      dt: "time step (default: the model's time.dt)",
+      record: "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
+    },
   )
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
     .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
     .option("--groups <G>", "DMFT independent sample groups for the standard errors (default 8)")
-    .option(
-      "--record <K|log>",
-      "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
-    )
     .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
     .option("--dynamics <name>", "sgf | gd | sgd-fraction: the dynamics of the gating comparison", "sgf")
-    .option("--dt <D>", "time step (default: the model's time.dt)")
-    .option("--T <T>", "horizon (default: the model's time.T)")
-    .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option(
       "--time-axis <axis>",
       "linear | log: time axis of the report's plots (default log with --record log)",
@@ -116,7 +116,6 @@ export function registerValidate(program: Command): void {
         seeds,
         samples: num("samples"),
         groups: opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
-        record: parseRecordOption(opts.record as string | undefined),
         timeAxis:
           opts.timeAxis === undefined
             ? undefined
@@ -125,9 +124,7 @@ export function registerValidate(program: Command): void {
         batch: parseIntOption("batch", opts.batch as string, 1),
         dynamics,
         ...batchFractionOf(opts, dynamics),
-        dt: parseNumberOption("dt", opts.dt as string | undefined),
-        T: parseNumberOption("T", opts.T as string | undefined),
-        threads: num("threads"),
+        ...gridOf(opts),
         quick: Boolean(opts.quick),
         seed: common.seed,
       };

@@ -2,6 +2,7 @@
 // (each with its own Rng streams, so results do not depend on the thread count), runs them on worker
 // threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
 import { totalmem } from "node:os";
+import { modelMeta } from "../model/meta.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, ObservableName, Result, SimulateMeta } from "../types.js";
@@ -221,13 +222,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     observables,
     stderr,
     meta: {
-      model: model.name,
-      source: model.source,
-      parameters: model.parameters,
-      ...(model.schedules ? { schedules: model.schedules } : {}),
-      init_std: model.initStd,
-      init_overlap: model.initOverlap,
-      teacher_variance: model.teacherVariance,
+      ...modelMeta(model),
       ...(isVector(k, kTeacher) ? { k, k_teacher: kTeacher } : {}),
       d,
       n,

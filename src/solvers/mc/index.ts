@@ -4,6 +4,7 @@
 // needs population averages of its own samples at every step, so a group is one task: no per-step
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
+import { modelMeta } from "../../model/meta.js";
 import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, McMeta, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
@@ -384,13 +385,7 @@ export async function solveMc(
     : {};
   const meta: McMeta = {
     solver: "mc",
-    model: model.name,
-    source: model.source,
-    parameters: model.parameters,
-    ...(model.schedules ? { schedules: model.schedules } : {}),
-    init_std: model.initStd,
-    init_overlap: model.initOverlap,
-    teacher_variance: model.teacherVariance,
+    ...modelMeta(model),
     dynamics: opts.dynamics,
     ...batchMeta(levels[0]),
     dt,
