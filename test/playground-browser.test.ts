@@ -190,7 +190,7 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
     await page.close();
   });
 
-  it("runs the Monte-Carlo groups on 2 Web Workers, with the JSON of an in-process solve", async () => {
+  it("runs the Monte-Carlo groups and simulation seeds on 2 Web Workers, as in-process", async () => {
     const solved = async (cores?: number) => {
       const page = await browser.newPage();
       // The page tells its solver worker how many cores it has (Job.cores); 1 means in-process.
@@ -199,21 +199,25 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
           (n) => Object.defineProperty(navigator, "hardwareConcurrency", { get: () => n }),
           cores,
         );
-      await page.goto(`${url}#model=${toBase64Url(LOGISTIC)}&seed=${SEED}&samples=${SAMPLES}&run=1`);
+      await page.goto(`${url}#model=${toBase64Url(LOGISTIC)}&seed=${SEED}&samples=${SAMPLES}&sim=1&run=1`);
       await waitSolved(page);
       const workers = await page.getAttribute("body", "data-workers");
       const json = JSON.parse(await downloadText(page, "json"));
+      // The plots show the simulation too (its seeds ran on the same executor).
+      const plots = await page.locator("#pg-plots").innerHTML();
       await page.close();
       // Wall-clock timings differ, and the peak memory counts the groups running at once.
       delete json.meta.timings;
       delete json.meta.memoryBytes;
-      return { workers, json };
+      return { workers, json, plots };
     };
     const parallel = await solved(2);
     const here = await solved(1);
     expect(parallel.workers).toBe("2");
     expect(here.workers).toBe("1");
     expect(parallel.json).toEqual(here.json);
+    expect(parallel.plots).toContain(`aria-label="dot"`); // the simulation points
+    expect(parallel.plots).toBe(here.plots);
   });
 
   it("says clearly why it cannot solve under a Content-Security-Policy without 'unsafe-eval'", async () => {

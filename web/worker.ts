@@ -54,12 +54,15 @@ interface Tasks {
   threads: number;
 }
 
-let webWorkers: WebWorkers | undefined;
+/** Started at once, so that they load while the first model is derived. */
+const webWorkers =
+  typeof Worker !== "undefined" && (navigator.hardwareConcurrency ?? 1) >= 2
+    ? new WebWorkers(new URL("./tasks.js", import.meta.url), 2).start()
+    : undefined;
 
 /** 2 task Web Workers when the page has 2 cores or more (and a worker can start workers), else in-process. */
 function tasksFor(job: Job): Tasks {
-  if (job.cores < 2 || typeof Worker === "undefined") return { executor: inProcess, threads: 1 };
-  webWorkers ??= new WebWorkers(new URL("./tasks.js", import.meta.url), 2);
+  if (job.cores < 2 || !webWorkers) return { executor: inProcess, threads: 1 };
   return { executor: webWorkers, threads: 2 };
 }
 

@@ -1,6 +1,6 @@
 // The browser's executor (src/util/executor.ts): tasks on a few Web Workers running the task bundle
 // (src/platform/web-tasks.ts, built as tasks.js next to the solver's worker). The workers start on first
-// use and stay for the next solve; after a failure they are replaced. Results come back in task order
+// use (or `start()`) and stay for the next solve; after a failure they are replaced. Results come back in task order
 // and equal an in-process run (each task is self-contained, with its own seed streams).
 import { RunError, UsageError } from "../util/errors.js";
 import type { Executor, RunOptions, TaskKind } from "../util/executor.js";
@@ -26,10 +26,16 @@ export class WebWorkers implements Executor {
     readonly size: number,
   ) {}
 
+  /** Starts the workers now (they load their bundle while the caller does other work). */
+  start(n = this.size): this {
+    while (this.workers.length < n) this.workers.push(new Worker(this.script, { type: "module" }));
+    return this;
+  }
+
   async run<T, R>(kind: TaskKind<T, R>, tasks: T[], opts: RunOptions<R> = {}): Promise<R[]> {
     const results = new Array<R>(tasks.length);
     const n = Math.max(1, Math.min(opts.threads ?? this.size, this.size, tasks.length));
-    while (this.workers.length < n) this.workers.push(new Worker(this.script, { type: "module" }));
+    this.start(n);
     let next = 0;
     let done = 0;
     try {
