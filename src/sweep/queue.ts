@@ -134,7 +134,7 @@ export async function runWorker(url: string, opts: WorkerOptions): Promise<void>
   const threads = Math.max(1, Math.floor(defaultThreads() / jobs));
   // The same point tasks as a local sweep's, on this worker's own threads (one per running point).
   const executor = new WorkerThreads(jobs);
-  executor.prewarm(POINT_TASKS, jobs);
+  executor.prewarm(POINT_TASKS);
   const solvePoint = async (spec: PointSpec) => {
     const [outcome] = await executor.run(POINT_TASKS, [{ spec, threads }], { threads: 1 });
     if (!outcome.ok) throw new RunError(outcome.message);

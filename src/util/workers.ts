@@ -82,7 +82,7 @@ export class WorkerThreads implements Executor {
    * that their start-up overlaps with the caller's own (e.g. loading and deriving a model).
    */
   prewarm(kind: Pick<TaskKind<unknown, unknown>, "url">, threads = this.maxThreads): void {
-    if (threads < 2 || this.disposed) return;
+    if (this.disposed) return;
     const missing = Math.max(0, threads - (this.idle.get(kind.url.href)?.length ?? 0));
     this.release(
       kind.url,

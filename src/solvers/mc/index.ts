@@ -41,8 +41,8 @@ const GROUP_TASKS: TaskKind<GroupTask, GroupResult> = {
 };
 
 /** Starts the shared worker threads ahead of a solve (the CLI does this while it loads the model). */
-export function prewarmMc(threads?: number): void {
-  sharedThreads().prewarm(GROUP_TASKS, threads);
+export function prewarmMc(threads = defaultThreads()): void {
+  if (threads > 1) sharedThreads().prewarm(GROUP_TASKS, threads); // one thread solves in-process
 }
 
 /** Bytes held by one group solve of `samples` samples over N steps with U units and V teacher units. */
