@@ -111,7 +111,6 @@ export function registerValidate(program: Command): void {
         opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
       const dynamics = oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
       const options: ValidateOptions = {
-        sets: common.sets,
         d: num("d"),
         seeds,
         samples: num("samples"),
@@ -133,8 +132,10 @@ export function registerValidate(program: Command): void {
         import("../validate/index.js"),
         import("../model/load.js"),
       ]);
-      preflight(modelPath, options);
-      const out = common.out ?? defaultOut(loadModel(modelPath, common.sets).name, common.sets);
+      // Loaded once (with the --set values) and handed to validate as a Model.
+      const model = loadModel(modelPath, common.sets);
+      preflight(model, options);
+      const out = common.out ?? defaultOut(model.name, common.sets);
       checkOutput(out, "dir");
       const progress = progressReporter(common.quiet);
       const { prewarmMc } = await import("../solvers/mc/index.js");
@@ -142,7 +143,7 @@ export function registerValidate(program: Command): void {
       prewarmMc(options.threads);
       let verdict: Verdict;
       try {
-        verdict = await validate(modelPath, {
+        verdict = await validate(model, {
           ...options,
           onPlan: progress.onPlan,
           onProgress: progress.onProgress,
