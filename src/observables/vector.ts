@@ -227,3 +227,30 @@ export function vectorTestObservables(
   }
   return binary ? { test_loss, test_error: vectorTestError(vec, Q, M, rhoStar) } : { test_loss };
 }
+
+/**
+ * vectorTestObservables along a curve of overlaps, for every k (k = 1: Q and M hold q and m): Q holds the
+ * k x k matrices and M the k x kT ones of the recorded points one after another (row-major). `atStep(i)`
+ * writes point i's scheduled parameters into the slots of vec first. Used by the Monte-Carlo solver
+ * (solvers/mc/combine.ts) and the simulator (simulate/seed.ts).
+ */
+export function testObservablesSeries(
+  vec: VectorFns,
+  binary: boolean,
+  Q: Float64Array,
+  M: Float64Array,
+  rhoStar: number,
+  atStep?: (i: number) => void,
+): { test_loss: number[]; test_error?: number[] } {
+  const [UU, UV] = [vec.k * vec.k, vec.k * vec.kTeacher];
+  const test_loss: number[] = [];
+  const test_error: number[] = [];
+  for (let i = 0; i < Q.length / UU; i++) {
+    atStep?.(i);
+    const Qi = Q.subarray(i * UU, (i + 1) * UU);
+    const o = vectorTestObservables(vec, Qi, M.subarray(i * UV, (i + 1) * UV), rhoStar, binary);
+    test_loss.push(o.test_loss);
+    test_error.push(o.test_error ?? Number.NaN);
+  }
+  return binary ? { test_loss, test_error } : { test_loss };
+}
