@@ -199,7 +199,8 @@ export function derive(model: Model, opts: DeriveOptions = {}): Derived {
     where: where("loss"),
   });
   checks.push(...steps.checks);
-  if (steps.source) sources.jumps = steps.source;
+  // The k = 1 jump source feeds the branching estimator, which reads the scalar l (not asVector).
+  if (steps.source && !vectorModel) sources.jumps = steps.source;
   const fusedBad = fusedMismatches(vec);
   if (fusedBad.length > 0)
     throw new Error(
