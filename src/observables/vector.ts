@@ -10,7 +10,7 @@
 // absolute (<= 5e-4 relative) for K, K* <= 3 (~10 ms per call); sign teachers: test error within 1e-5 of the
 // scalar rule and within 1 SE of brute force, test loss within 1.5e-4 (~100 ms per call: root searches).
 import type { VectorFns } from "../types.js";
-import { expectFreshPair, testError } from "./gaussian.js";
+import { testObservables } from "./gaussian.js";
 import { findJumps } from "./pair-rule.js";
 import { pointSet, QMC_SHIFTS } from "./qmc.js";
 import { gaussLegendre, normalCdf, normalPdf } from "./quadrature.js";
@@ -189,14 +189,18 @@ export function vectorTestObservables(
   binary: boolean,
 ): { test_loss: number; test_error?: number } {
   if (vec.k === 1 && vec.kTeacher === 1) {
-    const label = scalarLabelOf(vec);
     const r = new Float64Array(1);
     const loss = (g: number, y: number) => {
       r[0] = g;
       return vec.loss(r, 0, y);
     };
-    const test_loss = expectFreshPair(label, Q[0], M[0], rhoStar, loss, vec.kinks);
-    return binary ? { test_loss, test_error: testError(label, Q[0], M[0], rhoStar) } : { test_loss };
+    return testObservables(
+      { loss, label: scalarLabelOf(vec), kinks: vec.kinks },
+      binary,
+      Q[0],
+      M[0],
+      rhoStar,
+    );
   }
   if (!validInputs(vec, Q, M)) {
     return binary ? { test_loss: Number.NaN, test_error: Number.NaN } : { test_loss: Number.NaN };
