@@ -69,7 +69,8 @@ describe("a k = 1 model through the scalar and the vector path", () => {
       };
       const a = await solveMc(scalar, { ...opts, response });
       const b = await solveMc(vector, opts);
-      const estimator = (r: Result) => (r.meta.response as { estimator: string }).estimator;
+      const estimator = (r: Result) =>
+        (r.meta as unknown as { response: { estimator: string } }).response.estimator;
       expect(estimator(b)).toBe(estimator(a));
       expect(Object.keys(a.observables)).toEqual(
         expect.arrayContaining(["m", "q", "test_loss", "train_loss"]),
