@@ -171,9 +171,9 @@ export function derive(model: Model, opts: DeriveOptions = {}): Derived {
   let checks: string[];
   let vector: Derived["vector"];
   if (vectorModel) {
-    const forms = vectorForms(vInput, v);
-    checks = [...vectorChecks(vInput, v, vec), forms.check, ...penaltyChecks(penInput)];
-    vector = forms.vector;
+    const shown = vectorForms(vInput, v);
+    checks = [...vectorChecks(vInput, v, vec), shown.check, ...penaltyChecks(penInput)];
+    vector = shown.vector;
   } else {
     checks = runChecks({
       ...penInput,
