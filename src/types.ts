@@ -104,7 +104,7 @@ export interface VectorFns {
   kinks?: KinkFn;
 }
 
-/** Extra generated sources for vector models (k > 1 or kTeacher > 1); absent for scalar models. */
+/** The vector sources of every derived model (k >= 1; a k = 1 model has them as the 1 x 1 case). */
 export type VecFnName = "vloss" | "vgrad" | "vhess" | "vlabel" | "vpredict";
 
 /** The fused source of every model (k >= 1): VectorFns.lossGradHess. */
@@ -135,8 +135,9 @@ export interface VectorFormTexts {
  * Everything the symbolic stage produces for a model (src/symbolic).
  * `sources` are JS function-expression texts generated from the checked AST with the parameters
  * inlined as numeric literals, e.g. "(r, y) => { ... }"; workers rebuild `fns` from them with
- * `rebuildFns` in src/symbolic/compile.ts. They never contain raw user text. `lossGradHess` (loss, gradient
- * and Hessian in one function) is present for every derived model; rebuildVectorFns requires it.
+ * `rebuildFns` in src/symbolic/compile.ts. They never contain raw user text. The vector sources (VecFnName)
+ * and `lossGradHess` (loss, gradient and Hessian in one function) are present for every derived model;
+ * rebuildVectorFns requires lossGradHess.
  */
 export interface Derived {
   model: Model;
@@ -148,7 +149,8 @@ export interface Derived {
   /** Scalar functions (k = kTeacher = 1). For vector models loss/l/dl/d2l/label throw; pen/h/dh are real
    *  (the penalty acts on every entry of theta). */
   fns: CompiledFns;
-  /** Vector functions for every model (k = 1: wrappers of fns). Workers: rebuildVectorFns(sources, k, kTeacher). */
+  /** Vector functions for every model (k = 1: the 1 x 1 case, from the same trees as fns). Workers:
+   *  rebuildVectorFns(sources, k, kTeacher). */
   vec: VectorFns;
   /** Present iff the model is a vector model (k > 1 or kTeacher > 1). */
   vector?: VectorForms;

@@ -208,7 +208,7 @@ export function testError(label: LabelFn, q: number, m: number, rhoStar: number)
 
 /** Test loss E L(g; y) and, for +-1 labels, test error P(sign(g) != y) at one (q, m). */
 export function testObservables(
-  fns: CompiledFns,
+  fns: Pick<CompiledFns, "loss" | "label" | "kinks">,
   binaryLabels: boolean,
   q: number,
   m: number,

@@ -2,9 +2,8 @@
 // threads) computes a group's observables: test loss / error from the group's own Q, M, overlap entries
 // named by overlapNames. combineGroups applies the optional Richardson extrapolation per group, then takes
 // the mean and standard error over groups; everything is on the recorded steps (GroupSpec.record).
-import { gaussianObservablesSeries } from "../../observables/gaussian.js";
 import { isVector, overlapNames } from "../../observables/names.js";
-import { vectorTestObservables } from "../../observables/vector.js";
+import { testObservablesSeries } from "../../observables/vector.js";
 import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import type { CompiledFns, Derived, ObservableName, Result, VectorFns } from "../../types.js";
 import { meanAndStderr } from "../../util/stats.js";
@@ -36,24 +35,9 @@ export function groupSeries(
   const N1 = out.train_loss.length;
   const s: Series = { train_loss: out.train_loss };
   const atStep = sc && model.slots ? (i: number) => setSlots(model.slots!, sc, rec ? rec[i] : i) : undefined;
-  if (!isVector(U, V)) {
-    const gauss = gaussianObservablesSeries(model.fns, model.binaryLabels, out.Q, out.M, rhoStar, atStep);
-    s.test_loss = gauss.test_loss;
-    if (gauss.test_error) s.test_error = gauss.test_error;
-  } else {
-    const test = Array.from({ length: N1 }, (_, k) => {
-      atStep?.(k);
-      return vectorTestObservables(
-        model.vec,
-        out.Q.subarray(k * U * U, (k + 1) * U * U),
-        out.M.subarray(k * U * V, (k + 1) * U * V),
-        rhoStar,
-        model.binaryLabels,
-      );
-    });
-    s.test_loss = test.map((o) => o.test_loss);
-    if (model.binaryLabels) s.test_error = test.map((o) => o.test_error ?? Number.NaN);
-  }
+  const test = testObservablesSeries(model.vec, model.binaryLabels, out.Q, out.M, rhoStar, atStep);
+  s.test_loss = test.test_loss;
+  if (test.test_error) s.test_error = test.test_error;
   for (const e of overlapNames(U, V)) {
     const [src, cols] = e.matrix === "Q" ? [out.Q, U] : [out.M, V];
     const stride = U * cols;
