@@ -219,23 +219,3 @@ export function testObservables(
   if (!binaryLabels) return { test_loss };
   return { test_loss, test_error: testError(label, q, m, rhoStar) };
 }
-
-/** testObservables along a curve (q[i], m[i]). */
-export function gaussianObservablesSeries(
-  fns: CompiledFns,
-  binaryLabels: boolean,
-  q: ArrayLike<number>,
-  m: ArrayLike<number>,
-  rhoStar: number,
-  atStep?: (i: number) => void,
-): { test_loss: number[]; test_error?: number[] } {
-  const test_loss: number[] = [];
-  const test_error: number[] = [];
-  for (let i = 0; i < q.length; i++) {
-    atStep?.(i); // scheduled loss parameters (issue 16): the step's values into the slots of fns
-    const o = testObservables(fns, binaryLabels, q[i], m[i], rhoStar);
-    test_loss.push(o.test_loss);
-    if (o.test_error !== undefined) test_error.push(o.test_error);
-  }
-  return binaryLabels ? { test_loss, test_error } : { test_loss };
-}

@@ -1,7 +1,7 @@
 // solveExactLinear: the exact (no Monte-Carlo) DMFT solver for linear models (square-type loss with
 // constant d2L/dr2, ridge penalty): the closed equations of scheme.ts, test observables from (q, m) by
 // src/observables/gaussian.ts, all standard errors 0. Optional Richardson extrapolation as in the MC solver.
-import { gaussianObservablesSeries } from "../../observables/gaussian.js";
+import { testObservablesSeries } from "../../observables/vector.js";
 import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, ExactLinearMeta, ObservableName, Result, ResultMeta } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
@@ -53,7 +53,13 @@ export function deterministicResult<M extends ResultMeta>(
 
 function series(derived: Derived, out: LinearSchemeOut): Partial<Record<ObservableName, number[]>> {
   const rhoStar = derived.model.teacherVariance;
-  const g = gaussianObservablesSeries(derived.fns, derived.binaryLabels, out.q, out.m, rhoStar);
+  const g = testObservablesSeries(
+    derived.vec,
+    derived.binaryLabels,
+    Float64Array.from(out.q),
+    Float64Array.from(out.m),
+    rhoStar,
+  );
   const s: Partial<Record<ObservableName, number[]>> = {
     train_loss: Array.from(out.train_loss),
     test_loss: g.test_loss,
