@@ -10,9 +10,10 @@ import type { Verdict } from "../validate/index.js";
 import {
   FULL,
   QUICK,
-  STAGE_LABEL,
+  type SimulatedDynamics,
   type StageName,
   simulatedLabel,
+  stageLabel,
   type ValidateOptions,
 } from "../validate/settings.js";
 import {
@@ -34,7 +35,8 @@ import { startProgress } from "./progress.js";
  * elapsed and remaining time of the whole validation from the up-front stage estimates) and one line per
  * finished stage without a terminal.
  */
-function progressReporter(quiet: boolean) {
+function progressReporter(quiet: boolean, law: SimulatedDynamics) {
+  const label = (stage: StageName) => stageLabel(stage, law);
   let estimates: StageEstimate[] = [];
   let current: { stage: StageName; started: number } | undefined;
   const progress = startProgress("validate", "", quiet);
@@ -43,7 +45,7 @@ function progressReporter(quiet: boolean) {
     if (!current || quiet) return;
     if (!tty) {
       const s = (performance.now() - current.started) / 1000;
-      process.stderr.write(`validate: ${STAGE_LABEL[current.stage]} done in ${s.toFixed(1)} s\n`);
+      process.stderr.write(`validate: ${label(current.stage)} done in ${s.toFixed(1)} s\n`);
     }
     current = undefined;
   };
@@ -55,9 +57,9 @@ function progressReporter(quiet: boolean) {
     if (current?.stage !== stage) {
       finish();
       current = { stage, started: performance.now() };
-      const i = estimates.findIndex((e) => e.label === STAGE_LABEL[stage]);
+      const i = estimates.findIndex((e) => e.label === label(stage));
       const after = i < 0 ? 0 : estimates.slice(i + 1).reduce((a, e) => a + e.seconds, 0);
-      progress.restart(STAGE_LABEL[stage].padEnd(28), estimates[i]?.seconds, after);
+      progress.restart(label(stage).padEnd(28), estimates[i]?.seconds, after);
     }
     progress.update(done, total);
   };
@@ -137,7 +139,7 @@ export function registerValidate(program: Command): void {
       preflight(model, options);
       const out = common.out ?? defaultOut(model.name, common.sets);
       checkOutput(out, "dir");
-      const progress = progressReporter(common.quiet);
+      const progress = progressReporter(common.quiet, options);
       const { prewarmMc } = await import("../solvers/mc/index.js");
       // The solver's worker threads start while the model is loaded and derived.
       prewarmMc(options.threads);

@@ -13,10 +13,10 @@ import { ALPHA, type ComparisonTable, compareResults, DEFAULT_RULE, LOW_POWER } 
 import { checkValidateFeasible } from "./plan.js";
 import {
   type RunKey,
-  STAGE_LABEL,
   type StageName,
   settingsOf,
   simulatedLabel,
+  stageLabel,
   type ValidateOptions,
   type ValidateSettings,
 } from "./settings.js";
@@ -70,6 +70,8 @@ export async function validate(source: ModelSource, opts: ValidateOptions = {}):
   preflight(source, opts);
   const timings: Verdict["timings"] = {};
   const progress = opts.onProgress ?? (() => {});
+  // The gating simulation's label names its dynamics (known once the options are checked).
+  const label = (name: StageName) => stageLabel(name, opts);
   async function stage<T>(name: StageName, fn: (p: (done: number, total: number) => void) => Promise<T>) {
     const t0 = performance.now();
     progress(name, 0, 1);
@@ -78,7 +80,7 @@ export async function validate(source: ModelSource, opts: ValidateOptions = {}):
       value = await fn((done, total) => progress(name, done, total));
     } catch (err) {
       // Keep the error's class (it carries the exit code); say which stage failed.
-      if (err instanceof Error && name !== "derive") err.message = `${STAGE_LABEL[name]}: ${err.message}`;
+      if (err instanceof Error && name !== "derive") err.message = `${label(name)}: ${err.message}`;
       throw err;
     }
     timings[name] = (performance.now() - t0) / 1000;
@@ -132,6 +134,7 @@ export async function validate(source: ModelSource, opts: ValidateOptions = {}):
           ] as const)
         : []),
     ],
+    law,
     opts.maxMinutes,
   );
   opts.onPlan?.(estimates);
