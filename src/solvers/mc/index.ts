@@ -13,6 +13,13 @@ import { checkedRecordSteps, recordMeta } from "../../util/record.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
+import {
+  CHECKPOINT_VERSION,
+  type CheckpointHeader,
+  checkpointBytes,
+  modelHash,
+  stateDoubles,
+} from "./checkpoint.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
@@ -26,6 +33,18 @@ export interface McInternals {
   dropCrossTerm?: boolean;
   /** Stein only: the Richardson step in 1/M (default true; false measures the raw 1/M bias). */
   steinRichardson?: boolean;
+  /** Stein only: the input layout of each level (noise columns apart), instead of the planner's choice at
+   *  this N (a resume keeps the checkpoint's). */
+  noiseApart?: boolean[];
+}
+
+/** solve --checkpoint / --resume (issue 15, checkpoint.ts). */
+export interface McContinuation {
+  /** Keep every group solve's state before its last step; solveMc then fills in `saved`. */
+  save?: boolean;
+  saved?: { header: Omit<CheckpointHeader, "sha256">; states: Float64Array[] };
+  /** Continue from a checkpoint (readCheckpoint) instead of step 0. */
+  resume?: { file: string; header: CheckpointHeader; states: Float64Array[] };
 }
 
 /** Fewest columns orthonormalised together (see planMc). */
@@ -231,10 +250,10 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     smallest = sizes[G - 1];
   }
   if (orthogonal && response.estimator === "stein") {
-    for (const lv of levels) {
+    levels.forEach((lv, i) => {
       const width = inputColumns(lv, U, V)[0];
-      if (orthoBlock(smallest, width) < width) lv.noiseApart = true;
-    }
+      if (internals.noiseApart?.[i] ?? orthoBlock(smallest, width) < width) lv.noiseApart = true;
+    });
   }
   // Inputs are orthonormalised in blocks of orthoBlock(...) columns (columns.ts): any N works; a block of
   // fewer than MIN_BLOCK columns would be a pointless moment match.
@@ -273,6 +292,68 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   return { levels, sizes, threads, bytes, multiplyAdds: work, record, seconds, response, halves };
 }
 
+/** Bytes of the checkpoint file of a plan (solve --checkpoint): every group's state, halves included. */
+export function checkpointSize(plan: McPlan, U: number, V: number): number {
+  const doubles: number[] = [];
+  for (const lv of plan.levels) {
+    for (const m of plan.sizes) {
+      doubles.push(stateDoubles(lv, m, U, V));
+      if (plan.halves) {
+        const h0 = Math.floor(m / 2);
+        doubles.push(stateDoubles(lv, h0, U, V), stateDoubles(lv, m - h0, U, V));
+      }
+    }
+  }
+  return checkpointBytes(doubles);
+}
+
+/** The settings a resume must keep: everything that changes a group's steps (not T, --record, --kernels, threads). */
+export function checkpointSettings(
+  derived: Derived,
+  opts: SolveOptions,
+  internals: McInternals = {},
+): Record<string, unknown> {
+  const { noiseApart: _, ...switches } = internals;
+  return {
+    dynamics: opts.dynamics,
+    batchFraction: opts.batchFraction ?? null,
+    persistence: opts.persistence ?? null,
+    dt: opts.dt ?? derived.model.time.dt,
+    samples: opts.samples ?? 20000,
+    groups: opts.groups ?? 8,
+    seed: opts.seed,
+    extrapolate: opts.extrapolate ?? false,
+    response: opts.response ?? "auto",
+    internals: switches,
+  };
+}
+
+/** Refuses (UsageError) a resume whose model or settings differ from the checkpoint's. */
+function checkResume(
+  derived: Derived,
+  opts: SolveOptions,
+  internals: McInternals,
+  c: CheckpointHeader,
+  file: string,
+) {
+  if (c.modelHash !== modelHash(derived)) {
+    throw new UsageError(
+      `solve --resume: ${file} was written for another model (${c.model}, or other parameters or --set values)`,
+    );
+  }
+  const now = checkpointSettings(derived, opts, internals);
+  const differ = Object.keys(now).filter(
+    (key) => JSON.stringify(now[key]) !== JSON.stringify(c.settings[key]),
+  );
+  if (differ.length > 0) {
+    throw new UsageError(
+      `solve --resume: ${file} was written with other settings: ${differ
+        .map((key) => `${key} ${JSON.stringify(c.settings[key])} there, ${JSON.stringify(now[key])} here`)
+        .join("; ")}`,
+    );
+  }
+}
+
 /** meta.varianceReduction: one orthonormal block per side, or blocks of what the smallest group allows. */
 function varianceReduction(levels: SchemeParams[], smallest: number, U: number, V: number): string {
   const finest = levels[levels.length - 1];
@@ -304,13 +385,34 @@ export async function solveMc(
   derived: Derived,
   opts: SolveOptions,
   internals: McInternals = {},
+  cont: McContinuation = {},
 ): Promise<Result> {
   const started = performance.now();
-  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, response, halves } = planMc(
-    derived,
-    opts,
-    internals,
-  );
+  const resume = cont.resume;
+  if (resume) checkResume(derived, opts, internals, resume.header, resume.file);
+  // A resume keeps the planner's choices at the checkpoint's N (estimator, input layout).
+  const planned = resume
+    ? planMc(
+        derived,
+        { ...opts, response: resume.header.response.estimator },
+        { ...internals, noiseApart: resume.header.noiseApart },
+      )
+    : planMc(derived, opts, internals);
+  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, halves } = planned;
+  let response = planned.response;
+  if (resume) {
+    const c = resume.header;
+    if (levels[0].N < c.N) {
+      throw new UsageError(
+        `solve --resume: --T ${levels[0].N * levels[0].dt} is shorter than the checkpoint's T = ${c.N * levels[0].dt}`,
+      );
+    }
+    if (c.response.reason !== "forced")
+      response = { ...response, reason: `${c.response.reason} (kept from the checkpoint, N = ${c.N})` };
+  }
+  if ((cont.save || resume) && response.estimator === "branch") {
+    throw new UsageError("solve: --checkpoint and --resume are not available for --response branch yet");
+  }
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
@@ -324,7 +426,14 @@ export async function solveMc(
         binaryLabels: derived.binaryLabels,
         params: lv,
         // The dt/2 solve of --extrapolate records the same times (steps 2k).
-        spec: { seed: opts.seed, tag, group: g, samples: sizes[g], record: record.map((k) => k << tag) },
+        spec: {
+          seed: opts.seed,
+          tag,
+          group: g,
+          samples: sizes[g],
+          record: record.map((k) => k << tag),
+          ...(cont.save ? { checkpoint: true } : {}),
+        },
       });
     }
   });
@@ -345,6 +454,22 @@ export async function solveMc(
       }
     }
   }
+  if (resume) {
+    const saved = resume.header.tasks;
+    const same = (t: GroupTask, i: number) =>
+      saved[i].tag === t.spec.tag &&
+      saved[i].group === t.spec.group &&
+      saved[i].from === (t.spec.rows?.from ?? 0) &&
+      saved[i].samples === t.spec.samples;
+    if (saved.length !== tasks.length || !tasks.every(same)) {
+      throw new UsageError(
+        `solve --resume: ${resume.file} holds other group solves than these settings make`,
+      );
+    }
+    tasks.forEach((t, i) => {
+      t.spec = { ...t.spec, resume: resume.states[i] };
+    });
+  }
   const t0 = performance.now();
   opts.onProgress?.(0, tasks.length);
   let results: GroupResult[] = [];
@@ -362,6 +487,30 @@ export async function solveMc(
     results = await mapInWorkers(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
   }
   const outs = results.map((r) => r.out);
+  if (cont.save) {
+    const states = outs.map((o) => o.state!);
+    cont.saved = {
+      header: {
+        version: CHECKPOINT_VERSION,
+        modelHash: modelHash(derived),
+        model: model.name,
+        settings: checkpointSettings(derived, opts, internals),
+        N,
+        response,
+        halves,
+        noiseApart: levels.map((lv) => lv.noiseApart ?? false),
+        tasks: tasks.map((t, i) => ({
+          tag: t.spec.tag,
+          group: t.spec.group,
+          from: t.spec.rows?.from ?? 0,
+          samples: t.spec.samples,
+          doubles: states[i].length,
+        })),
+      },
+      states,
+    };
+    for (const o of outs) delete o.state;
+  }
   const solveSeconds = (performance.now() - t0) / 1000;
 
   const { correction, ...result } = combineGroups(derived, levels, results, G, record, halves);
@@ -417,6 +566,7 @@ export async function solveMc(
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,
     multiplyAdds,
+    ...(resume ? { resumed: { from: resume.file, steps: resume.header.N } } : {}),
     timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000, estimatedSeconds: seconds },
   };
   return result;
