@@ -133,13 +133,17 @@ export function registerSolve(program: Command): void {
       const resumeFile = opts.resume as string | undefined;
       if (checkpointFile) checkOutput(checkpointFile, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
-      const [{ loadDerived }, { chooseSolver, solve }, { checkpointSize, planMc, prewarmMc, solveMc }, ckpt] =
-        await Promise.all([
-          import("../symbolic/index.js"),
-          import("../solvers/index.js"),
-          import("../solvers/mc/index.js"),
-          import("../solvers/mc/checkpoint.js"),
-        ]);
+      const [
+        { loadDerived },
+        { chooseSolver, solve },
+        { checkpointSize, planMc, prewarmMc, resumePlan, solveMc },
+        ckpt,
+      ] = await Promise.all([
+        import("../symbolic/index.js"),
+        import("../solvers/index.js"),
+        import("../solvers/mc/index.js"),
+        import("../solvers/mc/checkpoint.js"),
+      ]);
       // --resume: the checkpoint's settings, unless given here (then they must agree: solveMc checks).
       const resumed = resumeFile ? { file: resumeFile, ...ckpt.readCheckpoint(resumeFile) } : undefined;
       if (resumed) {
@@ -166,13 +170,8 @@ export function registerSolve(program: Command): void {
       let estimate: number | undefined;
       if (which === "mc" && solveOpts.dynamics !== "online") {
         // Time and memory up front: refuse (exit 2) what would not finish within --max-minutes.
-        const plan = resumed
-          ? planMc(
-              derived,
-              { ...solveOpts, dynamics: solveOpts.dynamics, response: resumed.header.response.estimator },
-              { noiseApart: resumed.header.noiseApart },
-            )
-          : planMc(derived, { ...solveOpts, dynamics: solveOpts.dynamics });
+        const mcOpts = { ...solveOpts, dynamics: solveOpts.dynamics };
+        const plan = resumed ? resumePlan(derived, mcOpts, {}, resumed.header) : planMc(derived, mcOpts);
         const lv = plan.levels[plan.levels.length - 1];
         let saving = "";
         if (checkpointFile) {

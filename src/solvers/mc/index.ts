@@ -354,6 +354,37 @@ function checkResume(
   }
 }
 
+/**
+ * The plan of a resume: the planner's own when it makes the checkpoint's choices at this N too (estimator,
+ * input layout), else those choices kept (meta.response says so).
+ */
+export function resumePlan(
+  derived: Derived,
+  opts: SolveOptions,
+  internals: McInternals,
+  c: CheckpointHeader,
+) {
+  const same = (p: McPlan) =>
+    p.response.estimator === c.response.estimator &&
+    p.levels.every((lv, i) => (lv.noiseApart ?? false) === c.noiseApart[i]);
+  try {
+    const own = planMc(derived, opts, internals);
+    if (same(own)) return own;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+  }
+  const kept = planMc(
+    derived,
+    { ...opts, response: c.response.estimator },
+    { ...internals, noiseApart: c.noiseApart },
+  );
+  kept.response = {
+    ...kept.response,
+    reason: `kept from the checkpoint at N = ${c.N} (${c.response.reason})`,
+  };
+  return kept;
+}
+
 /** meta.varianceReduction: one orthonormal block per side, or blocks of what the smallest group allows. */
 function varianceReduction(levels: SchemeParams[], smallest: number, U: number, V: number): string {
   const finest = levels[levels.length - 1];
@@ -390,25 +421,14 @@ export async function solveMc(
   const started = performance.now();
   const resume = cont.resume;
   if (resume) checkResume(derived, opts, internals, resume.header, resume.file);
-  // A resume keeps the planner's choices at the checkpoint's N (estimator, input layout).
   const planned = resume
-    ? planMc(
-        derived,
-        { ...opts, response: resume.header.response.estimator },
-        { ...internals, noiseApart: resume.header.noiseApart },
-      )
+    ? resumePlan(derived, opts, internals, resume.header)
     : planMc(derived, opts, internals);
-  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, halves } = planned;
-  let response = planned.response;
-  if (resume) {
-    const c = resume.header;
-    if (levels[0].N < c.N) {
-      throw new UsageError(
-        `solve --resume: --T ${levels[0].N * levels[0].dt} is shorter than the checkpoint's T = ${c.N * levels[0].dt}`,
-      );
-    }
-    if (c.response.reason !== "forced")
-      response = { ...response, reason: `${c.response.reason} (kept from the checkpoint, N = ${c.N})` };
+  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, halves, response } = planned;
+  if (resume && levels[0].N < resume.header.N) {
+    throw new UsageError(
+      `solve --resume: --T ${levels[0].N * levels[0].dt} is shorter than the checkpoint's T = ${resume.header.N * levels[0].dt}`,
+    );
   }
   if ((cont.save || resume) && response.estimator === "branch") {
     throw new UsageError("solve: --checkpoint and --resume are not available for --response branch yet");
