@@ -133,17 +133,13 @@ export function registerSolve(program: Command): void {
       const resumeFile = opts.resume as string | undefined;
       if (checkpointFile) checkOutput(checkpointFile, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
-      const [
-        { loadDerived },
-        { chooseSolver, solve },
-        { checkpointSize, planMc, prewarmMc, resumePlan, solveMc },
-        ckpt,
-      ] = await Promise.all([
-        import("../symbolic/index.js"),
-        import("../solvers/index.js"),
-        import("../solvers/mc/index.js"),
-        import("../solvers/mc/checkpoint.js"),
-      ]);
+      const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc, resumePlan, solveMc }, ckpt] =
+        await Promise.all([
+          import("../symbolic/index.js"),
+          import("../solvers/index.js"),
+          import("../solvers/mc/index.js"),
+          import("../solvers/mc/checkpoint.js"),
+        ]);
       // --resume: the checkpoint's settings, unless given here (then they must agree: solveMc checks).
       const resumed = resumeFile ? { file: resumeFile, ...ckpt.readCheckpoint(resumeFile) } : undefined;
       if (resumed) {
@@ -176,7 +172,7 @@ export function registerSolve(program: Command): void {
         let saving = "";
         if (checkpointFile) {
           // The checkpoint's size up front; refused when the disk cannot hold it.
-          const size = checkpointSize(plan, derived.model.k, derived.model.kTeacher);
+          const size = ckpt.checkpointSize(plan, derived.model.k, derived.model.kTeacher);
           const free = freeBytes(checkpointFile);
           if (size > free) {
             throw new UsageError(

@@ -5,13 +5,17 @@
 // state into it (kernels re-strided from N + 1 to N' + 1) and runs steps N..N': bit-identical to one run.
 // Stored: what cannot be regenerated cheaply — the histories theta, A = l dxi (and the tangent's H dxi), the
 // kernels' lower triangles, the outputs, both Cholesky factors, the column counters and the random streams.
+// A resume must keep the settings that change the steps (checkpointSettings; checkResume refuses others).
 // File: 8-byte magic, uint32 version, uint32 header length, the JSON header (padded to 8 bytes), then the
 // states as float64 (little-endian) one after another; the header holds their lengths and a SHA-256.
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import type { Derived } from "../../types.js";
 import { UsageError } from "../../util/errors.js";
+import type { SolveOptions } from "../options.js";
 import type { GroupState, SchemeParams } from "./group.js";
+import type { McInternals, McPlan } from "./index.js";
+import type { GroupTask } from "./worker.js";
 
 const MAGIC = "DMFTCKPT";
 export const CHECKPOINT_VERSION = 1;
@@ -182,6 +186,96 @@ export interface CheckpointHeader {
 /** Bytes of a checkpoint file with these states (the header's size is a generous allowance). */
 export function checkpointBytes(doubles: number[]): number {
   return 16 + 4096 + 64 * doubles.length + 8 * doubles.reduce((a, n) => a + n, 0);
+}
+
+/** Bytes of the checkpoint file of a plan (solve --checkpoint): every group's state, halves included. */
+export function checkpointSize(plan: McPlan, U: number, V: number): number {
+  const doubles: number[] = [];
+  for (const lv of plan.levels) {
+    for (const m of plan.sizes) {
+      doubles.push(stateDoubles(lv, m, U, V));
+      if (plan.halves) {
+        const h0 = Math.floor(m / 2);
+        doubles.push(stateDoubles(lv, h0, U, V), stateDoubles(lv, m - h0, U, V));
+      }
+    }
+  }
+  return checkpointBytes(doubles);
+}
+
+/** The settings a resume must keep: everything that changes a group's steps (not T, --record, --kernels, threads). */
+export function checkpointSettings(
+  derived: Derived,
+  opts: SolveOptions,
+  internals: McInternals = {},
+): Record<string, unknown> {
+  const { noiseApart: _, ...switches } = internals;
+  return {
+    dynamics: opts.dynamics,
+    batchFraction: opts.batchFraction ?? null,
+    persistence: opts.persistence ?? null,
+    dt: opts.dt ?? derived.model.time.dt,
+    samples: opts.samples ?? 20000,
+    groups: opts.groups ?? 8,
+    seed: opts.seed,
+    extrapolate: opts.extrapolate ?? false,
+    response: opts.response ?? "auto",
+    internals: switches,
+  };
+}
+
+/** Refuses (UsageError) a resume whose model or settings differ from the checkpoint's. */
+export function checkResume(
+  derived: Derived,
+  opts: SolveOptions,
+  internals: McInternals,
+  c: CheckpointHeader,
+  file: string,
+) {
+  if (c.modelHash !== modelHash(derived)) {
+    throw new UsageError(
+      `solve --resume: ${file} was written for another model (${c.model}, or other parameters or --set values)`,
+    );
+  }
+  const now = checkpointSettings(derived, opts, internals);
+  const differ = Object.keys(now).filter(
+    (key) => JSON.stringify(now[key]) !== JSON.stringify(c.settings[key]),
+  );
+  if (differ.length > 0) {
+    throw new UsageError(
+      `solve --resume: ${file} was written with other settings: ${differ
+        .map((key) => `${key} ${JSON.stringify(c.settings[key])} there, ${JSON.stringify(now[key])} here`)
+        .join("; ")}`,
+    );
+  }
+}
+
+/** The header of the checkpoint of a solve: its settings, the planner's choices and the group solves. */
+export function checkpointHeader(
+  derived: Derived,
+  opts: SolveOptions,
+  internals: McInternals,
+  plan: McPlan,
+  tasks: GroupTask[],
+  states: Float64Array[],
+): Omit<CheckpointHeader, "sha256"> {
+  return {
+    version: CHECKPOINT_VERSION,
+    modelHash: modelHash(derived),
+    model: derived.model.name,
+    settings: checkpointSettings(derived, opts, internals),
+    N: plan.levels[0].N,
+    response: plan.response,
+    halves: plan.halves,
+    noiseApart: plan.levels.map((lv) => lv.noiseApart ?? false),
+    tasks: tasks.map((t, i) => ({
+      tag: t.spec.tag,
+      group: t.spec.group,
+      from: t.spec.rows?.from ?? 0,
+      samples: t.spec.samples,
+      doubles: states[i].length,
+    })),
+  };
 }
 
 const CHUNK = 1 << 24;

@@ -13,13 +13,7 @@ import { checkedRecordSteps, recordMeta } from "../../util/record.js";
 import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
-import {
-  CHECKPOINT_VERSION,
-  type CheckpointHeader,
-  checkpointBytes,
-  modelHash,
-  stateDoubles,
-} from "./checkpoint.js";
+import { type CheckpointHeader, checkpointHeader, checkResume } from "./checkpoint.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
@@ -292,68 +286,6 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   return { levels, sizes, threads, bytes, multiplyAdds: work, record, seconds, response, halves };
 }
 
-/** Bytes of the checkpoint file of a plan (solve --checkpoint): every group's state, halves included. */
-export function checkpointSize(plan: McPlan, U: number, V: number): number {
-  const doubles: number[] = [];
-  for (const lv of plan.levels) {
-    for (const m of plan.sizes) {
-      doubles.push(stateDoubles(lv, m, U, V));
-      if (plan.halves) {
-        const h0 = Math.floor(m / 2);
-        doubles.push(stateDoubles(lv, h0, U, V), stateDoubles(lv, m - h0, U, V));
-      }
-    }
-  }
-  return checkpointBytes(doubles);
-}
-
-/** The settings a resume must keep: everything that changes a group's steps (not T, --record, --kernels, threads). */
-export function checkpointSettings(
-  derived: Derived,
-  opts: SolveOptions,
-  internals: McInternals = {},
-): Record<string, unknown> {
-  const { noiseApart: _, ...switches } = internals;
-  return {
-    dynamics: opts.dynamics,
-    batchFraction: opts.batchFraction ?? null,
-    persistence: opts.persistence ?? null,
-    dt: opts.dt ?? derived.model.time.dt,
-    samples: opts.samples ?? 20000,
-    groups: opts.groups ?? 8,
-    seed: opts.seed,
-    extrapolate: opts.extrapolate ?? false,
-    response: opts.response ?? "auto",
-    internals: switches,
-  };
-}
-
-/** Refuses (UsageError) a resume whose model or settings differ from the checkpoint's. */
-function checkResume(
-  derived: Derived,
-  opts: SolveOptions,
-  internals: McInternals,
-  c: CheckpointHeader,
-  file: string,
-) {
-  if (c.modelHash !== modelHash(derived)) {
-    throw new UsageError(
-      `solve --resume: ${file} was written for another model (${c.model}, or other parameters or --set values)`,
-    );
-  }
-  const now = checkpointSettings(derived, opts, internals);
-  const differ = Object.keys(now).filter(
-    (key) => JSON.stringify(now[key]) !== JSON.stringify(c.settings[key]),
-  );
-  if (differ.length > 0) {
-    throw new UsageError(
-      `solve --resume: ${file} was written with other settings: ${differ
-        .map((key) => `${key} ${JSON.stringify(c.settings[key])} there, ${JSON.stringify(now[key])} here`)
-        .join("; ")}`,
-    );
-  }
-}
-
 /**
  * The plan of a resume: the planner's own when it makes the checkpoint's choices at this N too (estimator,
  * input layout), else those choices kept (meta.response says so).
@@ -509,26 +441,7 @@ export async function solveMc(
   const outs = results.map((r) => r.out);
   if (cont.save) {
     const states = outs.map((o) => o.state!);
-    cont.saved = {
-      header: {
-        version: CHECKPOINT_VERSION,
-        modelHash: modelHash(derived),
-        model: model.name,
-        settings: checkpointSettings(derived, opts, internals),
-        N,
-        response,
-        halves,
-        noiseApart: levels.map((lv) => lv.noiseApart ?? false),
-        tasks: tasks.map((t, i) => ({
-          tag: t.spec.tag,
-          group: t.spec.group,
-          from: t.spec.rows?.from ?? 0,
-          samples: t.spec.samples,
-          doubles: states[i].length,
-        })),
-      },
-      states,
-    };
+    cont.saved = { header: checkpointHeader(derived, opts, internals, planned, tasks, states), states };
     for (const o of outs) delete o.state;
   }
   const solveSeconds = (performance.now() - t0) / 1000;
