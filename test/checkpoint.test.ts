@@ -67,7 +67,7 @@ describe("the prefix property of the Gaussian inputs", () => {
 });
 
 describe("solve --checkpoint / --resume", () => {
-  // [name, model, settings, T0, T1]: tangent and Stein, scalar and committee, threads 1 and 2.
+  // [name, model, settings, T0, T1]: tangent, Stein and branching, scalar and committee, threads 1 and 2.
   const runs: [string, string, string[], string, string][] = [
     ["tangent-1", logistic, ["--response", "tangent", "--threads", "1", "--kernels"], "1", "2"],
     ["stein-2", logistic, ["--response", "stein", "--samples", "800", "--threads", "2"], "1", "1.5"],
@@ -79,6 +79,7 @@ describe("solve --checkpoint / --resume", () => {
       "0.5",
       "1",
     ],
+    ["hinge-branch-2", "models/hinge-svm.yaml", ["--threads", "2"], "1", "1.5"], // auto: branching
   ];
   for (const [name, model, settings, T0, T1] of runs) {
     it(`${name}: resuming ${T0} -> ${T1} writes what one solve to ${T1} writes`, async () => {
@@ -187,7 +188,7 @@ describe("solve --checkpoint / --resume", () => {
     );
   });
 
-  it("--checkpoint: size in the plan line; refused (exit 2) for branching and the exact solvers", async () => {
+  it("--checkpoint: size in the plan line; refused (exit 2) for the exact solvers", async () => {
     stderr.mockClear();
     const args = [
       "solve",
@@ -208,19 +209,6 @@ describe("solve --checkpoint / --resume", () => {
     const estimate = Number(line![1]) * (line![2] === "KiB" ? 1024 : 2 ** 20);
     expect(estimate).toBeGreaterThanOrEqual(0.95 * size);
     expect(estimate).toBeLessThan(1.2 * size + 8192);
-    const hinge = [
-      "solve",
-      "models/hinge-svm.yaml",
-      "--quiet",
-      "--T",
-      "0.5",
-      "--samples",
-      "400",
-      "--groups",
-      "4",
-    ];
-    expect(await main([...hinge, "--checkpoint", file("h.ckpt")])).toBe(2);
-    expect(said()).toMatch(/not available for --response branch/);
     expect(
       await main(["solve", "models/linear-regression.yaml", "--quiet", "--checkpoint", file("l.ckpt")]),
     ).toBe(2);

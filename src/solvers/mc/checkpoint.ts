@@ -3,8 +3,9 @@
 // and a group computes steps 0..N the same at any horizon (its inputs have the prefix property, columns.ts),
 // so a resume rebuilds the group at the new horizon N' (inputs regenerated from the seed), copies the saved
 // state into it (kernels re-strided from N + 1 to N' + 1) and runs steps N..N': bit-identical to one run.
-// Stored: what cannot be regenerated cheaply — the histories theta, A = l dxi (and the tangent's H dxi), the
-// kernels' lower triangles, the outputs, both Cholesky factors, the column counters and the random streams.
+// Stored: what cannot be regenerated cheaply — the histories theta, A = l dxi (and the tangent's H dxi, the
+// branching estimator's branches), the kernels' lower triangles, the outputs, both Cholesky factors, the
+// column counters and the random streams.
 // A resume must keep the settings that change the steps (checkpointSettings; checkResume refuses others).
 // File: 8-byte magic, uint32 version, uint32 header length, the JSON header (padded to 8 bytes), then the
 // states as float64 (little-endian) one after another; the header holds their lengths and a SHA-256.
@@ -13,6 +14,7 @@ import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import type { Derived } from "../../types.js";
 import { UsageError } from "../../util/errors.js";
 import type { SolveOptions } from "../options.js";
+import type { Branches } from "./branch.js";
 import type { GroupState, SchemeParams } from "./group.js";
 import type { McInternals, McPlan } from "./index.js";
 import type { GroupTask } from "./worker.js";
@@ -42,7 +44,8 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
     member +
     M * U * (N + 1) +
     M * U * N * (p.dropCrossTerm ? 2 : 1) +
-    (p.response === "tangent" ? M * N * UU : 0) +
+    (p.response === "stein" ? 0 : M * N * UU) +
+    (p.response === "branch" ? M * N * (p.jumpCount ?? 1) * (2 + 2 * N) : 0) +
     3 * triangle(N + 1, UU) +
     N * (2 * UV + 1 + UU) +
     triangle(nw, 1) +
@@ -76,11 +79,27 @@ function blockTriangle(X: Float64Array, N1: number, UU: number, n: number, f: (b
   for (let t = 0; t < n; t++) f(X.subarray(t * N1 * UU, (t * N1 + t + 1) * UU));
 }
 
+/**
+ * The branches opened at steps a < k of every sample (branch.ts), one piece at a time: per sample, the
+ * weights and shifts of its pairs, then the stored (l^± - l) dxi at steps t < k of each pair.
+ */
+function branchPairs(br: Branches, M: number, k: number, J: number, f: (x: Float64Array) => void): void {
+  const { N1, pairs, plus, minus, dZ, weight } = br;
+  for (let i = 0; i < M; i++) {
+    const p0 = i * pairs;
+    f(weight.subarray(p0, p0 + k * J));
+    f(dZ.subarray(p0, p0 + k * J));
+    for (let p = p0; p < p0 + k * J; p++) {
+      f(plus.subarray(p * N1, p * N1 + k));
+      f(minus.subarray(p * N1, p * N1 + k));
+    }
+  }
+}
+
 /** The state of group solve `s` before its step k = s.N (steps 0..k-1 done), as stateDoubles(p, ...) doubles. */
 export function saveState(s: GroupState): Float64Array {
   const { p, M, U, V, UU, UV, N1, Lw, Lnu, pred, par, varCols } = s;
   const k = s.N;
-  if (s.branches) throw new UsageError("solve --checkpoint: not available for --response branch");
   const out = new Cursor(new Float64Array(stateDoubles(p, M, U, V)));
   out.put([k, pred.n, par.n, Lw.n, Lw.clamped, Lw.zeroPivots, Lnu.n, Lnu.clamped, Lnu.zeroPivots, M]);
   out.put(varCols);
@@ -89,9 +108,8 @@ export function saveState(s: GroupState): Float64Array {
   out.put(s.Th.subarray(0, M * U * (k + 1)));
   out.put(s.A.subarray(0, M * U * k));
   if (s.Lh) out.put(s.Lh.subarray(0, M * U * k));
-  if (s.Cc && p.response === "tangent") {
-    for (let i = 0; i < M; i++) out.put(s.Cc.subarray(i * N1 * UU, (i * N1 + k) * UU));
-  }
+  if (s.Cc) for (let i = 0; i < M; i++) out.put(s.Cc.subarray(i * N1 * UU, (i * N1 + k) * UU));
+  if (s.branches) branchPairs(s.branches, M, k, p.jumpCount ?? 1, (x) => out.put(x));
   for (const X of [s.C, s.R, s.rho]) blockTriangle(X, N1, UU, k + 1, (b) => out.put(b));
   out.put(s.Gamma.subarray(0, k * UV));
   out.put(s.train_loss.subarray(0, k));
@@ -124,9 +142,8 @@ export function restoreState(s: GroupState, data: Float64Array): number {
   s.Th.set(src.take(M * U * (k + 1)));
   s.A.set(src.take(M * U * k));
   if (s.Lh) s.Lh.set(src.take(M * U * k));
-  if (s.Cc && p.response === "tangent") {
-    for (let i = 0; i < M; i++) s.Cc.set(src.take(k * UU), i * N1 * UU);
-  }
+  if (s.Cc) for (let i = 0; i < M; i++) s.Cc.set(src.take(k * UU), i * N1 * UU);
+  if (s.branches) branchPairs(s.branches, M, k, p.jumpCount ?? 1, (x) => x.set(src.take(x.length)));
   // Lower block triangles, then the other halves: C symmetric (blocks transposed), Rt and rhoT the block
   // transposes of R and rho (blocks as they are), exactly what the steps write.
   for (const X of [s.C, s.R, s.rho]) {

@@ -362,9 +362,6 @@ export async function solveMc(
       `solve --resume: --T ${levels[0].N * levels[0].dt} is shorter than the checkpoint's T = ${resume.header.N * levels[0].dt}`,
     );
   }
-  if ((cont.save || resume) && response.estimator === "branch") {
-    throw new UsageError("solve: --checkpoint and --resume are not available for --response branch yet");
-  }
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
