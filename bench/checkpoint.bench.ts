@@ -1,0 +1,46 @@
+// Benchmark of solve --resume (issue 15): a resume from a checkpoint at N to N' against a single solve to N'
+// in the same script (logistic regression, 4000 samples in 4 groups, one thread), for the tangent and
+// Stein, doubling the horizon (N = 100 -> 200) and extending it by 10 % (200 -> 220). A resume runs steps
+// N..N' and rebuilds each group's inputs (Gram–Schmidt over all N' columns, O(M N'^2)); the ratios show
+// how much of a single solve that still costs (CPU time).
+import { type McContinuation, solveMc } from "../src/solvers/mc/index.js";
+import { loadDerived } from "../src/symbolic/index.js";
+
+const derived = loadDerived(new URL("../models/logistic-regression.yaml", import.meta.url).pathname, {});
+const base = { dynamics: "sgf" as const, dt: 0.1, samples: 4000, groups: 4, seed: 1, threads: 1 };
+
+/** CPU seconds of this process (one thread: all the work runs here), less disturbed by a shared machine than wall time. */
+async function seconds(f: () => Promise<unknown>): Promise<number> {
+  const t0 = process.cpuUsage();
+  await f();
+  const t = process.cpuUsage(t0);
+  return (t.user + t.system) / 1e6;
+}
+
+for (const response of ["tangent", "stein"] as const) {
+  for (const [N0, N1] of [
+    [100, 200],
+    [200, 220],
+  ]) {
+    const opts = { ...base, response };
+    const cont: McContinuation = { save: true };
+    await solveMc(derived, { ...opts, T: N0 * base.dt }, {}, cont);
+    const resume = {
+      file: "(memory)",
+      header: { ...cont.saved!.header, sha256: "" },
+      states: cont.saved!.states,
+    };
+    const T = N1 * base.dt;
+    // Alternating, best of two each (the machine may be shared).
+    const r: number[] = [];
+    const s: number[] = [];
+    for (let rep = 0; rep < 2; rep++) {
+      r.push(await seconds(() => solveMc(derived, { ...opts, T }, {}, { resume })));
+      s.push(await seconds(() => solveMc(derived, { ...opts, T })));
+    }
+    const [a, b] = [Math.min(...r), Math.min(...s)];
+    console.log(
+      `${response.padEnd(7)} resume N = ${N0} -> ${N1}: ${a.toFixed(2)} s CPU; single solve to ${N1}: ${b.toFixed(2)} s CPU; ratio ${(a / b).toFixed(2)}`,
+    );
+  }
+}
