@@ -6,7 +6,8 @@
 // response estimator (exact discrete tangent backwards per sample, so only O(M N) history is stored; or
 // conditional branching, branch.ts; or Stein, stein.ts); Gamma_k by Stein's identity; nu_k with
 // Cov = delta E[(l dxi)(l dxi)^T]; theta_{k+1}; R_theta[k+1,.]. Kernel block (t, s) starts at (t N1 + s) UU.
-// Groups share nothing, so their spread gives honest standard errors.
+// Groups share nothing, so their spread gives honest standard errors. solveGroup can also hand back its
+// state before the last step, or continue from such a state at a longer horizon (checkpoint.ts).
 
 import type { JumpFn } from "../../symbolic/compile.js";
 import type { StepSchedule } from "../../symbolic/schedule.js";
