@@ -210,10 +210,116 @@ export type ObservableName =
  * Output of `solve` and `simulate` (the JSON they write). Observable arrays are aligned with `t`;
  * `stderr` holds one standard error per entry. Two-time kernels are row-major N x N.
  */
-export interface Result {
+export interface Result<M extends ResultMeta = ResultMeta> {
   t: number[];
   observables: Partial<Record<ObservableName, number[]>>;
   stderr: Partial<Record<ObservableName, number[]>>;
   kernels?: Record<string, { shape: number[]; data: number[]; stderr?: number[] }>;
-  meta: Record<string, unknown>;
+  meta: M;
+}
+
+/** Result.meta: what produced the result, one declared shape per solver family (`solver`; none: simulate). */
+export type ResultMeta = McMeta | ExactLinearMeta | OnlineMeta | SpectralMeta | SimulateMeta;
+
+/** The meta fields every run writes. */
+interface RunMeta {
+  model: string;
+  /** The model's parameters after --set (scheduled ones at t = 0) and its schedules, if any. */
+  parameters: Record<string, number>;
+  schedules?: Record<string, string>;
+  dynamics: string;
+  dt: number;
+  T: number;
+  steps: number;
+  /** What the recorded grid is (src/util/record.ts recordMeta; a simulation's plain interval is a number). */
+  record?: string | number;
+  /** sgd-fraction's batch law (src/util/batch.ts batchMeta). */
+  batch_fraction?: number;
+  persistence?: number;
+  init_std?: number;
+  init_overlap?: number;
+  /** Wall-clock seconds (the only part that differs between two runs of the same command). */
+  timings: Record<string, number>;
+}
+
+/** The Monte-Carlo DMFT solver (src/solvers/mc). */
+export interface McMeta extends RunMeta {
+  solver: "mc";
+  source: string;
+  teacher_variance: number;
+  seed: number;
+  samples: number;
+  groups: number;
+  stderr: string;
+  varianceReduction: string;
+  /** The Richardson step in dt, or false. */
+  extrapolate: string | false;
+  /** The response estimator, why, and Stein's Richardson correction in 1/M (when applied). */
+  response: {
+    estimator: "tangent" | "branch" | "stein";
+    reason: string;
+    richardson?: string;
+    correctionAtT?: Record<string, number>;
+    relativeCorrectionAtT?: Record<string, number>;
+    /** How the kernels written with --kernels are estimated. */
+    kernels?: string;
+  };
+  clampedPivots: number;
+  zeroPivots: number;
+  memoryBytes: number;
+  multiplyAdds: number;
+  /** solve --resume: the checkpoint file and the step it continued from. */
+  resumed?: { from: string; steps: number };
+  timings: { solveSeconds: number; totalSeconds: number; estimatedSeconds: number };
+}
+
+/** The exact closed equations of linear models (src/solvers/exact/linear.ts). */
+export interface ExactLinearMeta extends RunMeta {
+  solver: "exact-linear";
+  seed: number | null;
+  /** The model's linear coefficients (src/solvers/exact/coefficients.ts). */
+  coefficients: object;
+  stderr: string;
+  extrapolate: string | false;
+}
+
+/** The delta -> infinity (online) ODEs (src/solvers/exact/online.ts). */
+export interface OnlineMeta extends RunMeta {
+  solver: "online-ode";
+  scheme: string;
+  rk4Step?: number;
+  stepHalvingError?: number;
+  stderr: string;
+}
+
+/** Gradient flow of ridge regression by the Marchenko–Pastur spectrum (src/solvers/exact/spectral.ts). */
+export interface SpectralMeta extends RunMeta {
+  solver: "spectral";
+  filter: string;
+  quadrature: string;
+}
+
+/** The finite-d simulators (src/simulate). */
+export interface SimulateMeta extends RunMeta {
+  solver?: undefined;
+  source: string;
+  teacher_variance: number;
+  /** Vector models only. */
+  k?: number;
+  k_teacher?: number;
+  d: number;
+  n: number;
+  delta_effective: number;
+  seeds: number;
+  seed: number;
+  /** Set with exact d -> infinity initial overlaps. */
+  init?: string;
+  /** SGD: batch size and learning rate (strings when they follow a schedule), the batch sizes' range. */
+  batch?: number | string;
+  eta?: number | string;
+  batchSizes?: number[];
+  batchRounding?: number;
+  /** The matrix kernel that ran ("wasm-simd" or "js"). */
+  kernel: string;
+  timings: { total_s: number; estimated_s: number; seconds_per_step: number };
 }

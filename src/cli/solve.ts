@@ -13,12 +13,13 @@ import { observableOrder } from "../validate/compare.js";
 import {
   addBatchFractionOptions,
   addCommonOptions,
+  addGridOptions,
   batchFractionOf,
   commonOf,
+  gridOf,
   oneOf,
   parseIntOption,
   parseNumberOption,
-  parseRecordOption,
   withProgress,
   writeJsonOut,
 } from "./common.js";
@@ -40,26 +41,25 @@ function summary(result: Result): string {
 
 /** The solve options (shared with `dmftkit sweep`, whose every point is one solve). */
 export function addSolveOptions(cmd: Command): Command {
-  return addBatchFractionOptions(
-    cmd.option(
-      "--dynamics <name>",
-      "sgf | gd | sgd-limit | sgd-fraction | online (delta -> infinity ODEs)",
-      "sgf",
+  return addGridOptions(
+    addBatchFractionOptions(
+      cmd.option(
+        "--dynamics <name>",
+        "sgf | gd | sgd-limit | sgd-fraction | online (delta -> infinity ODEs)",
+        "sgf",
+      ),
     ),
+    {
+      dt: "time step (default: the model's time.dt)",
+      record: "write every K-th step (and the last) or log-spaced steps (default: every step)",
+    },
   )
-    .option("--dt <D>", "time step (default: the model's time.dt)")
-    .option("--T <T>", "horizon (default: the model's time.T)")
     .option("--samples <M>", "Monte-Carlo population size", "20000")
     .option("--groups <G>", "independent sample groups for the standard errors", "8")
-    .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
     .option("--kernels", "also write C_theta, R_theta, rho, Gamma (on the recorded grid)", false)
     .option("--max-minutes <m>", `refuse a solve estimated to take longer (default ${DEFAULT_MAX_MINUTES})`)
-    .option(
-      "--record <K|log>",
-      "write every K-th step (and the last) or log-spaced steps (default: every step)",
-    )
     .option(
       "--response <name>",
       "response estimator: auto (tangent for smooth models at modest N, branch for k = 1 models whose l jumps, else stein) | tangent | branch | stein",
@@ -81,15 +81,12 @@ export function solveOptionsOf(opts: Record<string, unknown>, seed: number): Cli
     dynamics,
     // Only when given, so that the options of other dynamics stay as they were (sweeps hash them).
     ...(dynamics === "sgd-fraction" ? fraction : {}),
-    dt: parseNumberOption("dt", opts.dt as string | undefined),
-    T: parseNumberOption("T", opts.T as string | undefined),
+    ...gridOf(opts),
     samples: parseIntOption("samples", opts.samples as string, 20000),
     groups: parseIntOption("groups", opts.groups as string, 8, 2),
-    threads: opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
     seed,
     extrapolate: Boolean(opts.extrapolate),
     kernels: Boolean(opts.kernels),
-    record: parseRecordOption(opts.record as string | undefined),
     response: oneOf("response", String(opts.response), RESPONSES),
   };
 }

@@ -18,12 +18,13 @@ import {
 import {
   addBatchFractionOptions,
   addCommonOptions,
+  addGridOptions,
   batchFractionOf,
   commonOf,
+  gridOf,
   oneOf,
   parseIntOption,
   parseNumberOption,
-  parseRecordOption,
 } from "./common.js";
 import { checkOutput } from "./output.js";
 import { startProgress } from "./progress.js";
@@ -71,28 +72,27 @@ function progressReporter(quiet: boolean) {
 }
 
 export function registerValidate(program: Command): void {
-  addBatchFractionOptions(
-    addCommonOptions(
-      program
-        .command("validate")
-        .argument("<model>", "model file (YAML)")
-        .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
-      "output directory (default: out/<model-name>, plus _name=value for each --set)",
+  addGridOptions(
+    addBatchFractionOptions(
+      addCommonOptions(
+        program
+          .command("validate")
+          .argument("<model>", "model file (YAML)")
+          .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
+        "output directory (default: out/<model-name>, plus _name=value for each --set)",
+      ),
     ),
+    {
+      dt: "time step (default: the model's time.dt)",
+      record: "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
+    },
   )
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
     .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
     .option("--groups <G>", "DMFT independent sample groups for the standard errors (default 8)")
-    .option(
-      "--record <K|log>",
-      "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
-    )
     .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
     .option("--dynamics <name>", "sgf | gd | sgd-fraction: the dynamics of the gating comparison", "sgf")
-    .option("--dt <D>", "time step (default: the model's time.dt)")
-    .option("--T <T>", "horizon (default: the model's time.T)")
-    .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option(
       "--time-axis <axis>",
       "linear | log: time axis of the report's plots (default log with --record log)",
@@ -111,12 +111,10 @@ export function registerValidate(program: Command): void {
         opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
       const dynamics = oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
       const options: ValidateOptions = {
-        sets: common.sets,
         d: num("d"),
         seeds,
         samples: num("samples"),
         groups: opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
-        record: parseRecordOption(opts.record as string | undefined),
         timeAxis:
           opts.timeAxis === undefined
             ? undefined
@@ -125,9 +123,7 @@ export function registerValidate(program: Command): void {
         batch: parseIntOption("batch", opts.batch as string, 1),
         dynamics,
         ...batchFractionOf(opts, dynamics),
-        dt: parseNumberOption("dt", opts.dt as string | undefined),
-        T: parseNumberOption("T", opts.T as string | undefined),
-        threads: num("threads"),
+        ...gridOf(opts),
         quick: Boolean(opts.quick),
         seed: common.seed,
       };
@@ -136,8 +132,10 @@ export function registerValidate(program: Command): void {
         import("../validate/index.js"),
         import("../model/load.js"),
       ]);
-      preflight(modelPath, options);
-      const out = common.out ?? defaultOut(loadModel(modelPath, common.sets).name, common.sets);
+      // Loaded once (with the --set values) and handed to validate as a Model.
+      const model = loadModel(modelPath, common.sets);
+      preflight(model, options);
+      const out = common.out ?? defaultOut(model.name, common.sets);
       checkOutput(out, "dir");
       const progress = progressReporter(common.quiet);
       const { prewarmMc } = await import("../solvers/mc/index.js");
@@ -145,7 +143,7 @@ export function registerValidate(program: Command): void {
       prewarmMc(options.threads);
       let verdict: Verdict;
       try {
-        verdict = await validate(modelPath, {
+        verdict = await validate(model, {
           ...options,
           onPlan: progress.onPlan,
           onProgress: progress.onProgress,

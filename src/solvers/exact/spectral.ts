@@ -8,7 +8,7 @@
 // Quadrature: alpha = c + h cos(phi) turns the density into h^2 sin^2(phi) / (2 pi gamma alpha), smooth and
 // periodic in phi (also at the hard edge delta = 1), so the trapezoid rule converges geometrically.
 import { gaussianObservablesSeries } from "../../observables/gaussian.js";
-import type { Derived, ObservableName, Result } from "../../types.js";
+import type { Derived, ObservableName, Result, SpectralMeta } from "../../types.js";
 import { UsageError } from "../../util/errors.js";
 import { linearCoefficients } from "./coefficients.js";
 import { deterministicResult, timeGrid } from "./linear.js";
@@ -93,7 +93,7 @@ function integrate(
   return { q, m: -kappa * rhoStar * m, train: EL0 - fit + 0.5 * a * sq };
 }
 
-export function spectralOracle(derived: Derived, opts: SpectralOptions = {}): Result {
+export function spectralOracle(derived: Derived, opts: SpectralOptions = {}): Result<SpectralMeta> {
   const started = performance.now();
   const what = "spectral oracle";
   const model = derived.model;

@@ -96,7 +96,7 @@ export function combineGroups(
   G: number,
   record: number[],
   halves = false,
-): Result & { correction: Series } {
+): Omit<Result, "meta"> & { correction: Series } {
   const coarse = levels[0];
   const outs = results.map((r) => r.out);
   const L = levels.length;
@@ -122,12 +122,11 @@ export function combineGroups(
     }
     perGroup.push(s);
   }
-  const result: Result & { correction: Series } = {
+  const result: Omit<Result, "meta"> & { correction: Series } = {
     correction: {},
     t: record.map((k) => k * coarse.dt),
     observables: {},
     stderr: {},
-    meta: {},
   };
   for (const key of Object.keys(perGroup[0]) as ObservableName[]) {
     const { mean, stderr } = meanAndStderr(perGroup.map((s) => s[key]!));

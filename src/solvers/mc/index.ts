@@ -4,20 +4,22 @@
 // needs population averages of its own samples at every step, so a group is one task: no per-step
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
+import { modelMeta } from "../../model/meta.js";
 import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
-import type { Derived, Result } from "../../types.js";
+import type { Derived, McMeta, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
+import type { TaskKind } from "../../util/executor.js";
 import { calibratedRate } from "../../util/feasibility.js";
 import { checkedRecordSteps, recordMeta } from "../../util/record.js";
-import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
+import { defaultExecutor, defaultThreads, sharedThreads } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
 import { type CheckpointHeader, checkpointHeader, checkResume } from "./checkpoint.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
-import { type GroupTask, runGroup } from "./worker.js";
+import { type GroupTask, run, runGroup } from "./worker.js";
 
 /** Internal switches, used by tests and measurements only. */
 export interface McInternals {
@@ -44,11 +46,16 @@ export interface McContinuation {
 /** Fewest columns orthonormalised together (see planMc). */
 const MIN_BLOCK = 8;
 
-const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+/** The group solves as executor tasks; in-process they use the Derived's own functions (see solveMc). */
+const GROUP_TASKS: TaskKind<GroupTask, GroupResult> = {
+  name: "mc-group",
+  url: new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
+  runHere: run,
+};
 
-/** Starts the solver's worker threads ahead of a solve (the CLI does this while it loads the model). */
-export function prewarmMc(threads?: number): void {
-  prewarmWorkers(WORKER_URL, threads);
+/** Starts the shared worker threads ahead of a solve (the CLI does this while it loads the model). */
+export function prewarmMc(threads = defaultThreads()): void {
+  if (threads > 1) sharedThreads().prewarm(GROUP_TASKS, threads); // one thread solves in-process
 }
 
 /** Bytes held by one group solve of `samples` samples over N steps with U units and V teacher units. */
@@ -349,7 +356,7 @@ export async function solveMc(
   opts: SolveOptions,
   internals: McInternals = {},
   cont: McContinuation = {},
-): Promise<Result> {
+): Promise<Result<McMeta>> {
   const started = performance.now();
   const resume = cont.resume;
   if (resume) checkResume(derived, opts, internals, resume.header, resume.file);
@@ -421,19 +428,17 @@ export async function solveMc(
   }
   const t0 = performance.now();
   opts.onProgress?.(0, tasks.length);
-  let results: GroupResult[] = [];
-  if (threads === 1) {
-    const model = { ...derived, slots: derived.schedule?.slots };
-    try {
-      for (const task of tasks) {
-        results.push(runGroup(model, task));
-        opts.onProgress?.(results.length, tasks.length);
-      }
-    } finally {
-      resetSlots(derived);
-    }
-  } else {
-    results = await mapInWorkers(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
+  const executor = opts.executor ?? defaultExecutor(threads);
+  const here = { ...derived, slots: derived.schedule?.slots };
+  let results: GroupResult[];
+  try {
+    results = await executor.run(
+      { ...GROUP_TASKS, runHere: (task: GroupTask) => runGroup(here, task) },
+      tasks,
+      { threads, onDone: opts.onProgress },
+    );
+  } finally {
+    resetSlots(derived);
   }
   const outs = results.map((r) => r.out);
   if (cont.save) {
@@ -443,7 +448,7 @@ export async function solveMc(
   }
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const { correction, ...result } = combineGroups(derived, levels, results, G, record, halves);
+  const { correction, ...series } = combineGroups(derived, levels, results, G, record, halves);
   const last = record.length - 1;
   const steinBias = halves
     ? {
@@ -452,20 +457,14 @@ export async function solveMc(
         relativeCorrectionAtT: Object.fromEntries(
           Object.entries(correction).map(([key, c]) => [
             key,
-            c![last] / result.observables[key as never]![last],
+            c![last] / series.observables[key as never]![last],
           ]),
         ),
       }
     : {};
-  result.meta = {
+  const meta: McMeta = {
     solver: "mc",
-    model: model.name,
-    source: model.source,
-    parameters: model.parameters,
-    ...(model.schedules ? { schedules: model.schedules } : {}),
-    init_std: model.initStd,
-    init_overlap: model.initOverlap,
-    teacher_variance: model.teacherVariance,
+    ...modelMeta(model),
     dynamics: opts.dynamics,
     ...batchMeta(levels[0]),
     dt,
@@ -499,5 +498,7 @@ export async function solveMc(
     ...(resume ? { resumed: { from: resume.file, steps: resume.header.N } } : {}),
     timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000, estimatedSeconds: seconds },
   };
-  return result;
+  // Keys in the order the JSON has always had.
+  const { t, observables, stderr, kernels } = series;
+  return { t, observables, stderr, meta, ...(kernels ? { kernels } : {}) };
 }

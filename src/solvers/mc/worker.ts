@@ -50,4 +50,4 @@ export async function run(task: GroupTask): Promise<GroupResult> {
   return runGroup({ ...built, binaryLabels: task.binaryLabels }, task);
 }
 
-serveTasks(run);
+serveTasks(import.meta.url, run);
