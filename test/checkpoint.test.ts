@@ -178,6 +178,12 @@ describe("solve --checkpoint / --resume", () => {
     expect(await resume(["--resume", ck, "--set", "lambda=0.2"])).toBe(2);
     expect(await resume(["--resume", ck, "--samples", "800"])).toBe(2);
     expect(said()).toMatch(/other settings: samples 400 there, 800 here/);
+    // A tau schedule that switches the SGF noise on after the checkpoint's T changes the inputs' layout.
+    const quiet = ["solve", logistic, "--quiet", "--set", "tau=t < 1 ? 0 : 0.5"];
+    const small = ["--samples", "400", "--groups", "4", "--out", file("n.json")];
+    expect(await main([...quiet, ...small, "--T", "0.5", "--checkpoint", file("n.ckpt")])).toBe(0);
+    expect(await main([...quiet, "--T", "2", "--resume", file("n.ckpt")])).toBe(2);
+    expect(said()).toMatch(/noise switches on after the checkpoint's T = 0.5/);
     // Explicitly given settings that agree are fine.
     expect(await resume(["--resume", ck, "--samples", "400", "--seed", "4", "--out", file("ok.json")])).toBe(
       0,

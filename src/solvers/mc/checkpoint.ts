@@ -194,6 +194,8 @@ export interface CheckpointHeader {
   response: { estimator: SchemeParams["response"]; reason: string };
   halves: boolean;
   noiseApart: boolean[];
+  /** Whether each level draws the SGF noise dB_k (a tau schedule can switch it on later). */
+  noise: boolean[];
   /** One entry per group solve, in solveMc's task order: which solve, and its state's doubles. */
   tasks: { tag: number; group: number; from: number; samples: number; doubles: number }[];
   /** SHA-256 of the states' bytes. */
@@ -267,6 +269,23 @@ export function checkResume(
   }
 }
 
+/** Whether a level draws the SGF noise columns dB_k (they interleave with the w_k: the input layout). */
+const drawsNoise = (lv: SchemeParams) => lv.dynamics === "sgf" && lv.tau > 0;
+
+/** Refuses (UsageError) a resume to a shorter horizon, or one whose input layout would differ. */
+export function checkHorizon(c: CheckpointHeader, levels: SchemeParams[]): void {
+  const { N, dt } = levels[0];
+  if (N < c.N) {
+    throw new UsageError(`solve --resume: --T ${N * dt} is shorter than the checkpoint's T = ${c.N * dt}`);
+  }
+  if (levels.some((lv, i) => drawsNoise(lv) !== c.noise[i])) {
+    throw new UsageError(
+      `solve --resume: the SGF noise switches on after the checkpoint's T = ${c.N * dt} (tau schedule), which ` +
+        `changes the solver's inputs; solve to --T ${N * dt} from the start instead`,
+    );
+  }
+}
+
 /** The header of the checkpoint of a solve: its settings, the planner's choices and the group solves. */
 export function checkpointHeader(
   derived: Derived,
@@ -285,6 +304,7 @@ export function checkpointHeader(
     response: plan.response,
     halves: plan.halves,
     noiseApart: plan.levels.map((lv) => lv.noiseApart ?? false),
+    noise: plan.levels.map(drawsNoise),
     tasks: tasks.map((t, i) => ({
       tag: t.spec.tag,
       group: t.spec.group,

@@ -15,7 +15,7 @@ import { checkedRecordSteps, recordMeta } from "../../util/record.js";
 import { defaultExecutor, defaultThreads, sharedThreads } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
-import { type CheckpointHeader, checkpointHeader, checkResume } from "./checkpoint.js";
+import { type CheckpointHeader, checkHorizon, checkpointHeader, checkResume } from "./checkpoint.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
@@ -364,11 +364,7 @@ export async function solveMc(
     ? resumePlan(derived, opts, internals, resume.header)
     : planMc(derived, opts, internals);
   const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, halves, response } = planned;
-  if (resume && levels[0].N < resume.header.N) {
-    throw new UsageError(
-      `solve --resume: --T ${levels[0].N * levels[0].dt} is shorter than the checkpoint's T = ${resume.header.N * levels[0].dt}`,
-    );
-  }
+  if (resume) checkHorizon(resume.header, levels);
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
