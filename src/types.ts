@@ -270,6 +270,8 @@ export interface McMeta extends RunMeta {
   zeroPivots: number;
   memoryBytes: number;
   multiplyAdds: number;
+  /** solve --resume: the checkpoint file and the step it continued from. */
+  resumed?: { from: string; steps: number };
   timings: { solveSeconds: number; totalSeconds: number; estimatedSeconds: number };
 }
 

@@ -1,9 +1,13 @@
 // `dmftkit solve MODEL`: solve the model's DMFT (Monte-Carlo, exact closed equations for linear models, or
 // the online ODEs) and write the Result JSON; progress bar on a TTY, summary on stderr.
+import { statfsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import type { SolveDynamics, SolverChoice } from "../solvers/index.js";
+import type { McContinuation } from "../solvers/mc/index.js";
 import type { SolveOptions } from "../solvers/options.js";
 import type { Result } from "../types.js";
+import { UsageError } from "../util/errors.js";
 import { checkFeasible, DEFAULT_MAX_MINUTES, formatBytes, formatSeconds } from "../util/feasibility.js";
 import { observableOrder } from "../validate/compare.js";
 import {
@@ -87,20 +91,62 @@ export function solveOptionsOf(opts: Record<string, unknown>, seed: number): Cli
   };
 }
 
+/** Options of the checkpoint's settings (checkpointSettings) and their command-line names. */
+const KEPT: [key: string, option: string][] = [
+  ["dynamics", "dynamics"],
+  ["batchFraction", "batchFraction"],
+  ["persistence", "persistence"],
+  ["dt", "dt"],
+  ["samples", "samples"],
+  ["groups", "groups"],
+  ["seed", "seed"],
+  ["extrapolate", "extrapolate"],
+  ["response", "response"],
+];
+
+/** Free bytes on the file system that will hold `file`. */
+function freeBytes(file: string): number {
+  const fs = statfsSync(dirname(resolve(file)));
+  return fs.bavail * fs.bsize;
+}
+
 export function registerSolve(program: Command): void {
   addSolveOptions(addCommonOptions(program.command("solve"), "output JSON file (default: stdout)"))
+    .option(
+      "--checkpoint <file>",
+      "also write the Monte-Carlo solver's state to FILE (binary), for --resume to a longer --T",
+    )
+    .option(
+      "--resume <file>",
+      "continue the solve of a --checkpoint FILE to the given --T (its settings are kept; the JSON covers t = 0..T)",
+    )
     .argument("<model>", "model file (YAML)")
     .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables")
-    .action(async (modelPath: string, opts: Record<string, unknown>) => {
+    .action(async (modelPath: string, opts: Record<string, unknown>, cmd: Command) => {
       const common = commonOf(opts);
-      const solveOpts = solveOptionsOf(opts, common.seed);
+      let solveOpts = solveOptionsOf(opts, common.seed);
       if (common.out) checkOutput(common.out, "file");
+      const checkpointFile = opts.checkpoint as string | undefined;
+      const resumeFile = opts.resume as string | undefined;
+      if (checkpointFile) checkOutput(checkpointFile, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
-      const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc }] = await Promise.all([
-        import("../symbolic/index.js"),
-        import("../solvers/index.js"),
-        import("../solvers/mc/index.js"),
-      ]);
+      const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc, resumePlan, solveMc }, ckpt] =
+        await Promise.all([
+          import("../symbolic/index.js"),
+          import("../solvers/index.js"),
+          import("../solvers/mc/index.js"),
+          import("../solvers/mc/checkpoint.js"),
+        ]);
+      // --resume: the checkpoint's settings, unless given here (then they must agree: solveMc checks).
+      const resumed = resumeFile ? { file: resumeFile, ...ckpt.readCheckpoint(resumeFile) } : undefined;
+      if (resumed) {
+        const kept: Record<string, unknown> = {};
+        for (const [key, option] of KEPT) {
+          if (cmd.getOptionValueSource(option) !== "cli")
+            kept[key] = resumed.header.settings[key] ?? undefined;
+        }
+        solveOpts = { ...solveOpts, ...kept, solver: "mc" };
+      }
       // The Monte-Carlo solver's worker threads start while the model is loaded and derived (if another
       // solver is chosen, the idle workers do not keep the process alive).
       prewarmMc(solveOpts.threads);
@@ -108,17 +154,35 @@ export function registerSolve(program: Command): void {
       const { checkTimeGrid, tidyTimes } = await import("../util/time.js");
       checkTimeGrid(solveOpts.T ?? derived.model.time.T, solveOpts.dt ?? derived.model.time.dt, "solve");
       const which = chooseSolver(derived, solveOpts.dynamics, solveOpts.solver, solveOpts.persistence);
+      if ((checkpointFile || resumed) && (which !== "mc" || solveOpts.dynamics === "online")) {
+        throw new UsageError(
+          `solve: --checkpoint and --resume are for the Monte-Carlo solver (this solve is ${which})`,
+        );
+      }
       if (!common.quiet && which !== "mc") process.stderr.write(`solve: ${which} solver (deterministic)\n`);
       let estimate: number | undefined;
       if (which === "mc" && solveOpts.dynamics !== "online") {
         // Time and memory up front: refuse (exit 2) what would not finish within --max-minutes.
-        const plan = planMc(derived, { ...solveOpts, dynamics: solveOpts.dynamics });
+        const mcOpts = { ...solveOpts, dynamics: solveOpts.dynamics };
+        const plan = resumed ? resumePlan(derived, mcOpts, {}, resumed.header) : planMc(derived, mcOpts);
         const lv = plan.levels[plan.levels.length - 1];
+        let saving = "";
+        if (checkpointFile) {
+          // The checkpoint's size up front; refused when the disk cannot hold it.
+          const size = ckpt.checkpointSize(plan, derived.model.k, derived.model.kTeacher);
+          const free = freeBytes(checkpointFile);
+          if (size > free) {
+            throw new UsageError(
+              `solve: the checkpoint needs ~${formatBytes(size)} but ${dirname(resolve(checkpointFile))} has ${formatBytes(free)} free; free space, write it elsewhere, or lower --samples or --T`,
+            );
+          }
+          saving = `, checkpoint ~${formatBytes(size)}`;
+        }
         const stage = {
           label: "Monte-Carlo DMFT",
           seconds: plan.seconds,
           bytes: plan.bytes,
-          detail: `${lv.N} steps, ${solveOpts.samples} samples in ${plan.sizes.length} groups, ${plan.multiplyAdds.toPrecision(2)} multiply-adds on ${plan.threads} threads`,
+          detail: `${lv.N} steps${resumed ? ` (resumed from step ${resumed.header.N << (plan.levels.length - 1)})` : ""}, ${solveOpts.samples} samples in ${plan.sizes.length} groups, ${plan.multiplyAdds.toPrecision(2)} multiply-adds on ${plan.threads} threads${saving}`,
         };
         const maxMinutes = parseNumberOption("max-minutes", opts.maxMinutes as string | undefined);
         checkFeasible("solve", [stage], maxMinutes, ", or raise --dt");
@@ -129,14 +193,27 @@ export function registerSolve(program: Command): void {
           );
         }
       }
+      const cont: McContinuation = { save: !!checkpointFile, resume: resumed };
       const result = await withProgress(
         "solve",
         "groups",
         common.quiet,
-        (onProgress) => solve(derived, { ...solveOpts, onProgress }),
+        (onProgress) =>
+          checkpointFile || resumed
+            ? solveMc(
+                derived,
+                { ...solveOpts, dynamics: solveOpts.dynamics as SolveOptions["dynamics"], onProgress },
+                {},
+                cont,
+              )
+            : solve(derived, { ...solveOpts, onProgress }),
         estimate,
       );
       writeJsonOut(common.out, tidyTimes(result));
+      if (checkpointFile && cont.saved) {
+        ckpt.writeCheckpoint(checkpointFile, cont.saved.header, cont.saved.states);
+        if (!common.quiet) process.stderr.write(`solve: checkpoint written to ${checkpointFile}\n`);
+      }
       if (!common.quiet) process.stderr.write(`${summary(result)}\n`);
     });
 }

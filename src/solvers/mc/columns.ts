@@ -11,8 +11,11 @@
 // blocks of `orthoBlock(M, width)` columns, each against the ones column and the earlier columns of its own
 // block only (the basis is renewed; across blocks the columns are independent draws).
 // `separate` columns (the Stein estimator's noise columns dB_k at long horizons, group.ts) are instead
-// orthonormalised among themselves, after all other columns and in blocks of their own, so that the other
-// columns need only their own count in samples to be one block; they keep their indices.
+// drawn from a stream of their own and orthonormalised among themselves, in blocks of their own, so that
+// the other columns need only their own count in samples to be one block; they keep their indices.
+// Prefix property (checkpoints, issue 15): the first w columns of a wider object, same streams, are the
+// same bits (draws in column order, block boundaries that do not move with the width, and Gram–Schmidt
+// arithmetic per column that does not depend on the columns after it); test/checkpoint.test.ts checks it.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
 import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
@@ -55,8 +58,9 @@ export class GaussianColumns {
     arena?: WasmArena,
     /** Most linear combinations evaluated by one appendBlock call. */
     readonly maxCombos = 0,
-    /** Columns orthonormalised separately (increasing; not column 0): drawn and orthonormalised last. */
+    /** Columns orthonormalised separately (increasing; not column 0), drawn from `separateRng`. */
     separate: readonly number[] = [],
+    separateRng: Pick<Rng, "fillNormal"> = rng,
   ) {
     const S = separate.length;
     const F = width - S;
@@ -70,10 +74,11 @@ export class GaussianColumns {
     Z.fill(1, 0, M);
     // The same draws, column after column, as drawing each column when it is first needed. With
     // `separate` columns, they are stored after the others here (the ones column counts in their blocks,
-    // as it is centred out of them) and moved to their places at the end.
+    // as it is centred out of them) and moved to their places at the end. Their stream is their own, so
+    // their values do not depend on how many other columns there are.
     this.fill(rng, orthogonal, 0, F, block);
     if (S === 0) return;
-    this.fill(rng, orthogonal, F, width, Math.max(1, orthoBlock(M, S + 1) - 1));
+    this.fill(separateRng, orthogonal, F, width, Math.max(1, orthoBlock(M, S + 1) - 1));
     const apart = new Set(separate);
     const stored = Array.from({ length: width }, (_, j) => j).filter((j) => !apart.has(j));
     stored.push(...separate);
