@@ -4,19 +4,7 @@ import type { Command } from "commander";
 import type { SimulateOptions } from "../simulate/index.js";
 import type { Result, SimulateMeta } from "../types.js";
 import { observableOrder } from "../validate/compare.js";
-import {
-  addBatchFractionOptions,
-  addCommonOptions,
-  addGridOptions,
-  batchFractionOf,
-  commonOf,
-  gridOf,
-  oneOf,
-  parseIntOption,
-  parseNumberOption,
-  withProgress,
-  writeJsonOut,
-} from "./common.js";
+import * as cli from "./common.js";
 import { checkOutput } from "./output.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd", "sgd-fraction"] as const;
@@ -49,21 +37,22 @@ export function summaryTable(result: Result<SimulateMeta>): string {
 }
 
 export function registerSimulate(program: Command): void {
-  addGridOptions(
-    addBatchFractionOptions(
-      addCommonOptions(
-        program
-          .command("simulate")
-          .argument("<model>", "model file (YAML)")
-          .description("simulate SGF, gradient flow or minibatch SGD at finite dimension, with error bars"),
-        "output JSON file (default: stdout)",
+  cli
+    .addGridOptions(
+      cli.addBatchFractionOptions(
+        cli.addCommonOptions(
+          program
+            .command("simulate")
+            .argument("<model>", "model file (YAML)")
+            .description("simulate SGF, gradient flow or minibatch SGD at finite dimension, with error bars"),
+          "output JSON file (default: stdout)",
+        ),
       ),
-    ),
-    {
-      dt: "SGF/GD time step (default: the model's time.dt; for sgd: the recording grid)",
-      record: "record every K-th point of the dt grid (and the last) or log-spaced points",
-    },
-  )
+      {
+        dt: "SGF/GD time step (default: the model's time.dt; for sgd: the recording grid)",
+        record: "record every K-th point of the dt grid (and the last) or log-spaced points",
+      },
+    )
     .option("--d <d>", "dimension d (n = round(delta d) samples)", "2000")
     .option("--seeds <S>", "independent problems (new X, teacher, noise)", "8")
     .option("--dynamics <name>", "sgf | gd | sgd | sgd-fraction", "sgf")
@@ -79,18 +68,18 @@ export function registerSimulate(program: Command): void {
     )
     .option("--two-time", "also record C_theta(t, s) on the recording grid", false)
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
-      const common = commonOf(opts);
-      const dynamics = oneOf("dynamics", String(opts.dynamics), DYNAMICS);
-      const { record: recordEvery, ...grid } = gridOf(opts);
+      const common = cli.commonOf(opts);
+      const dynamics = cli.oneOf("dynamics", String(opts.dynamics), DYNAMICS);
+      const { record: recordEvery, ...grid } = cli.gridOf(opts);
       const simOpts: SimulateOptions = {
-        d: parseIntOption("d", opts.d as string, 2000),
-        seeds: parseIntOption("seeds", opts.seeds as string, 8),
+        d: cli.parseIntOption("d", opts.d as string, 2000),
+        seeds: cli.parseIntOption("seeds", opts.seeds as string, 8),
         dynamics,
-        batch: opts.batch === undefined ? undefined : parseIntOption("batch", opts.batch as string, 1),
-        ...batchFractionOf(opts, dynamics),
-        sgdSchedule: oneOf("sgd-schedule", String(opts.sgdSchedule), ["eta", "batch"] as const),
+        batch: opts.batch === undefined ? undefined : cli.parseIntOption("batch", opts.batch as string, 1),
+        ...cli.batchFractionOf(opts, dynamics),
+        sgdSchedule: cli.oneOf("sgd-schedule", String(opts.sgdSchedule), ["eta", "batch"] as const),
         ...grid,
-        record: parseNumberOption("record-interval", opts.recordInterval as string | undefined),
+        record: cli.parseNumberOption("record-interval", opts.recordInterval as string | undefined),
         recordEvery,
         seed: common.seed,
         twoTime: Boolean(opts.twoTime),
@@ -105,14 +94,14 @@ export function registerSimulate(program: Command): void {
       const { checkTimeGrid, tidyTimes } = await import("../util/time.js");
       checkTimeGrid(simOpts.T ?? derived.model.time.T, simOpts.dt ?? derived.model.time.dt, "simulate");
       const { seconds } = planSimulate(derived, simOpts);
-      const result = await withProgress(
+      const result = await cli.withProgress(
         "simulate",
         "seeds",
         common.quiet,
         (onProgress) => simulate(derived, { ...simOpts, onProgress }),
         seconds,
       );
-      writeJsonOut(common.out, tidyTimes(result));
+      cli.writeJsonOut(common.out, tidyTimes(result));
       if (!common.quiet) process.stderr.write(`${summaryTable(result)}\n`);
     });
 }

@@ -10,19 +10,7 @@ import type { Result } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { checkFeasible, DEFAULT_MAX_MINUTES, formatBytes, formatSeconds } from "../util/feasibility.js";
 import { observableOrder } from "../validate/compare.js";
-import {
-  addBatchFractionOptions,
-  addCommonOptions,
-  addGridOptions,
-  batchFractionOf,
-  commonOf,
-  gridOf,
-  oneOf,
-  parseIntOption,
-  parseNumberOption,
-  withProgress,
-  writeJsonOut,
-} from "./common.js";
+import * as cli from "./common.js";
 import { checkOutput } from "./output.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd-limit", "sgd-fraction", "online"] as const;
@@ -41,19 +29,20 @@ function summary(result: Result): string {
 
 /** The solve options (shared with `dmftkit sweep`, whose every point is one solve). */
 export function addSolveOptions(cmd: Command): Command {
-  return addGridOptions(
-    addBatchFractionOptions(
-      cmd.option(
-        "--dynamics <name>",
-        "sgf | gd | sgd-limit | sgd-fraction | online (delta -> infinity ODEs)",
-        "sgf",
+  return cli
+    .addGridOptions(
+      cli.addBatchFractionOptions(
+        cmd.option(
+          "--dynamics <name>",
+          "sgf | gd | sgd-limit | sgd-fraction | online (delta -> infinity ODEs)",
+          "sgf",
+        ),
       ),
-    ),
-    {
-      dt: "time step (default: the model's time.dt)",
-      record: "write every K-th step (and the last) or log-spaced steps (default: every step)",
-    },
-  )
+      {
+        dt: "time step (default: the model's time.dt)",
+        record: "write every K-th step (and the last) or log-spaced steps (default: every step)",
+      },
+    )
     .option("--samples <M>", "Monte-Carlo population size", "20000")
     .option("--groups <G>", "independent sample groups for the standard errors", "8")
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
@@ -74,20 +63,20 @@ export type CliSolveOptions = Omit<SolveOptions, "dynamics"> & {
 
 /** Parses the options added by addSolveOptions (plain JSON: sweeps hash it and send it to workers). */
 export function solveOptionsOf(opts: Record<string, unknown>, seed: number): CliSolveOptions {
-  const dynamics = oneOf("dynamics", String(opts.dynamics), DYNAMICS);
-  const fraction = batchFractionOf(opts, dynamics);
+  const dynamics = cli.oneOf("dynamics", String(opts.dynamics), DYNAMICS);
+  const fraction = cli.batchFractionOf(opts, dynamics);
   return {
-    solver: oneOf("solver", String(opts.solver), SOLVERS),
+    solver: cli.oneOf("solver", String(opts.solver), SOLVERS),
     dynamics,
     // Only when given, so that the options of other dynamics stay as they were (sweeps hash them).
     ...(dynamics === "sgd-fraction" ? fraction : {}),
-    ...gridOf(opts),
-    samples: parseIntOption("samples", opts.samples as string, 20000),
-    groups: parseIntOption("groups", opts.groups as string, 8, 2),
+    ...cli.gridOf(opts),
+    samples: cli.parseIntOption("samples", opts.samples as string, 20000),
+    groups: cli.parseIntOption("groups", opts.groups as string, 8, 2),
     seed,
     extrapolate: Boolean(opts.extrapolate),
     kernels: Boolean(opts.kernels),
-    response: oneOf("response", String(opts.response), RESPONSES),
+    response: cli.oneOf("response", String(opts.response), RESPONSES),
   };
 }
 
@@ -111,7 +100,7 @@ function freeBytes(file: string): number {
 }
 
 export function registerSolve(program: Command): void {
-  addSolveOptions(addCommonOptions(program.command("solve"), "output JSON file (default: stdout)"))
+  addSolveOptions(cli.addCommonOptions(program.command("solve"), "output JSON file (default: stdout)"))
     .option(
       "--checkpoint <file>",
       "also write the Monte-Carlo solver's state to FILE (binary), for --resume to a longer --T",
@@ -123,7 +112,7 @@ export function registerSolve(program: Command): void {
     .argument("<model>", "model file (YAML)")
     .description("solve the DMFT equations (Monte-Carlo or exact) and write the observables")
     .action(async (modelPath: string, opts: Record<string, unknown>, cmd: Command) => {
-      const common = commonOf(opts);
+      const common = cli.commonOf(opts);
       let solveOpts = solveOptionsOf(opts, common.seed);
       if (common.out) checkOutput(common.out, "file");
       const checkpointFile = opts.checkpoint as string | undefined;
@@ -184,7 +173,7 @@ export function registerSolve(program: Command): void {
           bytes: plan.bytes,
           detail: `${lv.N} steps${resumed ? ` (resumed from step ${resumed.header.N << (plan.levels.length - 1)})` : ""}, ${solveOpts.samples} samples in ${plan.sizes.length} groups, ${plan.multiplyAdds.toPrecision(2)} multiply-adds on ${plan.threads} threads${saving}`,
         };
-        const maxMinutes = parseNumberOption("max-minutes", opts.maxMinutes as string | undefined);
+        const maxMinutes = cli.parseNumberOption("max-minutes", opts.maxMinutes as string | undefined);
         checkFeasible("solve", [stage], maxMinutes, ", or raise --dt");
         estimate = plan.seconds;
         if (!common.quiet) {
@@ -194,7 +183,7 @@ export function registerSolve(program: Command): void {
         }
       }
       const cont: McContinuation = { save: !!checkpointFile, resume: resumed };
-      const result = await withProgress(
+      const result = await cli.withProgress(
         "solve",
         "groups",
         common.quiet,
@@ -209,7 +198,7 @@ export function registerSolve(program: Command): void {
             : solve(derived, { ...solveOpts, onProgress }),
         estimate,
       );
-      writeJsonOut(common.out, tidyTimes(result));
+      cli.writeJsonOut(common.out, tidyTimes(result));
       if (checkpointFile && cont.saved) {
         ckpt.writeCheckpoint(checkpointFile, cont.saved.header, cont.saved.states);
         if (!common.quiet) process.stderr.write(`solve: checkpoint written to ${checkpointFile}\n`);

@@ -16,17 +16,7 @@ import {
   stageLabel,
   type ValidateOptions,
 } from "../validate/settings.js";
-import {
-  addBatchFractionOptions,
-  addCommonOptions,
-  addGridOptions,
-  batchFractionOf,
-  commonOf,
-  gridOf,
-  oneOf,
-  parseIntOption,
-  parseNumberOption,
-} from "./common.js";
+import * as cli from "./common.js";
 import { checkOutput } from "./output.js";
 import { startProgress } from "./progress.js";
 
@@ -74,21 +64,22 @@ function progressReporter(quiet: boolean, law: SimulatedDynamics) {
 }
 
 export function registerValidate(program: Command): void {
-  addGridOptions(
-    addBatchFractionOptions(
-      addCommonOptions(
-        program
-          .command("validate")
-          .argument("<model>", "model file (YAML)")
-          .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
-        "output directory (default: out/<model-name>, plus _name=value for each --set)",
+  cli
+    .addGridOptions(
+      cli.addBatchFractionOptions(
+        cli.addCommonOptions(
+          program
+            .command("validate")
+            .argument("<model>", "model file (YAML)")
+            .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
+          "output directory (default: out/<model-name>, plus _name=value for each --set)",
+        ),
       ),
-    ),
-    {
-      dt: "time step (default: the model's time.dt)",
-      record: "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
-    },
-  )
+      {
+        dt: "time step (default: the model's time.dt)",
+        record: "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
+      },
+    )
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
     .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
@@ -106,26 +97,27 @@ export function registerValidate(program: Command): void {
     .option("--quick", "smaller sizes: finishes in under 2 minutes on 2 cores", false)
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const started = performance.now();
-      const common = commonOf(opts);
+      const common = cli.commonOf(opts);
       const num = (name: string) =>
-        opts[name] === undefined ? undefined : parseIntOption(name, opts[name] as string, 1);
+        opts[name] === undefined ? undefined : cli.parseIntOption(name, opts[name] as string, 1);
       const seeds =
-        opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
-      const dynamics = oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
+        opts.seeds === undefined ? undefined : cli.parseIntOption("seeds", opts.seeds as string, 2, 2);
+      const dynamics = cli.oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
       const options: ValidateOptions = {
         d: num("d"),
         seeds,
         samples: num("samples"),
-        groups: opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
+        groups:
+          opts.groups === undefined ? undefined : cli.parseIntOption("groups", opts.groups as string, 2, 2),
         timeAxis:
           opts.timeAxis === undefined
             ? undefined
-            : oneOf("time-axis", String(opts.timeAxis), ["linear", "log"] as const),
-        maxMinutes: parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
-        batch: parseIntOption("batch", opts.batch as string, 1),
+            : cli.oneOf("time-axis", String(opts.timeAxis), ["linear", "log"] as const),
+        maxMinutes: cli.parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
+        batch: cli.parseIntOption("batch", opts.batch as string, 1),
         dynamics,
-        ...batchFractionOf(opts, dynamics),
-        ...gridOf(opts),
+        ...cli.batchFractionOf(opts, dynamics),
+        ...cli.gridOf(opts),
         quick: Boolean(opts.quick),
         seed: common.seed,
       };
