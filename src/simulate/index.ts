@@ -1,7 +1,9 @@
 // The finite-d simulators' entry point (every k >= 1): checks options and memory, builds one task per seed
 // (each with its own Rng streams, so results do not depend on the thread count), runs them on worker
 // threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
+
 import { totalmem } from "node:os";
+import { mergeKernelUsage } from "../kernels/loader.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, ObservableName, Result } from "../types.js";
@@ -250,7 +252,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
               : {}),
           }
         : {}),
-      kernel: results[0].kernel,
+      kernels: mergeKernelUsage(results.map((r) => r.kernels)),
       timings: {
         total_s: (performance.now() - started) / 1000,
         estimated_s: seconds,

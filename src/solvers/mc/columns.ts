@@ -15,8 +15,7 @@
 // columns need only their own count in samples to be one block; they keep their indices.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
-import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
-import { MAX_BLOCK } from "./wasmKernels.js";
+import { arenaDoubles, colDotsBlock, MAX_BLOCK, type WasmArena } from "./wasm.js";
 
 /** Columns orthonormalised per pass of the up-front Gram–Schmidt. */
 const BLOCK = MAX_BLOCK;

@@ -3,7 +3,9 @@
 // value is the mean over groups and its standard error the spread over groups / sqrt(G). Each group
 // needs population averages of its own samples at every step, so a group is one task: no per-step
 // messages between threads, and results never depend on the thread count.
+
 import { totalmem } from "node:os";
+import { mergeKernelUsage } from "../../kernels/loader.js";
 import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
@@ -417,6 +419,7 @@ export async function solveMc(
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,
     multiplyAdds,
+    kernels: mergeKernelUsage(results.map((r) => r.kernels)),
     timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000, estimatedSeconds: seconds },
   };
   return result;
