@@ -243,3 +243,33 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
     expect(Array.from(inArena)).toEqual([16, 16, 16]);
   });
 });
+
+describe("forcing the JS kernels", () => {
+  it("arenas hold plain arrays, the wrappers run the JS loops (same numbers), and the record says so", () => {
+    const [M, N1, k] = [3 * TANGENT_LANES + 1, 9, 6];
+    const { Cc, dl, Rt } = tangentInputs(M, N1, 3);
+    const row = (arrays: Float64Array[]) => {
+      const [c, d, r, P, out] = arrays;
+      c.set(Cc);
+      d.set(dl);
+      r.set(Rt);
+      predictionResponseRow({ k, M, N1, Cc: c, dl: d, Rt: r, P, out });
+      const [X, v, dots] = [c, d, out];
+      colDots(X, M, N1, N1, v, dots);
+      return Array.from(dots);
+    };
+    const lengths = [M * N1, M, N1 * N1, TANGENT_LANES * (N1 + 1), N1];
+    takeKernelUsage();
+    const wasm = row(wasmArrays(...lengths));
+    expect(takeKernelUsage()).toEqual({ tangent: "wasm-simd", dots: "wasm-simd" });
+    useKernels("js");
+    try {
+      const arrays = wasmArrays(...lengths);
+      expect(sameArena(...arrays)).toBe(false);
+      expect(row(arrays)).toEqual(wasm); // tangent and colDots: bit-identical to their JS loops
+      expect(takeKernelUsage()).toEqual({ tangent: "js", dots: "js" });
+    } finally {
+      useKernels("wasm-simd");
+    }
+  });
+});
