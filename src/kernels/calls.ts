@@ -155,23 +155,7 @@ export function colDotsBlock(
   out: Float64Array,
   ostep: number,
 ): void {
-  const quads = Math.floor(M / 4);
-  const ex = quads > 0 && ncols > 0 ? sharedInstance(X, V, out) : undefined;
-  if (quads > 0 && ncols > 0) ran("dots", ex !== undefined);
-  if (ex) {
-    for (let t = 0; t < m; t += MAX_BLOCK) {
-      const [v, o, b] = [
-        V.byteOffset + 8 * t * vstep,
-        out.byteOffset + 8 * t * ostep,
-        Math.min(MAX_BLOCK, m - t),
-      ];
-      ex.colDots[b](X.byteOffset, v, o, quads, stride, ncols, 8 * vstep, 8 * ostep);
-    }
-  }
-  for (let t = 0; t < m; t++) {
-    const v = V.subarray(t * vstep, t * vstep + M);
-    colDotsJs(ex ? 4 * quads : 0, X, M, stride, ncols, v, out.subarray(t * ostep, t * ostep + ncols));
-  }
+  dotsBlock("colDots", X, M, stride, ncols, m, V, vstep, out, ostep);
 }
 
 /**
@@ -190,22 +174,35 @@ export function rowDotsBlock(
   out: Float64Array,
   ostep: number,
 ): void {
+  dotsBlock("rowDots", X, M, stride, ncols, m, C, cstep, out, ostep);
+}
+
+/** colDotsBlock or rowDotsBlock: kernel passes over whole four-row blocks, then the JS loops for the rest. */
+function dotsBlock(
+  kind: "colDots" | "rowDots",
+  X: Float64Array,
+  M: number,
+  stride: number,
+  ncols: number,
+  m: number,
+  V: Float64Array,
+  vstep: number,
+  out: Float64Array,
+  ostep: number,
+): void {
   const quads = Math.floor(M / 4);
-  const ex = quads > 0 ? sharedInstance(X, C, out) : undefined;
-  if (quads > 0) ran("dots", ex !== undefined);
-  if (ex) {
-    for (let t = 0; t < m; t += MAX_BLOCK) {
-      const [c, o, b] = [
-        C.byteOffset + 8 * t * cstep,
-        out.byteOffset + 8 * t * ostep,
-        Math.min(MAX_BLOCK, m - t),
-      ];
-      ex.rowDots[b](X.byteOffset, c, o, quads, stride, ncols, 8 * cstep, 8 * ostep);
-    }
+  const ex = quads > 0 && ncols > 0 ? sharedInstance(X, V, out) : undefined;
+  if (quads > 0 && ncols > 0) ran("dots", ex !== undefined);
+  for (let t = 0; ex && t < m; t += MAX_BLOCK) {
+    const [v, o] = [V.byteOffset + 8 * t * vstep, out.byteOffset + 8 * t * ostep];
+    ex[kind][Math.min(MAX_BLOCK, m - t)](X.byteOffset, v, o, quads, stride, ncols, 8 * vstep, 8 * ostep);
   }
+  const from = ex ? 4 * quads : 0;
+  const [vLen, oLen] = kind === "colDots" ? [M, ncols] : [ncols, M];
   for (let t = 0; t < m; t++) {
-    const c = C.subarray(t * cstep, t * cstep + ncols);
-    rowDotsJs(ex ? 4 * quads : 0, X, M, stride, ncols, c, out.subarray(t * ostep, t * ostep + M), "add");
+    const [v, o] = [V.subarray(t * vstep, t * vstep + vLen), out.subarray(t * ostep, t * ostep + oLen)];
+    if (kind === "colDots") colDotsJs(from, X, M, stride, ncols, v, o);
+    else rowDotsJs(from, X, M, stride, ncols, v, o, "add");
   }
 }
 

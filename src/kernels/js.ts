@@ -96,87 +96,54 @@ export interface TangentRow {
   out: Float64Array;
 }
 
-/** The JS loop of a TangentRow over samples from..M-1 (adds to out; P of length >= 4 (k + 1)). */
+/**
+ * The JS loop of a TangentRow over samples from..M-1 (adds to out; P of length >= 4 (k + 1)): one
+ * adjointSweep per sample; out[s] gets (d0 P0 + d2 P2) + (d1 P1 + d3 P3) per four samples, the order of the
+ * SIMD kernel's runs of four samples (so that both give the same bits), then the remaining samples one by one.
+ */
 export function tangentRowsJs(from: number, row: TangentRow): void {
   const { k, M, N1, Cc, dl, Rt, P, out } = row;
-  // Four samples at a time (P interleaved: P[4a + j]) so that each load of R serves four multiply-adds;
-  // out[s] gets (d0 P0 + d2 P2) + (d1 P1 + d3 P3), the order of the SIMD kernel's runs of four samples.
+  const K1 = k + 1;
   let i = from;
   for (; i + 4 <= M; i += 4) {
-    const b0 = i * N1;
-    const b1 = b0 + N1;
-    const b2 = b1 + N1;
-    const b3 = b2 + N1;
-    P[4 * k] = 1;
-    P[4 * k + 1] = 1;
-    P[4 * k + 2] = 1;
-    P[4 * k + 3] = 1;
-    for (let s = k - 1; s >= 0; s--) {
-      const c0 = Cc[b0 + s];
-      const c1 = Cc[b1 + s];
-      const c2 = Cc[b2 + s];
-      const c3 = Cc[b3 + s];
-      const ps = 4 * s;
-      if (c0 === 0 && c1 === 0 && c2 === 0 && c3 === 0) {
-        P[ps] = 0;
-        P[ps + 1] = 0;
-        P[ps + 2] = 0;
-        P[ps + 3] = 0;
-        continue;
-      }
-      const rb = s * N1;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let a = k; a > s; a--) {
-        const r = Rt[rb + a];
-        const pa = 4 * a;
-        s0 += P[pa] * r;
-        s1 += P[pa + 1] * r;
-        s2 += P[pa + 2] * r;
-        s3 += P[pa + 3] * r;
-      }
-      P[ps] = c0 * s0;
-      P[ps + 1] = c1 * s1;
-      P[ps + 2] = c2 * s2;
-      P[ps + 3] = c3 * s3;
-    }
-    const d0 = dl[i];
-    const d1 = dl[i + 1];
-    const d2 = dl[i + 2];
-    const d3 = dl[i + 3];
-    for (let s = 0; s <= k; s++) {
-      const ps = 4 * s;
-      out[s] += d0 * P[ps] + d2 * P[ps + 2] + (d1 * P[ps + 1] + d3 * P[ps + 3]);
-    }
+    for (let j = 0; j < 4; j++) adjointSweep(k, N1, Rt, P, j * K1, Cc, (i + j) * N1, null);
+    const [d0, d1, d2, d3] = [dl[i], dl[i + 1], dl[i + 2], dl[i + 3]];
+    for (let s = 0; s <= k; s++)
+      out[s] += d0 * P[s] + d2 * P[2 * K1 + s] + (d1 * P[K1 + s] + d3 * P[3 * K1 + s]);
   }
   for (; i < M; i++) {
-    const d = dl[i];
-    const base = i * N1;
-    adjointSweep(k, N1, Rt, P, 1, (s, acc) => Cc[base + s] * acc);
-    for (let s = 0; s <= k; s++) out[s] += d * P[s];
+    adjointSweep(k, N1, Rt, P, 0, Cc, i * N1, null);
+    for (let s = 0; s <= k; s++) out[s] += dl[i] * P[s];
   }
 }
 
 /**
- * The scalar adjoint sweep of one sample: P[k] = top, then backwards P[s] = step(s, acc_s) with
- * acc_s = sum_{a=s+1..k} P[a] R[a,s] (descending a from +0). The tangent takes top = 1 and
- * step(s, acc) = c_s acc; the branching estimator (branch.ts) adds its sources v_s.
+ * The adjoint sweep of one sample, in P[po + 0..k]: P[k] = v_k, then backwards
+ * P[s] = v_s + c_s sum_{a=s+1..k} P[a] R[a,s] (the sum in descending a from +0, skipped when c_s = 0), with
+ * c_s = c[cOff + s]. The tangent has no sources (v = null: v_k = 1, else 0); the branching estimator
+ * (branch.ts) passes its v.
  */
 export function adjointSweep(
   k: number,
   N1: number,
   Rt: Float64Array,
   P: Float64Array,
-  top: number,
-  step: (s: number, acc: number) => number,
+  po: number,
+  c: Float64Array,
+  cOff: number,
+  v: Float64Array | null,
 ): void {
-  P[k] = top;
+  P[po + k] = v ? v[k] : 1;
   for (let s = k - 1; s >= 0; s--) {
+    const cs = c[cOff + s];
+    const vs = v ? v[s] : 0;
+    if (cs === 0) {
+      P[po + s] = vs;
+      continue;
+    }
     const rb = s * N1;
     let acc = 0;
-    for (let a = k; a > s; a--) acc += P[a] * Rt[rb + a];
-    P[s] = step(s, acc);
+    for (let a = k; a > s; a--) acc += P[po + a] * Rt[rb + a];
+    P[po + s] = v ? vs + cs * acc : cs * acc;
   }
 }

@@ -141,7 +141,7 @@ export class Branches {
     for (let j = n; j < nJ; j++) weight[base + k * nJ + j] = 0;
     v[k] = local;
     // Adjoint sweep with sources v: P[s] = v_s + Cc_s sum_{a>s} P[a] R[a,s]; rho[k,s] += P[s].
-    adjointSweep(k, N1, Rt, P, v[k], (s, acc) => v[s] + Cc[CcOff + s] * acc);
+    adjointSweep(k, N1, Rt, P, 0, Cc, CcOff, v);
     for (let s = 0; s <= k; s++) out[s] += P[s];
   }
 }
