@@ -28,6 +28,7 @@ import {
   subFrom,
   times,
   V128,
+  V128_BYTES,
   vadd,
   vload,
   vload64splat,
@@ -70,7 +71,7 @@ export function tangentBody(lanes: number): number[] {
   const acc1 = L.add(V128, U);
   const d = L.add(V128, U);
   const [R0, R1, pv, e] = L.add(V128, 4);
-  const wB = 8 * lanes;
+  const wB = F64_BYTES * lanes;
   const dec = (x: number, n: number) => subFrom(x, i32c(n));
   /** The P slot at `slot` := c of the block's samples at row `row` (read down the sample-major history). */
   const gather = (row: number[], slot: number) =>
@@ -80,7 +81,7 @@ export function tangentBody(lanes: number): number[] {
         ins(
           get(slot),
           ins(get(q), f64load(), splat, get(q), get(rowB), i32add, f64load(), replaceLane(1)),
-          vstore(16 * u),
+          vstore(V128_BYTES * u),
           ins(get(q), get(rowB), times(2), i32add, set(q)),
         ),
       ),
@@ -91,18 +92,22 @@ export function tangentBody(lanes: number): number[] {
     ...range(U).map((u) =>
       ins(
         ins(get(q), vload(), set(R0), get(q), get(rowB), i32add, vload(), set(R1)),
-        ins(get(ps), get(R0), get(R1), shuffle(8, 24), vstore(16 * u)),
-        ins(get(pl), get(R0), get(R1), shuffle(0, 16), vstore(16 * u)),
+        ins(get(ps), get(R0), get(R1), shuffle(8, 24), vstore(V128_BYTES * u)),
+        ins(get(pl), get(R0), get(R1), shuffle(0, 16), vstore(V128_BYTES * u)),
         ins(get(q), get(rowB), times(2), i32add, set(q)),
       ),
     ),
   );
   const nonzero = (slot: number) =>
-    ins(...range(U).map((u) => ins(get(slot), vload(16 * u), vzero, vne, u > 0 ? vor : [])), anyTrue);
-  const clear = (slot: number) => ins(...range(U).map((u) => ins(get(slot), vzero, vstore(16 * u))));
+    ins(...range(U).map((u) => ins(get(slot), vload(V128_BYTES * u), vzero, vne, u > 0 ? vor : [])), anyTrue);
+  const clear = (slot: number) => ins(...range(U).map((u) => ins(get(slot), vzero, vstore(V128_BYTES * u))));
   /** P[row] := c_row (in the slot) * acc. */
   const finish = (slot: number, acc: number[]) =>
-    ins(...acc.map((a, u) => ins(get(slot), get(slot), vload(16 * u), get(a), vmul, vstore(16 * u))));
+    ins(
+      ...acc.map((a, u) =>
+        ins(get(slot), get(slot), vload(V128_BYTES * u), get(a), vmul, vstore(V128_BYTES * u)),
+      ),
+    );
   /** acc0 (acc1) := sum_{a=k..s+1} P[a] R[a,s] (R[a,s-1]), descending from +0; then P[s] (r1 at R[s,s-1]). */
   const rows = (both: boolean) =>
     ins(
@@ -124,7 +129,7 @@ export function tangentBody(lanes: number): number[] {
             both ? ins(get(r1), vload64splat(), set(R1)) : [],
             ...range(U).map((u) =>
               ins(
-                ins(get(pa), vload(16 * u), set(pv)),
+                ins(get(pa), vload(V128_BYTES * u), set(pv)),
                 ins(get(acc0[u]), get(pv), get(R0), vmul, vadd, set(acc0[u])),
                 both ? ins(get(acc1[u]), get(pv), get(R1), vmul, vadd, set(acc1[u])) : [],
               ),
@@ -141,7 +146,7 @@ export function tangentBody(lanes: number): number[] {
   const pair = ins(
     rows(true),
     ins(get(r1), vload64splat(), set(R1)),
-    ...acc1.map((a, u) => ins(get(a), get(ps), vload(16 * u), get(R1), vmul, vadd, set(a))),
+    ...acc1.map((a, u) => ins(get(a), get(ps), vload(V128_BYTES * u), get(R1), vmul, vadd, set(a))),
     finish(pl, acc1),
   );
   /** Row s (ps = its P slot; pl = the slot of s-1), then s-1 in the same pass or zeroed when possible. */
@@ -164,7 +169,16 @@ export function tangentBody(lanes: number): number[] {
   /** out[s] += (d0 P0 + d2 P2) + (d1 P1 + d3 P3) for the h-th run of four samples, as in the JS loop. */
   const run = (h: number) =>
     ins(
-      ins(get(d[2 * h]), get(ps), vload(32 * h), vmul, get(d[2 * h + 1]), get(ps), vload(32 * h + 16), vmul),
+      ins(
+        get(d[2 * h]),
+        get(ps),
+        vload(2 * V128_BYTES * h),
+        vmul,
+        get(d[2 * h + 1]),
+        get(ps),
+        vload(2 * V128_BYTES * h + V128_BYTES),
+        vmul,
+      ),
       ins(vadd, set(e), get(po), get(po), f64load(), get(e), lane(0), get(e), lane(1), f64add, f64add),
       f64store(),
     );
@@ -178,13 +192,13 @@ export function tangentBody(lanes: number): number[] {
       ccEnd,
       ins(
         ins(get(pTop), set(ps)),
-        ...range(U).map((u) => ins(get(ps), f64c(1), splat, vstore(16 * u))),
+        ...range(U).map((u) => ins(get(ps), f64c(1), splat, vstore(V128_BYTES * u))),
         ins(get(k), set(s)),
         whileLt(zero, s, row),
-        ...d.map((dv, u) => ins(get(dl), vload(16 * u), set(dv))),
+        ...d.map((dv, u) => ins(get(dl), vload(V128_BYTES * u), set(dv))),
         ins(get(p), set(ps), get(out), set(po)),
         ins(get(out), get(k), i32c(1), i32add, doublesToBytes, i32add, set(poEnd)),
-        whileLt(po, poEnd, ins(...range(U / 2).map(run), addTo(ps, i32c(wB)), addTo(po, i32c(8)))),
+        whileLt(po, poEnd, ins(...range(U / 2).map(run), addTo(ps, i32c(wB)), addTo(po, i32c(F64_BYTES)))),
         addTo(cc, get(grpB)),
         addTo(dl, i32c(wB)),
       ),
