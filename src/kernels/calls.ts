@@ -139,95 +139,72 @@ export function tangentRowSimd(row: TangentRow): number {
   return G;
 }
 
+/** A dense product over m vectors: (X, M, stride, ncols, m, vectors, vstep, out, ostep), see below. */
+type DotsBlock = (
+  X: Float64Array,
+  M: number,
+  stride: number,
+  ncols: number,
+  m: number,
+  V: Float64Array,
+  vstep: number,
+  out: Float64Array,
+  ostep: number,
+) => void;
+
+/** colDotsBlock or rowDotsBlock: kernel passes over whole four-row blocks, then the JS loops for the rest. */
+function dotsBlock(kind: "colDots" | "rowDots"): DotsBlock {
+  return (X, M, stride, ncols, m, V, vstep, out, ostep) => {
+    const quads = Math.floor(M / 4);
+    const ex = quads > 0 && ncols > 0 ? sharedInstance(X, V, out) : undefined;
+    if (quads > 0 && ncols > 0) ran("dots", ex !== undefined);
+    for (let t = 0; ex && t < m; t += MAX_BLOCK) {
+      const [v, o] = [V.byteOffset + 8 * t * vstep, out.byteOffset + 8 * t * ostep];
+      ex[kind][Math.min(MAX_BLOCK, m - t)](X.byteOffset, v, o, quads, stride, ncols, 8 * vstep, 8 * ostep);
+    }
+    const from = ex ? 4 * quads : 0;
+    const [vLen, oLen] = kind === "colDots" ? [M, ncols] : [ncols, M];
+    for (let t = 0; t < m; t++) {
+      const [v, o] = [V.subarray(t * vstep, t * vstep + vLen), out.subarray(t * ostep, t * ostep + oLen)];
+      if (kind === "colDots") colDotsJs(from, X, M, stride, ncols, v, o);
+      else rowDotsJs(from, X, M, stride, ncols, v, o, "add");
+    }
+  };
+}
+
 /**
  * colDots for m vectors in one pass over X: out[t*ostep + j] += sum_i X[i*stride + j] V[t*vstep + i] for
  * i < M, j < ncols, t < m. Whole four-row blocks run in the SIMD kernel (at most MAX_BLOCK vectors per
  * pass) when X, V and out share one arena, bit-identical to the JS loop colDotsJs; the rest in colDotsJs.
  */
-export function colDotsBlock(
-  X: Float64Array,
-  M: number,
-  stride: number,
-  ncols: number,
-  m: number,
-  V: Float64Array,
-  vstep: number,
-  out: Float64Array,
-  ostep: number,
-): void {
-  dotsBlock("colDots", X, M, stride, ncols, m, V, vstep, out, ostep);
-}
+export const colDotsBlock = dotsBlock("colDots");
 
 /**
- * rowDots for m coefficient vectors in one pass over X: out[t*ostep + i] += X[i*stride + 0..ncols-1] .
- * C[t*cstep + 0..ncols-1] for i < M, t < m. Whole four-row blocks run in the SIMD kernel when X, C and out
- * share one arena (pairwise lane sums: rounding-level differences from the JS loop), the rest in rowDotsJs.
+ * rowDots for m coefficient vectors C in one pass over X: out[t*ostep + i] += X[i*stride + 0..ncols-1] .
+ * C[t*cstep + 0..ncols-1] for i < M, t < m (cstep in the vstep slot). Whole four-row blocks run in the
+ * SIMD kernel when X, C and out share one arena (pairwise lane sums: rounding-level differences from the
+ * JS loop), the rest in rowDotsJs.
  */
-export function rowDotsBlock(
-  X: Float64Array,
-  M: number,
-  stride: number,
-  ncols: number,
-  m: number,
-  C: Float64Array,
-  cstep: number,
-  out: Float64Array,
-  ostep: number,
-): void {
-  dotsBlock("rowDots", X, M, stride, ncols, m, C, cstep, out, ostep);
-}
-
-/** colDotsBlock or rowDotsBlock: kernel passes over whole four-row blocks, then the JS loops for the rest. */
-function dotsBlock(
-  kind: "colDots" | "rowDots",
-  X: Float64Array,
-  M: number,
-  stride: number,
-  ncols: number,
-  m: number,
-  V: Float64Array,
-  vstep: number,
-  out: Float64Array,
-  ostep: number,
-): void {
-  const quads = Math.floor(M / 4);
-  const ex = quads > 0 && ncols > 0 ? sharedInstance(X, V, out) : undefined;
-  if (quads > 0 && ncols > 0) ran("dots", ex !== undefined);
-  for (let t = 0; ex && t < m; t += MAX_BLOCK) {
-    const [v, o] = [V.byteOffset + 8 * t * vstep, out.byteOffset + 8 * t * ostep];
-    ex[kind][Math.min(MAX_BLOCK, m - t)](X.byteOffset, v, o, quads, stride, ncols, 8 * vstep, 8 * ostep);
-  }
-  const from = ex ? 4 * quads : 0;
-  const [vLen, oLen] = kind === "colDots" ? [M, ncols] : [ncols, M];
-  for (let t = 0; t < m; t++) {
-    const [v, o] = [V.subarray(t * vstep, t * vstep + vLen), out.subarray(t * ostep, t * ostep + oLen)];
-    if (kind === "colDots") colDotsJs(from, X, M, stride, ncols, v, o);
-    else rowDotsJs(from, X, M, stride, ncols, v, o, "add");
-  }
-}
+export const rowDotsBlock = dotsBlock("rowDots");
 
 /** colDotsBlock for one vector: out[j] += sum_i X[i*stride + j] v_i. */
-export function colDots(
+export const colDots = (
   X: Float64Array,
   M: number,
   stride: number,
   ncols: number,
   v: Float64Array,
   out: Float64Array,
-): void {
-  colDotsBlock(X, M, stride, ncols, 1, v, 0, out, 0);
-}
+) => colDotsBlock(X, M, stride, ncols, 1, v, 0, out, 0);
 
 /** rowDotsBlock for one vector: out_i += X[i*stride + 0..ncols-1] . c. */
-export function rowDots(
+export const rowDots = (
   X: Float64Array,
   M: number,
   stride: number,
   ncols: number,
   c: Float64Array,
   out: Float64Array,
-): void {
-  rowDotsBlock(X, M, stride, ncols, 1, c, 0, out, 0);
-}
+) => rowDotsBlock(X, M, stride, ncols, 1, c, 0, out, 0);
 
 export { MAX_BLOCK, TANGENT_LANES };
