@@ -1,7 +1,6 @@
 // The finite-d simulators' entry point (every k >= 1): checks options and memory, builds one task per seed
 // (each with its own Rng streams, so results do not depend on the thread count), runs them on worker
 // threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
-
 import { totalmem } from "node:os";
 import { mergeKernelUsage } from "../kernels/loader.js";
 import { isVector, overlapNames } from "../observables/names.js";

@@ -3,7 +3,6 @@
 // value is the mean over groups and its standard error the spread over groups / sqrt(G). Each group
 // needs population averages of its own samples at every step, so a group is one task: no per-step
 // messages between threads, and results never depend on the thread count.
-
 import { totalmem } from "node:os";
 import { mergeKernelUsage } from "../../kernels/loader.js";
 import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
