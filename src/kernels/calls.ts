@@ -159,13 +159,18 @@ function dotsBlock(kind: "colDots" | "rowDots"): DotsBlock {
     const ex = quads > 0 && ncols > 0 ? sharedInstance(X, V, out) : undefined;
     if (quads > 0 && ncols > 0) ran("dots", ex !== undefined);
     for (let t = 0; ex && t < m; t += MAX_BLOCK) {
-      const [v, o] = [V.byteOffset + 8 * t * vstep, out.byteOffset + 8 * t * ostep];
+      const v = V.byteOffset + 8 * t * vstep;
+      const o = out.byteOffset + 8 * t * ostep;
       ex[kind][Math.min(MAX_BLOCK, m - t)](X.byteOffset, v, o, quads, stride, ncols, 8 * vstep, 8 * ostep);
     }
+    // The rows after the last whole block (all rows without a kernel), one vector at a time.
     const from = ex ? 4 * quads : 0;
-    const [vLen, oLen] = kind === "colDots" ? [M, ncols] : [ncols, M];
+    if (from === M) return;
+    const vLen = kind === "colDots" ? M : ncols;
+    const oLen = kind === "colDots" ? ncols : M;
     for (let t = 0; t < m; t++) {
-      const [v, o] = [V.subarray(t * vstep, t * vstep + vLen), out.subarray(t * ostep, t * ostep + oLen)];
+      const v = V.subarray(t * vstep, t * vstep + vLen);
+      const o = out.subarray(t * ostep, t * ostep + oLen);
       if (kind === "colDots") colDotsJs(from, X, M, stride, ncols, v, o);
       else rowDotsJs(from, X, M, stride, ncols, v, o, "add");
     }
