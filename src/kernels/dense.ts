@@ -95,9 +95,9 @@ function blockLoop(
  * colDots over m vectors; here `vec` holds the m coefficient columns v_t (read four rows at a time) and
  * `out` the m result rows of ncols. Per output, the four rows' terms are summed in `order`: "chain"
  * (((x0 v0 + x1 v1) + x2 v2) + x3 v3, the JS loop's) or "tree" ((x0 v0 + x1 v1) + (x2 v2 + x3 v3)), and
- * added to out.
+ * added to out; `pairs` f64x2 outputs per step of the walk (an unrolling: the same arithmetic).
  */
-export function colDotsBody(m: number, order: "chain" | "tree"): number[] {
+export function colDotsBody(m: number, order: "chain" | "tree", pairs = 1): number[] {
   const L = new Locals(PARAMS);
   const vv = range(m).map(() => L.add(V128, 4));
   const sv = range(m).map(() => L.add(F64, 4));
@@ -107,11 +107,11 @@ export function colDotsBody(m: number, order: "chain" | "tree"): number[] {
     order === "chain"
       ? ins(terms[0], terms[1], add, terms[2], add, terms[3], add)
       : ins(terms[0], terms[1], add, terms[2], terms[3], add, add);
-  const code = blockLoop(L, { along: OUT, perBlock: VEC, pairDoubles: 2 }, ({ w, q, p }) => {
-    /** out_t[w] += the block's terms, for every t (wide: two doubles); x from memory for m = 1. */
-    const update = (wide: boolean) => {
+  const code = blockLoop(L, { along: OUT, perBlock: VEC, pairDoubles: 2 * pairs }, ({ w, q, p }) => {
+    /** out_t[w + off] += the block's terms, for every t (wide: two doubles); x from memory for m = 1. */
+    const update = (wide: boolean, off = 0) => {
       const [load, store, mul, add] = wide
-        ? [vload(), vstore(), vmul, vadd]
+        ? [vload(off), vstore(off), vmul, vadd]
         : [f64load(), f64store(), f64mul, f64add];
       const xl = wide ? xv : xs;
       const x = (r: number) => (m === 1 ? ins(get(p[r]), load) : get(xl[r]));
@@ -136,7 +136,7 @@ export function colDotsBody(m: number, order: "chain" | "tree"): number[] {
           ),
         ),
       ),
-      wide: update(true),
+      wide: ins(...range(pairs).map((h) => update(true, V128_BYTES * h))),
       middle: [],
       narrow: update(false),
       epilogue: [],

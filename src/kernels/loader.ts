@@ -16,7 +16,7 @@ export interface KernelInstance {
   /** colDots[m], rowDots[m] for m = 1..MAX_BLOCK vectors: see dense.ts (colDots in the JS loop's order). */
   colDots: Record<number, Kernel>;
   rowDots: Record<number, Kernel>;
-  /** The simulator's r = X theta (rowDots, two accumulators per row, "set") and inc += X^T v ("tree"). */
+  /** The simulator's r = X theta (rowDots, two accumulators per row, "set") and inc += X^T v ("tree", two pairs per step). */
   matVec: Kernel;
   matTVec: Kernel;
 }
@@ -31,7 +31,7 @@ export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
       { name: `rowDots${m}`, params: 8, body: rowDotsBody(m, 1, "add") },
     ]),
     { name: "matVec", params: 8, body: rowDotsBody(1, 2, "set") },
-    { name: "matTVec", params: 8, body: colDotsBody(1, "tree") },
+    { name: "matTVec", params: 8, body: colDotsBody(1, "tree", 2) },
   ];
   return wasmModuleBytes(fns);
 }
