@@ -2,6 +2,7 @@
 //   Model (src/model) -> Derived (src/symbolic) -> Result (src/solvers, src/simulate)
 //   -> Verdict (src/validate) -> report; DmftSystem (src/dmft) is the equations' document, also from Derived.
 // Data flows one way; no stage reaches back into an earlier one's internals.
+import type { KernelUsage } from "./kernels/loader.js";
 import type { ScheduleSet } from "./symbolic/schedule.js";
 
 /** A model file after parsing and validation (src/model). Expressions are still plain text. */
@@ -247,6 +248,8 @@ interface RunMeta {
 /** The Monte-Carlo DMFT solver (src/solvers/mc). */
 export interface McMeta extends RunMeta {
   solver: "mc";
+  /** Which implementation each kernel family ran ("wasm-simd", "js"; src/kernels/loader.ts). */
+  kernels: KernelUsage;
   source: string;
   teacher_variance: number;
   seed: number;
@@ -321,7 +324,7 @@ export interface SimulateMeta extends RunMeta {
   eta?: number | string;
   batchSizes?: number[];
   batchRounding?: number;
-  /** The matrix kernel that ran ("wasm-simd" or "js"). */
-  kernel: string;
+  /** Which implementation each kernel family ran ("wasm-simd", "js"; src/kernels/loader.ts). */
+  kernels: KernelUsage;
   timings: { total_s: number; estimated_s: number; seconds_per_step: number };
 }

@@ -3,6 +3,7 @@
 // threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
 import { totalmem } from "node:os";
 import { modelMeta } from "../model/meta.js";
+import { mergeKernelUsage } from "../kernels/loader.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, ObservableName, Result, SimulateMeta } from "../types.js";
@@ -250,7 +251,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
               : {}),
           }
         : {}),
-      kernel: results[0].kernel,
+      kernels: mergeKernelUsage(results.map((r) => r.kernels)),
       timings: {
         total_s: (performance.now() - started) / 1000,
         estimated_s: seconds,

@@ -2,6 +2,7 @@
 // (d x kTeacher), labels and theta^0 (d x k) from its own Rng streams, runs Euler–Maruyama SGF / gradient
 // flow, SGD with a batch fraction (sample weights of src/util/batch.ts) or minibatch SGD (theory note §1–2, §6), and records the train loss, the overlaps Q = theta^T theta / d
 // and M = theta^T theta* / d (q, m when k = kTeacher = 1) and theta for C_theta; test observables from them.
+import { type KernelUsage, takeKernelUsage } from "../kernels/loader.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { testObservablesSeries } from "../observables/vector.js";
 import { type StepSchedule, setSlots } from "../symbolic/schedule.js";
@@ -68,10 +69,10 @@ export interface SeedResult {
   observables: Partial<Record<ObservableName, Float64Array>>;
   /** (K+1) x (K+1) x k x k: (theta_t^T theta_s / d)_ab when twoTime. */
   C_theta?: Float64Array;
-  /** Wall-clock seconds spent in the dynamics, the number of steps taken and the dense kernel used. */
+  /** Wall-clock seconds spent in the dynamics, the number of steps taken and the kernels that ran. */
   seconds: number;
   steps: number;
-  kernel: string;
+  kernels: KernelUsage;
 }
 
 /** The data of one problem: X (n x d) and theta (d x k) in the kernel's memory, theta* (d x kT), y. */
@@ -168,6 +169,7 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
   const { n, d, k, kTeacher: kT, recordSteps } = t;
   const K = recordSteps.length - 1;
   const N = recordSteps[K];
+  takeKernelUsage(); // from here on, this seed's record
   const { kernel, thetaStar, y } = drawProblem(sf.vec, t);
   const { theta } = kernel;
   if (t.initStd > 0) {
@@ -245,7 +247,7 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
   });
   Object.assign(observables, testSeries(sf, t, entries, overlaps));
   if (t.schedule) setSlots(sf.slots!, t.schedule, 0);
-  const result: SeedResult = { observables, seconds, steps: N, kernel: kernel.name };
+  const result: SeedResult = { observables, seconds, steps: N, kernels: takeKernelUsage() };
   if (thetas) result.C_theta = gram(thetas, K + 1, d, k);
   return result;
 }

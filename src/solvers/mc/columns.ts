@@ -18,8 +18,7 @@
 // arithmetic per column that does not depend on the columns after it); test/checkpoint.test.ts checks it.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalColumns } from "./linalg.js";
-import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
-import { MAX_BLOCK } from "./wasmKernels.js";
+import { arenaDoubles, colDotsBlock, MAX_BLOCK, type WasmArena } from "./wasm.js";
 
 /** Columns orthonormalised per pass of the up-front Gram–Schmidt. */
 const BLOCK = MAX_BLOCK;

@@ -2,6 +2,7 @@
 // threads) computes a group's observables: test loss / error from the group's own Q, M, overlap entries
 // named by overlapNames. combineGroups applies the optional Richardson extrapolation per group, then takes
 // the mean and standard error over groups; everything is on the recorded steps (GroupSpec.record).
+import type { KernelUsage } from "../../kernels/loader.js";
 import { isVector, overlapNames } from "../../observables/names.js";
 import { testObservablesSeries } from "../../observables/vector.js";
 import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
@@ -50,6 +51,8 @@ export function groupSeries(
 export interface GroupResult {
   out: GroupOut;
   series: Series;
+  /** Which kernels ran (src/kernels/loader.ts). */
+  kernels?: KernelUsage;
 }
 
 /**

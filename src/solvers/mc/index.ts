@@ -5,6 +5,7 @@
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
 import { modelMeta } from "../../model/meta.js";
+import { mergeKernelUsage } from "../../kernels/loader.js";
 import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, McMeta, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
@@ -492,6 +493,7 @@ export async function solveMc(
     memoryBytes: bytes,
     multiplyAdds,
     ...(resume ? { resumed: { from: resume.file, steps: resume.header.N } } : {}),
+    kernels: mergeKernelUsage(results.map((r) => r.kernels)),
     timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000, estimatedSeconds: seconds },
   };
   // Keys in the order the JSON has always had.
