@@ -2,8 +2,8 @@
 // (each with its own Rng streams, so results do not depend on the thread count), runs them on worker
 // threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
 import { totalmem } from "node:os";
-import { modelMeta } from "../model/meta.js";
 import { mergeKernelUsage } from "../kernels/loader.js";
+import { modelMeta } from "../model/meta.js";
 import { isVector, overlapNames } from "../observables/names.js";
 import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, ObservableName, Result, SimulateMeta } from "../types.js";

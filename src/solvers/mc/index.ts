@@ -4,8 +4,8 @@
 // needs population averages of its own samples at every step, so a group is one task: no per-step
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
-import { modelMeta } from "../../model/meta.js";
 import { mergeKernelUsage } from "../../kernels/loader.js";
+import { modelMeta } from "../../model/meta.js";
 import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived, McMeta, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
