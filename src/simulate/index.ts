@@ -4,7 +4,7 @@
 import { totalmem } from "node:os";
 import { mergeKernelUsage } from "../kernels/loader.js";
 import { modelMeta } from "../model/meta.js";
-import { isVector, overlapNames } from "../observables/names.js";
+import { isVector, kernelShape, overlapNames } from "../observables/names.js";
 import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, ObservableName, Result, SimulateMeta } from "../types.js";
 import { batchLaw, batchMeta } from "../util/batch.js";
@@ -261,7 +261,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   };
   if (twoTime) {
     const { mean, stderr: se } = meanAndStderr(results.map((r) => r.C_theta as Float64Array));
-    const shape = isVector(k, kTeacher) ? [K + 1, K + 1, k, k] : [K + 1, K + 1];
+    const shape = kernelShape([K + 1, K + 1], k, kTeacher);
     result.kernels = { C_theta: { shape, data: mean, stderr: se } };
   }
   return result;

@@ -3,7 +3,7 @@
 // named by overlapNames. combineGroups applies the optional Richardson extrapolation per group, then takes
 // the mean and standard error over groups; everything is on the recorded steps (GroupSpec.record).
 import type { KernelUsage } from "../../kernels/loader.js";
-import { isVector, overlapNames } from "../../observables/names.js";
+import { isVector, kernelShape, overlapNames } from "../../observables/names.js";
 import { testObservablesSeries } from "../../observables/vector.js";
 import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import type { CompiledFns, Derived, ObservableName, Result, VectorFns } from "../../types.js";
@@ -124,12 +124,11 @@ export function combineGroups(
   if (coarse.kernels) {
     const N1 = record.length;
     const { k: U, kTeacher: V } = derived.model;
-    const vector = isVector(U, V);
     result.kernels = {};
     for (const name of ["C_theta", "R_theta", "rho", "Gamma"] as const) {
       const { mean, stderr } = meanAndStderr(outs.slice(0, G).map((o) => o.kernels![name]));
-      const shape = name === "Gamma" ? [N1] : [N1, N1];
-      if (vector) shape.push(U, name === "Gamma" ? V : U);
+      const gamma = name === "Gamma";
+      const shape = kernelShape(gamma ? [N1] : [N1, N1], U, V, gamma);
       result.kernels[name] = { shape, data: mean, stderr };
     }
   }
