@@ -1,7 +1,7 @@
 // Time to first curve in the browser playground vs the CLI, for the exact solver (linear regression) and
 // the Monte-Carlo DMFT at M = 4000 (logistic regression, seed 1), measured in this one script:
 //   browser cold: page load -> first curve / final JSON (page clock, includes loading the 1.9 MB worker
-//                 bundle, deriving, one-thread solve, SVG plots); warm: "Solve" again in the same page;
+//                 bundle, deriving, the solve (2 task Web Workers on a 2-core machine), SVG plots); warm: "Solve" again in the same page;
 //   CLI cold: `node bin/dmftkit.js solve ...` wall time (process start to JSON written), default threads
 //             (one per core) and --threads 1; warm: derive + solve again in this process, one thread.
 // Needs /usr/bin/chromium and dist/ + dist-web/ (`npm run build`, done by `npm run bench`).
@@ -89,7 +89,7 @@ try {
         `ratio browser final / CLI 1 thread ${(bc.solved / (1000 * cli1)).toFixed(2)}`,
     );
     console.log(
-      `  warm (same page / same process, 1 thread): browser first curve ${f(bw.first)}, final ${f(bw.solved)}; ` +
+      `  warm (same page; same process, 1 thread): browser first curve ${f(bw.first)}, final ${f(bw.solved)}; ` +
         `CLI derive + solve ${f(cliWarm)}; ratio ${(bw.solved / cliWarm).toFixed(2)}`,
     );
   }

@@ -2,6 +2,7 @@
 //   Model (src/model) -> Derived (src/symbolic) -> Result (src/solvers, src/simulate)
 //   -> Verdict (src/validate) -> report; DmftSystem (src/dmft) is the equations' document, also from Derived.
 // Data flows one way; no stage reaches back into an earlier one's internals.
+import type { KernelUsage } from "./kernels/loader.js";
 import type { ScheduleSet } from "./symbolic/schedule.js";
 
 /** A model file after parsing and validation (src/model). Expressions are still plain text. */
@@ -104,7 +105,7 @@ export interface VectorFns {
   kinks?: KinkFn;
 }
 
-/** Extra generated sources for vector models (k > 1 or kTeacher > 1); absent for scalar models. */
+/** The vector sources of every derived model (k >= 1; a k = 1 model has them as the 1 x 1 case). */
 export type VecFnName = "vloss" | "vgrad" | "vhess" | "vlabel" | "vpredict";
 
 /** The fused source of every model (k >= 1): VectorFns.lossGradHess. */
@@ -135,8 +136,9 @@ export interface VectorFormTexts {
  * Everything the symbolic stage produces for a model (src/symbolic).
  * `sources` are JS function-expression texts generated from the checked AST with the parameters
  * inlined as numeric literals, e.g. "(r, y) => { ... }"; workers rebuild `fns` from them with
- * `rebuildFns` in src/symbolic/compile.ts. They never contain raw user text. `lossGradHess` (loss, gradient
- * and Hessian in one function) is present for every derived model; rebuildVectorFns requires it.
+ * `rebuildFns` in src/symbolic/compile.ts. They never contain raw user text. The vector sources (VecFnName)
+ * and `lossGradHess` (loss, gradient and Hessian in one function) are present for every derived model;
+ * rebuildVectorFns requires lossGradHess.
  */
 export interface Derived {
   model: Model;
@@ -148,7 +150,8 @@ export interface Derived {
   /** Scalar functions (k = kTeacher = 1). For vector models loss/l/dl/d2l/label throw; pen/h/dh are real
    *  (the penalty acts on every entry of theta). */
   fns: CompiledFns;
-  /** Vector functions for every model (k = 1: wrappers of fns). Workers: rebuildVectorFns(sources, k, kTeacher). */
+  /** Vector functions for every model (k = 1: the 1 x 1 case, from the same trees as fns). Workers:
+   *  rebuildVectorFns(sources, k, kTeacher). */
   vec: VectorFns;
   /** Present iff the model is a vector model (k > 1 or kTeacher > 1). */
   vector?: VectorForms;
@@ -210,10 +213,118 @@ export type ObservableName =
  * Output of `solve` and `simulate` (the JSON they write). Observable arrays are aligned with `t`;
  * `stderr` holds one standard error per entry. Two-time kernels are row-major N x N.
  */
-export interface Result {
+export interface Result<M extends ResultMeta = ResultMeta> {
   t: number[];
   observables: Partial<Record<ObservableName, number[]>>;
   stderr: Partial<Record<ObservableName, number[]>>;
   kernels?: Record<string, { shape: number[]; data: number[]; stderr?: number[] }>;
-  meta: Record<string, unknown>;
+  meta: M;
+}
+
+/** Result.meta: what produced the result, one declared shape per solver family (`solver`; none: simulate). */
+export type ResultMeta = McMeta | ExactLinearMeta | OnlineMeta | SpectralMeta | SimulateMeta;
+
+/** The meta fields every run writes. */
+interface RunMeta {
+  model: string;
+  /** The model's parameters after --set (scheduled ones at t = 0) and its schedules, if any. */
+  parameters: Record<string, number>;
+  schedules?: Record<string, string>;
+  dynamics: string;
+  dt: number;
+  T: number;
+  steps: number;
+  /** What the recorded grid is (src/util/record.ts recordMeta; a simulation's plain interval is a number). */
+  record?: string | number;
+  /** sgd-fraction's batch law (src/util/batch.ts batchMeta). */
+  batch_fraction?: number;
+  persistence?: number;
+  init_std?: number;
+  init_overlap?: number;
+  /** Wall-clock seconds (the only part that differs between two runs of the same command). */
+  timings: Record<string, number>;
+}
+
+/** The Monte-Carlo DMFT solver (src/solvers/mc). */
+export interface McMeta extends RunMeta {
+  solver: "mc";
+  /** Which implementation each kernel family ran ("wasm-simd", "js"; src/kernels/loader.ts). */
+  kernels: KernelUsage;
+  source: string;
+  teacher_variance: number;
+  seed: number;
+  samples: number;
+  groups: number;
+  stderr: string;
+  varianceReduction: string;
+  /** The Richardson step in dt, or false. */
+  extrapolate: string | false;
+  /** The response estimator, why, and Stein's Richardson correction in 1/M (when applied). */
+  response: {
+    estimator: "tangent" | "branch" | "stein";
+    reason: string;
+    richardson?: string;
+    correctionAtT?: Record<string, number>;
+    relativeCorrectionAtT?: Record<string, number>;
+    /** How the kernels written with --kernels are estimated. */
+    kernels?: string;
+  };
+  clampedPivots: number;
+  zeroPivots: number;
+  memoryBytes: number;
+  multiplyAdds: number;
+  /** solve --resume: the checkpoint file and the step it continued from. */
+  resumed?: { from: string; steps: number };
+  timings: { solveSeconds: number; totalSeconds: number; estimatedSeconds: number };
+}
+
+/** The exact closed equations of linear models (src/solvers/exact/linear.ts). */
+export interface ExactLinearMeta extends RunMeta {
+  solver: "exact-linear";
+  seed: number | null;
+  /** The model's linear coefficients (src/solvers/exact/coefficients.ts). */
+  coefficients: object;
+  stderr: string;
+  extrapolate: string | false;
+}
+
+/** The delta -> infinity (online) ODEs (src/solvers/exact/online.ts). */
+export interface OnlineMeta extends RunMeta {
+  solver: "online-ode";
+  scheme: string;
+  rk4Step?: number;
+  stepHalvingError?: number;
+  stderr: string;
+}
+
+/** Gradient flow of ridge regression by the Marchenko–Pastur spectrum (src/solvers/exact/spectral.ts). */
+export interface SpectralMeta extends RunMeta {
+  solver: "spectral";
+  filter: string;
+  quadrature: string;
+}
+
+/** The finite-d simulators (src/simulate). */
+export interface SimulateMeta extends RunMeta {
+  solver?: undefined;
+  source: string;
+  teacher_variance: number;
+  /** Vector models only. */
+  k?: number;
+  k_teacher?: number;
+  d: number;
+  n: number;
+  delta_effective: number;
+  seeds: number;
+  seed: number;
+  /** Set with exact d -> infinity initial overlaps. */
+  init?: string;
+  /** SGD: batch size and learning rate (strings when they follow a schedule), the batch sizes' range. */
+  batch?: number | string;
+  eta?: number | string;
+  batchSizes?: number[];
+  batchRounding?: number;
+  /** Which implementation each kernel family ran ("wasm-simd", "js"; src/kernels/loader.ts). */
+  kernels: KernelUsage;
+  timings: { total_s: number; estimated_s: number; seconds_per_step: number };
 }

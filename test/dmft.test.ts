@@ -1,6 +1,7 @@
 // The DmftSystem of every shipped model: which special cases and dynamics apply, the model's own
 // derivatives substituted into the equations, and every display / inline formula rendering with KaTeX;
 // the matrix form for vector models (k > 1) on hand-built Derived values (test/fixtures/vector-derived.ts).
+import { readFileSync } from "node:fs";
 import katex from "katex";
 import { describe, expect, it } from "vitest";
 import { buildDmftSystem, type DmftSystem } from "../src/dmft/index.js";
@@ -331,5 +332,60 @@ describe("buildDmftSystem for vector models (k > 1, hand-built Derived)", () => 
     expect(online).not.toContain("{r_{1}}");
     expect(logi.special.online).toMatchObject({ closed: false, lambda: null });
     expect(logi.special.online.dm).toContain("h(\\theta)\\,(\\theta^*)^\\top");
+  });
+});
+
+describe("one document for scalar and vector models (issue 20: one Notation interface)", () => {
+  const texOfSection = (s: DmftSystem, id: string) =>
+    JSON.stringify(s.sections.find((x) => x.id === id)!.blocks);
+  /** A section's shape: its block kinds in order (paragraph, display, table). */
+  const skeleton = (sec: DmftSystem["sections"][number]) => sec.blocks.map((b) => b.kind);
+  /** Sections the shared builder writes with no notation-owned blocks (kernels: models without jumps in l). */
+  const SHARED = ["model", "sgf", "dmft", "kernels", "special", "special-gf", "references"];
+  const pairs: Array<[string, DmftSystem, DmftSystem]> = [
+    ["logistic-regression ~ committee-erf", sys("logistic-regression"), sys("committee-erf")],
+    ["linear-regression ~ committee-softplus", sys("linear-regression"), sys("committee-softplus")],
+    [
+      "tanh-regression ~ K = 1 student, K* = 2",
+      sys("tanh-regression"),
+      buildDmftSystem(vectorDerived(STUDENT1_TEACHER2)),
+    ],
+  ];
+
+  it.each(pairs)("%s: same sections, titles and levels; same block skeleton", (_, a, b) => {
+    expect(a.vector).toBeUndefined();
+    expect(b.vector).toBeDefined();
+    const head = (s: DmftSystem) => s.sections.map((x) => [x.id, x.title, x.level]);
+    expect(head(b)).toEqual(head(a));
+    for (const [sa, sb] of a.sections.map((x, i) => [x, b.sections[i]])) {
+      const [ka, kb] = [skeleton(sa), skeleton(sb)];
+      if (SHARED.includes(sa.id)) expect(kb, sa.id).toEqual(ka);
+      // Notation-owned blocks follow (derivative displays, the scheme's model lines, the online details);
+      // the closed linear equations are the scalar notation's only.
+      else if (sa.id !== "special-linear") expect(kb[0], sa.id).toBe(ka[0]);
+    }
+    expect(b.kernels.map((k) => [k.name, k.side, k.times])).toEqual(
+      a.kernels.map((k) => [k.name, k.side, k.times]),
+    );
+    const rows = (s: DmftSystem) => [s.symbols[0], ...s.symbols.slice(-1)];
+    expect(rows(b)).toEqual(rows(a));
+  });
+
+  it("schedules (issue 16) are written the same way: the schedule paragraph and tau(t) in a committee model too", () => {
+    const text = readFileSync("models/committee-erf.yaml", "utf8").replace(
+      "tau: 0.5",
+      'tau: "t < 3 ? 1 : 0.1"',
+    );
+    const scheduled = [
+      buildDmftSystem(derive(parseModel(text, "committee-erf-scheduled.yaml"))),
+      sys("logistic-lr-drop"),
+    ];
+    for (const s of scheduled) {
+      expect(texOfSection(s, "model")).toContain("Schedules: ");
+      expect(texOfSection(s, "sgf")).toContain("\\\\sqrt{\\\\frac{\\\\tau(t)}{\\\\delta}}");
+      expect(texOfSection(s, "sgf")).toContain(" as in the parameter table");
+      expect(texOfSection(s, "dmft")).toContain("\\\\frac{\\\\tau(t)}{\\\\delta}");
+    }
+    expect(scheduled[0].vector).toBeDefined();
   });
 });

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   expectFreshPair,
   expectFreshPairMany,
-  gaussianObservablesSeries,
   testError,
   testObservables,
 } from "../src/observables/gaussian.js";
 import { findJumps, pairNodes } from "../src/observables/pair-rule.js";
 import { gaussHermite, gaussLegendre, normalCdf } from "../src/observables/quadrature.js";
+import { testObservablesSeries } from "../src/observables/vector.js";
 import { Rng } from "../src/util/rng.js";
 import { handDerived } from "./fixtures/hand-models.js";
 
@@ -223,14 +223,20 @@ describe("expectFreshPair / testObservables against closed forms", () => {
 
   it("computes a 41-point curve up to large q (rules cached per label; cost is benchmarked, not asserted)", () => {
     for (const kind of ["logistic", "linear"] as const) {
-      const fns = handDerived(kind).fns;
+      const { fns, vec } = handDerived(kind);
       pairNodes(fns.label, 1);
       pairNodes(fns.label, 1, true);
       // logistic: q up to 80 (separable data, the panel path for large s); linear: q up to 4.
       const qmax = kind === "logistic" ? 80 : 4;
       const q = Array.from({ length: 41 }, (_, i) => qmax * (i / 40) ** 2);
       const m = q.map((x) => 0.7 * Math.sqrt(x));
-      const out = gaussianObservablesSeries(fns, kind === "logistic", q, m, 1);
+      const out = testObservablesSeries(
+        vec,
+        kind === "logistic",
+        Float64Array.from(q),
+        Float64Array.from(m),
+        1,
+      );
       expect(out.test_loss.length).toBe(41);
       for (const v of out.test_loss) expect(Number.isFinite(v)).toBe(true);
     }

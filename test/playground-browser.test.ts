@@ -3,7 +3,7 @@
 // `dmftkit solve` at the same seed and samples (to rounding, see `differences`) and its .tex download the
 // document of `dmftkit derive --latex`; moving a parameter slider re-solves and changes the curve; a broken
 // expression shows the CLI's message at its line and column; no console error, no request outside
-// 127.0.0.1. Also: a Content-Security-Policy without 'unsafe-eval' gets a clear message, not a blank page.
+// 127.0.0.1. The Monte-Carlo groups run on 2 task Web Workers with the JSON of an in-process solve. Also: a Content-Security-Policy without 'unsafe-eval' gets a clear message, not a blank page.
 // Skipped only when /usr/bin/chromium is absent.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -188,6 +188,36 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
 
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it("runs the Monte-Carlo groups and simulation seeds on 2 Web Workers, as in-process", async () => {
+    const solved = async (cores?: number) => {
+      const page = await browser.newPage();
+      // The page tells its solver worker how many cores it has (Job.cores); 1 means in-process.
+      if (cores !== undefined)
+        await page.addInitScript(
+          (n) => Object.defineProperty(navigator, "hardwareConcurrency", { get: () => n }),
+          cores,
+        );
+      await page.goto(`${url}#model=${toBase64Url(LOGISTIC)}&seed=${SEED}&samples=${SAMPLES}&sim=1&run=1`);
+      await waitSolved(page);
+      const workers = await page.getAttribute("body", "data-workers");
+      const json = JSON.parse(await downloadText(page, "json"));
+      // The plots show the simulation too (its seeds ran on the same executor).
+      const plots = await page.locator("#pg-plots").innerHTML();
+      await page.close();
+      // Wall-clock timings differ, and the peak memory counts the groups running at once.
+      delete json.meta.timings;
+      delete json.meta.memoryBytes;
+      return { workers, json, plots };
+    };
+    const parallel = await solved(2);
+    const here = await solved(1);
+    expect(parallel.workers).toBe("2");
+    expect(here.workers).toBe("1");
+    expect(parallel.json).toEqual(here.json);
+    expect(parallel.plots).toContain(`aria-label="dot"`); // the simulation points
+    expect(parallel.plots).toBe(here.plots);
   });
 
   it("says clearly why it cannot solve under a Content-Security-Policy without 'unsafe-eval'", async () => {

@@ -13,7 +13,7 @@ import { loadDerived } from "../src/symbolic/index.js";
 import type { ObservableName, Result } from "../src/types.js";
 import { commonObservables, compareResults } from "../src/validate/compare.js";
 import type { Verdict } from "../src/validate/index.js";
-import { HAVE_CHROMIUM, launchChromium } from "./helpers/shared.js";
+import { HAVE_CHROMIUM, launchChromium, partialMeta } from "./helpers/shared.js";
 
 const K = 2;
 const N = 16;
@@ -47,7 +47,7 @@ function run(label: string, se: number, phase: number, bias = 0): Result {
           data[((i * n1 + j) * K + a) * K + b] =
             (a === b ? 0.4 + 0.1 * a : 0.05) * Math.min(t[i], t[j]) + se * Math.cos(7 * i + 11 * j + phase);
   const kernels = { C_theta: { shape: [n1, n1, K, K], data, stderr: data.map(() => se) } };
-  return { t, observables, stderr, kernels, meta: { label, seed: 1 } };
+  return { t, observables, stderr, kernels, meta: partialMeta({ label, seed: 1 }) };
 }
 
 const derived = loadDerived("models/committee-erf.yaml");

@@ -12,6 +12,7 @@ import type { Model, ObservableName, Result } from "../src/types.js";
 import { compareResults } from "../src/validate/compare.js";
 import type { Verdict } from "../src/validate/index.js";
 import { solverLabel } from "../src/validate/settings.js";
+import { partialMeta } from "./helpers/shared.js";
 
 const N = 20;
 const dt = 0.1;
@@ -32,7 +33,7 @@ function run(label: string, se: number, phase: number, bias = 0, kernels = false
     observables[name] = t.map((x, k) => f(x) + bias + se * Math.sin(3 * k + phase));
     stderr[name] = t.map(() => se);
   }
-  const r: Result = { t, observables, stderr, meta: { label, seed: 1 } };
+  const r: Result = { t, observables, stderr, meta: partialMeta({ label, seed: 1 }) };
   if (kernels) {
     const data = t.flatMap((a) =>
       t.map((b) => 0.35 * Math.min(a, b) + se * Math.cos(7 * a + 11 * b + phase)),
@@ -246,9 +247,9 @@ describe("time axis", () => {
 describe("solver label", () => {
   it("names the response estimator that produced the Monte-Carlo kernels", () => {
     const v = verdict({ sgd: false });
-    v.runs.dmft.meta = { solver: "mc", response: { estimator: "stein" } };
+    v.runs.dmft.meta = partialMeta({ solver: "mc", response: { estimator: "stein" } });
     expect(solverLabel(v)).toBe("Monte Carlo, 1000 samples, stein response estimator");
-    v.runs.dmft.meta = { solver: "exact-linear" };
+    v.runs.dmft.meta = partialMeta({ solver: "exact-linear" });
     expect(solverLabel(v)).toContain("deterministic");
   });
 });

@@ -10,7 +10,7 @@ import { createJsKernel, sgfDataStep } from "../src/simulate/linalg.js";
 import { drawProblem, type SeedTask } from "../src/simulate/seed.js";
 import { createSimdKernel } from "../src/simulate/wasm.js";
 import { loadDerived } from "../src/symbolic/index.js";
-import type { Result } from "../src/types.js";
+import type { Result, SimulateMeta } from "../src/types.js";
 import { RunError, UsageError } from "../src/util/errors.js";
 import { recordSteps } from "../src/util/record.js";
 import { Rng } from "../src/util/rng.js";
@@ -242,7 +242,7 @@ describe("determinism and bookkeeping", () => {
     const out = join(mkdtempSync(join(tmpdir(), "dmftkit-sim-")), "sim.json");
     const args = ["simulate", "models/logistic-regression.yaml", "--d", "60", "--seeds", "2", "--T", "0.4"];
     expect(await main([...args, "--threads", "1", "--quiet", "--out", out])).toBe(0);
-    const r = JSON.parse(readFileSync(out, "utf8")) as Result;
+    const r = JSON.parse(readFileSync(out, "utf8")) as Result<SimulateMeta>;
     expect(r.t.length).toBe(5);
     expect(r.meta.d).toBe(60);
     expect(r.observables.test_error!.length).toBe(5);

@@ -1,8 +1,11 @@
-// The WebAssembly SIMD kernels of the Monte-Carlo solver against their JS reference loops on random inputs,
-// including sample counts that are not a multiple of the lane width and blocks of zero c (skipped rows).
+// The kernel library's WebAssembly SIMD kernels (src/kernels/) against their JS reference loops on random
+// inputs, including sample counts that are not a multiple of the lane width and blocks of zero c (skipped
+// rows); forcing the JS kernels; and the record of which kernels ran.
 import { describe, expect, it } from "vitest";
+import { colDotsJs, rowDotsJs, tangentRowsJs } from "../src/kernels/js.js";
+import { takeKernelUsage, useKernels } from "../src/kernels/loader.js";
 import { appendOrthonormalColumns } from "../src/solvers/mc/linalg.js";
-import { predictionResponseRow, predictionResponseRowsJs } from "../src/solvers/mc/responses.js";
+import { predictionResponseRow } from "../src/solvers/mc/responses.js";
 import {
   arenaDoubles,
   colDots,
@@ -15,7 +18,6 @@ import {
   WasmArena,
   wasmArrays,
 } from "../src/solvers/mc/wasm.js";
-import { colDotsJs, rowDotsJs } from "../src/solvers/mc/wasmJs.js";
 import { Rng } from "../src/util/rng.js";
 
 function maxRelDiff(a: Float64Array, b: Float64Array): number {
@@ -58,17 +60,17 @@ describe("tangent kernel (predictionResponseRow)", () => {
       const P = new Float64Array(4 * (N1 + 1));
       for (const k of [0, 1, 2, 7, N1 - 1]) {
         ref.fill(0);
-        predictionResponseRowsJs(0, k, M, N1, Cc, dl, Rt, P, ref);
-        predictionResponseRow(k, M, N1, Cc, dl, Rt, P, copied);
-        predictionResponseRow(k, M, N1, wCc, wdl, wRt, wP, wOut);
+        tangentRowsJs(0, { k, M, N1, Cc, dl, Rt, P, out: ref });
+        predictionResponseRow({ k, M, N1, Cc, dl, Rt, P, out: copied });
+        predictionResponseRow({ k, M, N1, Cc: wCc, dl: wdl, Rt: wRt, P: wP, out: wOut });
         expect(Array.from(copied.subarray(0, k + 1))).toEqual(Array.from(ref.subarray(0, k + 1)));
         expect(Array.from(wOut.subarray(0, k + 1))).toEqual(Array.from(ref.subarray(0, k + 1)));
       }
       // The SIMD path really ran on whole blocks, in place and copied.
       const blocks = TANGENT_LANES * Math.floor(M / TANGENT_LANES);
       wOut.fill(0);
-      expect(tangentRowSimd(5, M, N1, wCc, wdl, wRt, wP, wOut)).toBe(blocks);
-      expect(tangentRowSimd(5, M, N1, Cc, dl, Rt, P, copied.fill(0))).toBe(blocks);
+      expect(tangentRowSimd({ k: 5, M, N1, Cc: wCc, dl: wdl, Rt: wRt, P: wP, out: wOut })).toBe(blocks);
+      expect(tangentRowSimd({ k: 5, M, N1, Cc, dl, Rt, P, out: copied.fill(0) })).toBe(blocks);
       expect(blocks).toBeGreaterThan(0);
     });
   }
@@ -90,12 +92,12 @@ describe("tangent kernel: per-sample arithmetic independent of blocks and row pa
         for (let i = 0; i < M; i++) {
           wdl.fill(0)[i] = 1;
           // WebAssembly blocks (samples < 2 TANGENT_LANES, rows paired where possible), else the JS tail.
-          predictionResponseRow(k, M, N1, wCc, wdl, wRt, wP, wOut);
+          predictionResponseRow({ k, M, N1, Cc: wCc, dl: wdl, Rt: wRt, P: wP, out: wOut });
           // JS blocks of four samples (samples < 16), else the JS tail.
-          predictionResponseRowsJs(0, k, M, N1, Cc, wdl, Rt, P, blocksJs.fill(0));
+          tangentRowsJs(0, { k, M, N1, Cc, dl: wdl, Rt, P, out: blocksJs.fill(0) });
           // The sample alone (the single-sample loop).
           const own = Cc.subarray(i * N1, (i + 1) * N1);
-          predictionResponseRowsJs(0, k, 1, N1, own, Float64Array.of(1), Rt, P, alone.fill(0));
+          tangentRowsJs(0, { k, M: 1, N1, Cc: own, dl: Float64Array.of(1), Rt, P, out: alone.fill(0) });
           expect(Array.from(wOut.subarray(0, k + 1))).toEqual(Array.from(alone.subarray(0, k + 1)));
           expect(Array.from(blocksJs.subarray(0, k + 1))).toEqual(Array.from(alone.subarray(0, k + 1)));
           nonzero += alone.subarray(0, k).filter((x) => x !== 0).length;
@@ -133,15 +135,13 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
       expect(Array.from(c)).toEqual(Array.from(ref));
     });
 
-    it(`rowDots (set, sub, add) matches the JS loop to 1e-12, M = ${M}, ${ncols} columns`, () => {
+    it(`rowDots matches the JS loop to 1e-12, M = ${M}, ${ncols} columns`, () => {
       const { X, v, c, out } = setup();
-      for (const mode of ["set", "sub", "add"] as const) {
-        out.set(v);
-        const ref = Float64Array.from(v);
-        rowDotsJs(0, X, M, stride, ncols, c, ref, mode);
-        rowDots(X, M, stride, ncols, c, out, mode);
-        expect(maxRelDiff(out, ref)).toBeLessThan(1e-12);
-      }
+      out.set(v);
+      const ref = Float64Array.from(v);
+      rowDotsJs(0, X, M, stride, ncols, c, ref, "add");
+      rowDots(X, M, stride, ncols, c, out);
+      expect(maxRelDiff(out, ref)).toBeLessThan(1e-12);
     });
 
     it(`appendOrthonormalColumns (one column) in an arena matches plain arrays to 1e-12, M = ${M}`, () => {
@@ -241,5 +241,35 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
     colDots(X, 8, 3, 3, v, inArena);
     expect(Array.from(plain)).toEqual([16, 16, 16]);
     expect(Array.from(inArena)).toEqual([16, 16, 16]);
+  });
+});
+
+describe("forcing the JS kernels", () => {
+  it("arenas hold plain arrays, the wrappers run the JS loops (same numbers), and the record says so", () => {
+    const [M, N1, k] = [3 * TANGENT_LANES + 1, 9, 6];
+    const { Cc, dl, Rt } = tangentInputs(M, N1, 3);
+    const row = (arrays: Float64Array[]) => {
+      const [c, d, r, P, out] = arrays;
+      c.set(Cc);
+      d.set(dl);
+      r.set(Rt);
+      predictionResponseRow({ k, M, N1, Cc: c, dl: d, Rt: r, P, out });
+      const [X, v, dots] = [c, d, out];
+      colDots(X, M, N1, N1, v, dots);
+      return Array.from(dots);
+    };
+    const lengths = [M * N1, M, N1 * N1, TANGENT_LANES * (N1 + 1), N1];
+    takeKernelUsage();
+    const wasm = row(wasmArrays(...lengths));
+    expect(takeKernelUsage()).toEqual({ tangent: "wasm-simd", dots: "wasm-simd" });
+    useKernels("js");
+    try {
+      const arrays = wasmArrays(...lengths);
+      expect(sameArena(...arrays)).toBe(false);
+      expect(row(arrays)).toEqual(wasm); // tangent and colDots: bit-identical to their JS loops
+      expect(takeKernelUsage()).toEqual({ tangent: "js", dots: "js" });
+    } finally {
+      useKernels("wasm-simd");
+    }
   });
 });

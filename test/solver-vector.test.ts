@@ -34,14 +34,14 @@ describe("block tangent kernels", () => {
     const Rt = random(N1 * N1, rng, 0.5);
     const a = new Float64Array(N1);
     const b = new Float64Array(N1);
-    predictionResponseRow(k, M, N1, Cc, H, Rt, new Float64Array(4 * (N1 + 1)), a);
-    predictionResponseRowGeneric(1, k, M, N1, Cc, H, Rt, new Float64Array(N1 + 3), b);
+    predictionResponseRow({ k, M, N1, Cc, dl: H, Rt, P: new Float64Array(4 * (N1 + 1)), out: a });
+    predictionResponseRowGeneric(1, { k, M, N1, Cc, dl: H, Rt, P: new Float64Array(N1 + 3), out: b });
     expect(maxDiff(a, b, k + 1)).toBeLessThan(1e-13);
     const Th = random(M * N1, rng);
     const rhoT = random(N1 * N1, rng, 0.4);
     const dh = (t: number) => 1 + 0.5 * Math.tanh(t);
-    paramResponseRow(k, M, N1, D, Th, dh, rhoT, new Float64Array(N1 + 1), a);
-    paramResponseRowGeneric(1, k, M, N1, D, Th, dh, rhoT, new Float64Array(N1 + 3), b);
+    paramResponseRow({ k, M, N1, D, Th, dh, rhoT, Q: new Float64Array(N1 + 1), out: a });
+    paramResponseRowGeneric(1, { k, M, N1, D, Th, dh, rhoT, Q: new Float64Array(N1 + 3), out: b });
     expect(maxDiff(a, b, k + 1)).toBeLessThan(1e-13);
   });
 
@@ -51,8 +51,8 @@ describe("block tangent kernels", () => {
     const Rt = random(N1 * N1 * 4, rng, 0.5);
     const a = new Float64Array(N1 * 4);
     const b = new Float64Array(N1 * 4);
-    predictionResponseRowBlock(2, k, M, N1, Cc, H, Rt, new Float64Array((N1 + 3) * 4), a);
-    predictionResponseRowGeneric(2, k, M, N1, Cc, H, Rt, new Float64Array((N1 + 3) * 4), b);
+    predictionResponseRowBlock(2, { k, M, N1, Cc, dl: H, Rt, P: new Float64Array((N1 + 3) * 4), out: a });
+    predictionResponseRowGeneric(2, { k, M, N1, Cc, dl: H, Rt, P: new Float64Array((N1 + 3) * 4), out: b });
     expect(maxDiff(a, b, (k + 1) * 4)).toBeLessThan(1e-12);
     expect(maxDiff(a, new Float64Array(a.length), (k + 1) * 4)).toBeGreaterThan(0.1);
   });
@@ -72,41 +72,48 @@ describe("block tangent kernels", () => {
     };
     const dh = (t: number) => 1 + 0.5 * Math.tanh(t);
     const out = new Float64Array(N1 * 4);
-    predictionResponseRowBlock(
-      2,
+    predictionResponseRowBlock(2, {
       k,
       M,
       N1,
-      diag((u) => scalar[u].Cc, M * N1),
-      diag((u) => scalar[u].H, M),
-      diag((u) => scalar[u].Rt, N1 * N1),
-      new Float64Array((N1 + 3) * 4),
+      Cc: diag((u) => scalar[u].Cc, M * N1),
+      dl: diag((u) => scalar[u].H, M),
+      Rt: diag((u) => scalar[u].Rt, N1 * N1),
+      P: new Float64Array((N1 + 3) * 4),
       out,
-    );
+    });
     const ThBlock = new Float64Array(M * N1 * 2);
     // Column-major histories: scalar theta_j of sample i at Th[j M + i], block unit u at ThBlock[(2 j + u) M + i].
     for (let j = 0; j < N1; j++)
       for (let u = 0; u < 2; u++)
         for (let i = 0; i < M; i++) ThBlock[(2 * j + u) * M + i] = scalar[u].Th[j * M + i];
     const outP = new Float64Array(N1 * 4);
-    paramResponseRowBlock(
-      2,
+    paramResponseRowBlock(2, {
       k,
       M,
       N1,
       D,
-      ThBlock,
+      Th: ThBlock,
       dh,
-      diag((u) => scalar[u].rhoT, N1 * N1),
-      new Float64Array((N1 + 3) * 4),
-      outP,
-    );
+      rhoT: diag((u) => scalar[u].rhoT, N1 * N1),
+      Q: new Float64Array((N1 + 3) * 4),
+      out: outP,
+    });
     for (let u = 0; u < 2; u++) {
       const s = scalar[u];
       const ref = new Float64Array(N1);
-      predictionResponseRow(k, M, N1, s.Cc, s.H, s.Rt, new Float64Array(4 * (N1 + 1)), ref);
+      predictionResponseRow({
+        k,
+        M,
+        N1,
+        Cc: s.Cc,
+        dl: s.H,
+        Rt: s.Rt,
+        P: new Float64Array(4 * (N1 + 1)),
+        out: ref,
+      });
       const refP = new Float64Array(N1);
-      paramResponseRow(k, M, N1, D, s.Th, dh, s.rhoT, new Float64Array(N1 + 1), refP);
+      paramResponseRow({ k, M, N1, D, Th: s.Th, dh, rhoT: s.rhoT, Q: new Float64Array(N1 + 1), out: refP });
       for (let j = 0; j <= k; j++) {
         expect(out[j * 4 + 3 * u]).toBeCloseTo(ref[j], 12);
         expect(out[j * 4 + 1 + u]).toBe(0);

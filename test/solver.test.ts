@@ -173,7 +173,7 @@ describe("paramResponseRow (non-quadratic penalty)", () => {
     for (let a = 0; a < N1; a++) for (let j = 0; j < N1; j++) rhoT[j * N1 + a] = rho[a * N1 + j];
     const dh = (t: number) => 0.5 + Math.tanh(t) ** 2;
     const out = new Float64Array(N1);
-    paramResponseRow(k, M, N1, D, Th, dh, rhoT, new Float64Array(N1 + 1), out);
+    paramResponseRow({ k, M, N1, D, Th, dh, rhoT, Q: new Float64Array(N1 + 1), out });
     for (let s = 0; s <= k; s++) {
       let mean = 0;
       for (let i = 0; i < M; i++) {

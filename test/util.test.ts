@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { exitCodeOf, UsageError } from "../src/util/errors.js";
+import { inProcess, type TaskKind } from "../src/util/executor.js";
 import { Rng } from "../src/util/rng.js";
-import { mapInWorkers } from "../src/util/workers.js";
+import { WorkerThreads } from "../src/util/workers.js";
+import { run as runSquare } from "./fixtures/square-worker.js";
 
 describe("Rng", () => {
   it("is reproducible per (seed, stream) and streams differ", () => {
@@ -60,42 +62,56 @@ describe("Rng", () => {
   });
 });
 
-describe("mapInWorkers", () => {
-  it("gives the same results on 1 and 2 threads, in task order", async () => {
-    const url = new URL("./fixtures/square-worker.ts", import.meta.url);
-    const tasks = [1, 2, 3, 4, 5];
-    const one = await mapInWorkers<number, number>(url, tasks, { threads: 1 });
-    const two = await mapInWorkers<number, number>(url, tasks, { threads: 2 });
-    expect(one).toEqual([1, 4, 9, 16, 25]);
-    expect(two).toEqual(one);
-  });
+describe("executors (worker threads, in-process)", () => {
+  const square: TaskKind<number, number> = {
+    name: "square",
+    url: new URL("./fixtures/square-worker.ts", import.meta.url),
+    runHere: runSquare,
+  };
 
-  it("turns a task's error into a rejected promise", async () => {
-    const url = new URL("./fixtures/square-worker.ts", import.meta.url);
-    await expect(mapInWorkers<number, number>(url, [1, -1], { threads: 2 })).rejects.toThrow(/negative/);
-  });
-
-  it("keeps a worker's bad-input error a UsageError (exit 2), on 1 and 2 threads", async () => {
-    const url = new URL("./fixtures/square-worker.ts", import.meta.url);
-    for (const threads of [1, 2]) {
-      const err = await mapInWorkers<number, number>(url, [1, Number.NaN], { threads }).catch((e) => e);
-      expect(err).toBeInstanceOf(UsageError);
-      expect(exitCodeOf(err)).toBe(2);
-      const run = await mapInWorkers<number, number>(url, [1, -1], { threads }).catch((e) => e);
-      expect(exitCodeOf(run)).toBe(1);
+  it("give the same results on worker threads (1 and 2) and in-process, in task order", async () => {
+    const threads = new WorkerThreads(2);
+    try {
+      const tasks = [1, 2, 3, 4, 5];
+      const here = await inProcess.run(square, tasks);
+      expect(here).toEqual([1, 4, 9, 16, 25]);
+      expect(await threads.run(square, tasks, { threads: 1 })).toEqual(here);
+      const seen: number[] = [];
+      expect(await threads.run(square, tasks, { onResult: (i) => seen.push(i) })).toEqual(here);
+      expect(seen.sort()).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      await threads.dispose();
     }
   });
 
-  it("reuses its worker threads across calls, and replaces them after a failure", async () => {
-    const url = new URL("./fixtures/square-worker.ts", import.meta.url);
-    const ids = async () => new Set(await mapInWorkers<number, number>(url, [0.5, 0.5], { threads: 2 }));
+  it("turn a task's error into a rejected promise; bad input stays a UsageError (exit 2)", async () => {
+    const threads = new WorkerThreads(2);
+    try {
+      for (const ex of [inProcess, threads]) {
+        await expect(ex.run(square, [1, -1])).rejects.toThrow(/negative/);
+        const err = await ex.run(square, [1, Number.NaN]).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UsageError);
+        expect(exitCodeOf(err)).toBe(2);
+        const run = await ex.run(square, [1, -1]).catch((e: unknown) => e);
+        expect(exitCodeOf(run)).toBe(1);
+      }
+    } finally {
+      await threads.dispose();
+    }
+  });
+
+  it("reuse their worker threads across calls, replace them after a failure, refuse after dispose", async () => {
+    const threads = new WorkerThreads(2);
+    const ids = async () => new Set(await threads.run(square, [0.5, 0.5]));
     const first = await ids();
     expect(first.size).toBe(2);
     expect(await ids()).toEqual(first);
-    await expect(mapInWorkers<number, number>(url, [1, -1], { threads: 2 })).rejects.toThrow(/negative/);
+    await expect(threads.run(square, [1, -1])).rejects.toThrow(/negative/);
     const after = await ids();
     expect(after.size).toBe(2);
     for (const id of after) expect(first.has(id)).toBe(false);
-    expect(await mapInWorkers<number, number>(url, [2, 3], { threads: 2 })).toEqual([4, 9]);
+    expect(await threads.run(square, [2, 3])).toEqual([4, 9]);
+    await threads.dispose();
+    await expect(threads.run(square, [2])).rejects.toThrow(/stopped/);
   });
 });

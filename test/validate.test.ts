@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/index.js";
+import { loadDerived } from "../src/symbolic/index.js";
 import type { Result } from "../src/types.js";
+import { UsageError } from "../src/util/errors.js";
 import {
   compareObservable,
   compareResults,
@@ -16,12 +18,13 @@ import {
   observableOrder,
   widthsOf,
 } from "../src/validate/compare.js";
-import { type StageName, validate } from "../src/validate/index.js";
+import { preflight, type StageName, type Verdict, validate } from "../src/validate/index.js";
+import { partialMeta } from "./helpers/shared.js";
 
 function result(t: number[], q: number[], se: number[], extra: Partial<Result["observables"]> = {}): Result {
   const observables = { q, ...extra };
   const stderr = Object.fromEntries(Object.keys(observables).map((k) => [k, se]));
-  return { t, observables, stderr, meta: {} };
+  return { t, observables, stderr, meta: partialMeta({}) };
 }
 
 const t = Array.from({ length: 11 }, (_, k) => k * 0.1);
@@ -92,7 +95,7 @@ describe("compare", () => {
       t,
       observables: Object.fromEntries(names.map((n) => [n, base])),
       stderr: {},
-      meta: {},
+      meta: partialMeta({}),
     };
     expect(widthsOf(names)).toEqual({ k: 1, kTeacher: 2 });
     expect(observableOrder(r)).toEqual(["train_loss", "Q_1_1", "M_1_1", "M_1_2"]);
@@ -146,6 +149,22 @@ describe("validate (linear regression, small sizes)", () => {
     const spec = { id: "w", title: "w", gating: true, theoryLabel: "a", simLabel: "b" };
     const table = compareResults(spec, wrong, v.runs.sgf);
     expect(table.rows.filter((r) => !r.pass).map((r) => r.name)).toEqual(["q"]);
+  });
+});
+
+describe("validate takes a model object", () => {
+  it("a parsed Model or a Derived gives the verdict of the file; --set is refused for objects", async () => {
+    const file = "models/linear-regression.yaml";
+    const opts = { d: 20, seeds: 4, samples: 1000, T: 0.3, seed: 2, threads: 1 };
+    /** The verdict without wall-clock timings. */
+    const plain = (v: Verdict) =>
+      JSON.stringify({ pass: v.pass, settings: v.settings, tables: v.tables, notes: v.notes }) +
+      JSON.stringify(Object.values(v.runs).map((r) => ({ ...r, meta: { ...r.meta, timings: 0 } })));
+    const derived = loadDerived(file, { delta: 3 });
+    const fromFile = plain(await validate(file, { ...opts, sets: { delta: 3 } }));
+    expect(plain(await validate(derived, opts))).toBe(fromFile);
+    expect(plain(await validate(derived.model, opts))).toBe(fromFile);
+    expect(() => preflight(derived, { ...opts, sets: { delta: 3 } })).toThrow(UsageError);
   });
 });
 

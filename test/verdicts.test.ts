@@ -17,6 +17,7 @@ import { checkTimeGrid, exactTime, tidyTimes } from "../src/util/time.js";
 import { compareResults, DEFAULT_RULE } from "../src/validate/compare.js";
 import { validate } from "../src/validate/index.js";
 import { criticalValue, sidak, upperTail, welchDof } from "../src/validate/student.js";
+import { partialMeta } from "./helpers/shared.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dmftkit-verdicts-"));
 
@@ -64,14 +65,14 @@ describe("verdict statistics", () => {
       t,
       observables: Object.fromEntries(names.map((n) => [n, t.map(() => 0)])),
       stderr: Object.fromEntries(names.map((n) => [n, t.map(() => 0)])),
-      meta: {},
+      meta: partialMeta({}),
     };
     const spec = { id: "g", title: "", gating: true, theoryLabel: "", simLabel: "" };
     const reps = 2000;
     let fails = 0;
     let failsOld = 0;
     for (let r = 0; r < reps; r++) {
-      const sim: Result = { t, observables: {}, stderr: {}, meta: { seeds: S } };
+      const sim: Result = { t, observables: {}, stderr: {}, meta: partialMeta({ seeds: S }) };
       for (const n of names) {
         const mean: number[] = [];
         const se: number[] = [];
@@ -100,13 +101,13 @@ describe("verdict statistics", () => {
       t,
       observables: { q: [1, 2, 3, 4] },
       stderr: { q: [0, 0.01, 0.01, 0.01] },
-      meta: { groups: 8 },
+      meta: partialMeta({ groups: 8 }),
     };
     const sim: Result = {
       t,
       observables: { q: [1, 2, 3.3, 4] },
       stderr: { q: [0, 0.01, 0.01, 0.01] },
-      meta: { seeds: 8 },
+      meta: partialMeta({ seeds: 8 }),
     };
     const table = compareResults(
       { id: "g", title: "", gating: true, theoryLabel: "", simLabel: "" },

@@ -1,5 +1,5 @@
-// Builds the playground's static site (default dist-web/): web/main.ts (page) and web/worker.ts (solver
-// Web Worker) bundled by esbuild with KaTeX's CSS and fonts, the shipped models as presets, and every
+// Builds the playground's static site (default dist-web/): web/main.ts (page), web/worker.ts (solver
+// Web Worker) and src/platform/web-tasks.ts (its task Web Workers) bundled by esbuild with KaTeX's CSS and fonts, the shipped models as presets, and every
 // `node:*` import of the shared pipeline resolved to src/platform/browser.ts (the platform seam).
 // Usage: node web/build.mjs [outdir]. Run by `npm run build`.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -24,9 +24,8 @@ for (const f of readdirSync(join(root, "models")).sort())
 
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
-await esbuild.build({
+const common = {
   absWorkingDir: root,
-  entryPoints: { main: "web/main.ts", worker: "web/worker.ts" },
   outdir,
   bundle: true,
   format: "esm",
@@ -34,10 +33,35 @@ await esbuild.build({
   target: "es2022",
   minify: true,
   legalComments: "linked",
+  define: { "process.env.NODE_ENV": '"production"' },
+  logLevel: "warning",
+};
+await esbuild.build({
+  ...common,
+  entryPoints: { main: "web/main.ts", worker: "web/worker.ts" },
   loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" },
   assetNames: "fonts/[name]-[hash]",
-  define: { __PRESETS__: JSON.stringify(presets), "process.env.NODE_ENV": '"production"' },
+  define: { ...common.define, __PRESETS__: JSON.stringify(presets) },
   plugins: [platform],
-  logLevel: "warning",
+});
+/**
+ * The task workers run generated model code, kernels and quadratures only: mathjs and KaTeX (parsing and
+ * typesetting, pulled in by module imports they never call) are left out, so each worker loads ~0.1 MB
+ * instead of ~1 MB. A call into them would fail loudly ("... is not a function"), never silently.
+ */
+const notInTasks = {
+  name: "not-in-tasks",
+  setup(build) {
+    build.onResolve({ filter: /^(katex|mathjs\/lib\/browser\/math\.js)$/ }, () => ({
+      path: "unused",
+      namespace: "not-in-tasks",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "not-in-tasks" }, () => ({ contents: "export default {};" }));
+  },
+};
+await esbuild.build({
+  ...common,
+  entryPoints: { tasks: "src/platform/web-tasks.ts" },
+  plugins: [platform, notInTasks],
 });
 copyFileSync(join(root, "web/index.html"), join(outdir, "index.html"));

@@ -217,7 +217,11 @@ function onReply(msg: Reply): void {
       buttons.json.disabled = false;
       buttons.csv.disabled = false;
       document.body.dataset.solvedAt = String(Math.round(performance.now()));
-      setStatus(`solved (${msg.solver}) in ${(msg.ms / 1000).toFixed(2)} s`, state.sim ? "running" : "done");
+      document.body.dataset.workers = String(msg.workers);
+      setStatus(
+        `solved (${msg.solver}${msg.workers > 1 ? `, ${msg.workers} workers` : ""}) in ${(msg.ms / 1000).toFixed(2)} s`,
+        state.sim ? "running" : "done",
+      );
       return;
     case "done":
       busy = false;
@@ -262,6 +266,7 @@ function run(): void {
     seed: state.seed,
     samples: state.samples,
     sim: state.sim,
+    cores: navigator.hardwareConcurrency ?? 1,
   };
   worker.postMessage(job);
 }

@@ -7,6 +7,8 @@ export interface Job {
   seed: number;
   samples: number;
   sim: boolean;
+  /** navigator.hardwareConcurrency of the page: 2 or more runs the tasks on 2 Web Workers. */
+  cores: number;
 }
 
 export interface Legend {
@@ -31,6 +33,7 @@ export type Reply =
       ms: number;
     }
   /** The solve is complete: the JSON `dmftkit solve` writes and a CSV of the same series. */
-  | { kind: "solved"; json: string; csv: string; solver: string; ms: number }
+  /** `workers`: the Web Workers the Monte-Carlo groups ran on (1: in-process, in the solver's worker). */
+  | { kind: "solved"; json: string; csv: string; solver: string; ms: number; workers: number }
   | { kind: "status"; text: string }
   | { kind: "done"; ms: number };

@@ -1,12 +1,14 @@
 // The playground's solver Web Worker: the CLI's own pipeline (parseModel -> derive -> DMFT system -> solve ->
-// simulate -> report plots) on one thread, in-process (threads = 1; results never depend on the thread
-// count, so the JSON equals `dmftkit solve` at the same seed and samples). The exact solver (linear models)
+// simulate -> report plots). The Monte-Carlo groups and simulation seeds run on 2 task Web Workers when the
+// browser has 2 cores (src/platform/web-workers.ts), else in-process here; results never depend on the
+// executor or the thread count, so the JSON equals `dmftkit solve` at the same seed and samples. The exact solver (linear models)
 // answers at once; the Monte-Carlo solve is refined from a small population up to M; the simulation comes last. Plots are
 // rendered here as SVG by src/report/plots.ts (the report's code) and shipped to the page as strings.
 import { buildDmftSystem } from "../src/dmft/index.js";
 import { renderSections } from "../src/latex/html.js";
 import { renderTex } from "../src/latex/tex.js";
 import { parseModel } from "../src/model/load.js";
+import { WebWorkers } from "../src/platform/web-workers.js";
 import { observablePlot } from "../src/report/plots.js";
 import { observableInfo, seriesOf } from "../src/report/series.js";
 import { simulate } from "../src/simulate/index.js";
@@ -15,6 +17,7 @@ import { planMc } from "../src/solvers/mc/index.js";
 import { derive } from "../src/symbolic/index.js";
 import type { Derived, Result } from "../src/types.js";
 import { UsageError } from "../src/util/errors.js";
+import { type Executor, inProcess } from "../src/util/executor.js";
 import { observableOrder } from "../src/validate/compare.js";
 import type { RunKey, Verdict } from "../src/validate/index.js";
 import type { Job, Legend, Reply } from "./protocol.js";
@@ -45,9 +48,27 @@ interface Stage {
   groups: number;
 }
 
+/** Where a job's tasks run. */
+interface Tasks {
+  executor: Executor;
+  threads: number;
+}
+
+/** Started at once, so that they load while the first model is derived. */
+const webWorkers =
+  typeof Worker !== "undefined" && (navigator.hardwareConcurrency ?? 1) >= 2
+    ? new WebWorkers(new URL("./tasks.js", import.meta.url), 2).start()
+    : undefined;
+
+/** 2 task Web Workers when the page has 2 cores or more (and a worker can start workers), else in-process. */
+function tasksFor(job: Job): Tasks {
+  if (job.cores < 2 || !webWorkers) return { executor: inProcess, threads: 1 };
+  return { executor: webWorkers, threads: 2 };
+}
+
 /** One solve (no onProgress: the page shows stages, not groups). */
-function solveAt(derived: Derived, job: Job, stage: Stage): Promise<Result> {
-  return solve(derived, { dynamics: "sgf", seed: job.seed, ...stage, threads: 1 });
+function solveAt(derived: Derived, job: Job, stage: Stage, tasks: Tasks): Promise<Result> {
+  return solve(derived, { dynamics: "sgf", seed: job.seed, ...stage, ...tasks });
 }
 
 /**
@@ -128,10 +149,11 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
     equationsSent = true;
   };
   const which = chooseSolver(derived, "sgf");
+  const tasks = tasksFor(job);
   let final!: Result;
   try {
     if (which !== "mc") {
-      final = await solveAt(derived, job, { samples: job.samples, groups: 8 });
+      final = await solveAt(derived, job, { samples: job.samples, groups: 8 }, tasks);
       runs.dmft = final;
       labels.dmft = "DMFT, exact closed equations (linear model)";
       show("exact");
@@ -139,7 +161,7 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
       for (const st of stages(derived, job)) {
         const what = `M = ${st.samples}${st.groups === 8 ? "" : ` in ${st.groups} groups`}`;
         post({ kind: "status", text: `Monte-Carlo DMFT, ${what}…` });
-        final = await solveAt(derived, job, st);
+        final = await solveAt(derived, job, st, tasks);
         runs.dmft = final;
         labels.dmft = `Monte-Carlo DMFT, ${what} (band ±2 SE)`;
         show(`mc M=${st.samples}`);
@@ -159,12 +181,13 @@ async function solveStages(derived: Derived, job: Job, ms: () => number): Promis
     csv: resultCsv(final),
     solver: which,
     ms: ms(),
+    workers: which === "mc" ? tasks.threads : 1,
   });
   sendEquations();
   if (job.sim) {
     post({ kind: "status", text: `finite-d simulation, d = ${SIM.d}, ${SIM.seeds} seeds…` });
     try {
-      runs.sgf = await simulate(derived, { ...SIM, dynamics: "sgf", seed: job.seed, threads: 1 });
+      runs.sgf = await simulate(derived, { ...SIM, dynamics: "sgf", seed: job.seed, ...tasks });
       labels.sgf = `SGF simulation, d = ${SIM.d}, ${SIM.seeds} seeds (±2 SE)`;
       show("simulation");
     } catch (err) {

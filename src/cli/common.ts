@@ -168,3 +168,27 @@ export function batchFractionOf(
     persistence: parseNumberOption("persistence", opts.persistence as string | undefined),
   };
 }
+
+/** --dt, --T, --record and --threads, for solve, simulate and validate (`help`: what dt and --record mean there). */
+export function addGridOptions(cmd: Command, help: { dt: string; record: string }): Command {
+  return cmd
+    .option("--dt <D>", help.dt)
+    .option("--T <T>", "horizon (default: the model's time.T)")
+    .option("--record <K|log>", help.record)
+    .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)");
+}
+
+/** The values of addGridOptions. */
+export function gridOf(opts: Record<string, unknown>): {
+  dt?: number;
+  T?: number;
+  record?: RecordSpec;
+  threads?: number;
+} {
+  return {
+    dt: parseNumberOption("dt", opts.dt as string | undefined),
+    T: parseNumberOption("T", opts.T as string | undefined),
+    record: parseRecordOption(opts.record as string | undefined),
+    threads: opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
+  };
+}

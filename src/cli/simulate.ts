@@ -2,27 +2,16 @@
 // writes the Result JSON (mean and standard error per observable), progress bar on a TTY, summary on stderr.
 import type { Command } from "commander";
 import type { SimulateOptions } from "../simulate/index.js";
-import type { Result } from "../types.js";
+import type { Result, SimulateMeta } from "../types.js";
 import { observableOrder } from "../validate/compare.js";
-import {
-  addBatchFractionOptions,
-  addCommonOptions,
-  batchFractionOf,
-  commonOf,
-  oneOf,
-  parseIntOption,
-  parseNumberOption,
-  parseRecordOption,
-  withProgress,
-  writeJsonOut,
-} from "./common.js";
+import * as cli from "./common.js";
 import { checkOutput } from "./output.js";
 
 const DYNAMICS = ["sgf", "gd", "sgd", "sgd-fraction"] as const;
 
 /** Short table of the observables (one per row, so that k > 1 models' Q and M entries fit) at a few times
  *  (first, middle, last), with standard errors. */
-export function summaryTable(result: Result): string {
+export function summaryTable(result: Result<SimulateMeta>): string {
   const K = result.t.length - 1;
   const cols = [...new Set([0, Math.floor(K / 2), K])];
   const names = observableOrder(result);
@@ -39,8 +28,8 @@ export function summaryTable(result: Result): string {
       }),
     ].join(" "),
   );
-  const meta = result.meta as Record<string, unknown>;
-  const timing = meta.timings as { total_s: number; seconds_per_step: number };
+  const meta = result.meta;
+  const timing = meta.timings;
   const info =
     `${meta.model}: ${meta.dynamics}, d = ${meta.d}, n = ${meta.n}, ${meta.seeds} seeds, ${meta.steps} steps; ` +
     `${timing.total_s.toFixed(2)} s (${(timing.seconds_per_step * 1e3).toPrecision(3)} ms per step per seed)`;
@@ -48,15 +37,22 @@ export function summaryTable(result: Result): string {
 }
 
 export function registerSimulate(program: Command): void {
-  addBatchFractionOptions(
-    addCommonOptions(
-      program
-        .command("simulate")
-        .argument("<model>", "model file (YAML)")
-        .description("simulate SGF, gradient flow or minibatch SGD at finite dimension, with error bars"),
-      "output JSON file (default: stdout)",
-    ),
-  )
+  cli
+    .addGridOptions(
+      cli.addBatchFractionOptions(
+        cli.addCommonOptions(
+          program
+            .command("simulate")
+            .argument("<model>", "model file (YAML)")
+            .description("simulate SGF, gradient flow or minibatch SGD at finite dimension, with error bars"),
+          "output JSON file (default: stdout)",
+        ),
+      ),
+      {
+        dt: "SGF/GD time step (default: the model's time.dt; for sgd: the recording grid)",
+        record: "record every K-th point of the dt grid (and the last) or log-spaced points",
+      },
+    )
     .option("--d <d>", "dimension d (n = round(delta d) samples)", "2000")
     .option("--seeds <S>", "independent problems (new X, teacher, noise)", "8")
     .option("--dynamics <name>", "sgf | gd | sgd | sgd-fraction", "sgf")
@@ -66,33 +62,27 @@ export function registerSimulate(program: Command): void {
       "sgd with a tau schedule: eta (learning rate B tau(t)) | batch (eta = B tau(0), batch size eta / tau(t))",
       "eta",
     )
-    .option("--dt <D>", "SGF/GD time step (default: the model's time.dt; for sgd: the recording grid)")
-    .option("--T <T>", "horizon (default: the model's time.T)")
-    .option("--record <K|log>", "record every K-th point of the dt grid (and the last) or log-spaced points")
     .option(
       "--record-interval <R>",
       "instead of --record: a recording interval in time units, a multiple of dt",
     )
     .option("--two-time", "also record C_theta(t, s) on the recording grid", false)
-    .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
-      const common = commonOf(opts);
-      const dynamics = oneOf("dynamics", String(opts.dynamics), DYNAMICS);
+      const common = cli.commonOf(opts);
+      const dynamics = cli.oneOf("dynamics", String(opts.dynamics), DYNAMICS);
+      const { record: recordEvery, ...grid } = cli.gridOf(opts);
       const simOpts: SimulateOptions = {
-        d: parseIntOption("d", opts.d as string, 2000),
-        seeds: parseIntOption("seeds", opts.seeds as string, 8),
+        d: cli.parseIntOption("d", opts.d as string, 2000),
+        seeds: cli.parseIntOption("seeds", opts.seeds as string, 8),
         dynamics,
-        batch: opts.batch === undefined ? undefined : parseIntOption("batch", opts.batch as string, 1),
-        ...batchFractionOf(opts, dynamics),
-        sgdSchedule: oneOf("sgd-schedule", String(opts.sgdSchedule), ["eta", "batch"] as const),
-        dt: parseNumberOption("dt", opts.dt as string | undefined),
-        T: parseNumberOption("T", opts.T as string | undefined),
-        record: parseNumberOption("record-interval", opts.recordInterval as string | undefined),
-        recordEvery: parseRecordOption(opts.record as string | undefined),
+        batch: opts.batch === undefined ? undefined : cli.parseIntOption("batch", opts.batch as string, 1),
+        ...cli.batchFractionOf(opts, dynamics),
+        sgdSchedule: cli.oneOf("sgd-schedule", String(opts.sgdSchedule), ["eta", "batch"] as const),
+        ...grid,
+        record: cli.parseNumberOption("record-interval", opts.recordInterval as string | undefined),
+        recordEvery,
         seed: common.seed,
         twoTime: Boolean(opts.twoTime),
-        threads:
-          opts.threads === undefined ? undefined : parseIntOption("threads", opts.threads as string, 1),
       };
       if (common.out) checkOutput(common.out, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
@@ -104,14 +94,14 @@ export function registerSimulate(program: Command): void {
       const { checkTimeGrid, tidyTimes } = await import("../util/time.js");
       checkTimeGrid(simOpts.T ?? derived.model.time.T, simOpts.dt ?? derived.model.time.dt, "simulate");
       const { seconds } = planSimulate(derived, simOpts);
-      const result = await withProgress(
+      const result = await cli.withProgress(
         "simulate",
         "seeds",
         common.quiet,
         (onProgress) => simulate(derived, { ...simOpts, onProgress }),
         seconds,
       );
-      writeJsonOut(common.out, tidyTimes(result));
+      cli.writeJsonOut(common.out, tidyTimes(result));
       if (!common.quiet) process.stderr.write(`${summaryTable(result)}\n`);
     });
 }

@@ -10,21 +10,13 @@ import type { Verdict } from "../validate/index.js";
 import {
   FULL,
   QUICK,
-  STAGE_LABEL,
+  type SimulatedDynamics,
   type StageName,
   simulatedLabel,
+  stageLabel,
   type ValidateOptions,
 } from "../validate/settings.js";
-import {
-  addBatchFractionOptions,
-  addCommonOptions,
-  batchFractionOf,
-  commonOf,
-  oneOf,
-  parseIntOption,
-  parseNumberOption,
-  parseRecordOption,
-} from "./common.js";
+import * as cli from "./common.js";
 import { checkOutput } from "./output.js";
 import { startProgress } from "./progress.js";
 
@@ -33,7 +25,8 @@ import { startProgress } from "./progress.js";
  * elapsed and remaining time of the whole validation from the up-front stage estimates) and one line per
  * finished stage without a terminal.
  */
-function progressReporter(quiet: boolean) {
+function progressReporter(quiet: boolean, law: SimulatedDynamics) {
+  const label = (stage: StageName) => stageLabel(stage, law);
   let estimates: StageEstimate[] = [];
   let current: { stage: StageName; started: number } | undefined;
   const progress = startProgress("validate", "", quiet);
@@ -42,7 +35,7 @@ function progressReporter(quiet: boolean) {
     if (!current || quiet) return;
     if (!tty) {
       const s = (performance.now() - current.started) / 1000;
-      process.stderr.write(`validate: ${STAGE_LABEL[current.stage]} done in ${s.toFixed(1)} s\n`);
+      process.stderr.write(`validate: ${label(current.stage)} done in ${s.toFixed(1)} s\n`);
     }
     current = undefined;
   };
@@ -54,9 +47,9 @@ function progressReporter(quiet: boolean) {
     if (current?.stage !== stage) {
       finish();
       current = { stage, started: performance.now() };
-      const i = estimates.findIndex((e) => e.label === STAGE_LABEL[stage]);
+      const i = estimates.findIndex((e) => e.label === label(stage));
       const after = i < 0 ? 0 : estimates.slice(i + 1).reduce((a, e) => a + e.seconds, 0);
-      progress.restart(STAGE_LABEL[stage].padEnd(28), estimates[i]?.seconds, after);
+      progress.restart(label(stage).padEnd(28), estimates[i]?.seconds, after);
     }
     progress.update(done, total);
   };
@@ -71,28 +64,28 @@ function progressReporter(quiet: boolean) {
 }
 
 export function registerValidate(program: Command): void {
-  addBatchFractionOptions(
-    addCommonOptions(
-      program
-        .command("validate")
-        .argument("<model>", "model file (YAML)")
-        .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
-      "output directory (default: out/<model-name>, plus _name=value for each --set)",
-    ),
-  )
+  cli
+    .addGridOptions(
+      cli.addBatchFractionOptions(
+        cli.addCommonOptions(
+          program
+            .command("validate")
+            .argument("<model>", "model file (YAML)")
+            .description("derive, solve, simulate and compare; write an HTML report and a verdict"),
+          "output directory (default: out/<model-name>, plus _name=value for each --set)",
+        ),
+      ),
+      {
+        dt: "time step (default: the model's time.dt)",
+        record: "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
+      },
+    )
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
     .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
     .option("--groups <G>", "DMFT independent sample groups for the standard errors (default 8)")
-    .option(
-      "--record <K|log>",
-      "compare at every K-th step (and the last) or log-spaced steps (default: every step)",
-    )
     .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
     .option("--dynamics <name>", "sgf | gd | sgd-fraction: the dynamics of the gating comparison", "sgf")
-    .option("--dt <D>", "time step (default: the model's time.dt)")
-    .option("--T <T>", "horizon (default: the model's time.T)")
-    .option("--threads <n>", "worker threads (default: one per core; results do not depend on it)")
     .option(
       "--time-axis <axis>",
       "linear | log: time axis of the report's plots (default log with --record log)",
@@ -104,30 +97,27 @@ export function registerValidate(program: Command): void {
     .option("--quick", "smaller sizes: finishes in under 2 minutes on 2 cores", false)
     .action(async (modelPath: string, opts: Record<string, unknown>) => {
       const started = performance.now();
-      const common = commonOf(opts);
+      const common = cli.commonOf(opts);
       const num = (name: string) =>
-        opts[name] === undefined ? undefined : parseIntOption(name, opts[name] as string, 1);
+        opts[name] === undefined ? undefined : cli.parseIntOption(name, opts[name] as string, 1);
       const seeds =
-        opts.seeds === undefined ? undefined : parseIntOption("seeds", opts.seeds as string, 2, 2);
-      const dynamics = oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
+        opts.seeds === undefined ? undefined : cli.parseIntOption("seeds", opts.seeds as string, 2, 2);
+      const dynamics = cli.oneOf("dynamics", String(opts.dynamics), ["sgf", "gd", "sgd-fraction"] as const);
       const options: ValidateOptions = {
-        sets: common.sets,
         d: num("d"),
         seeds,
         samples: num("samples"),
-        groups: opts.groups === undefined ? undefined : parseIntOption("groups", opts.groups as string, 2, 2),
-        record: parseRecordOption(opts.record as string | undefined),
+        groups:
+          opts.groups === undefined ? undefined : cli.parseIntOption("groups", opts.groups as string, 2, 2),
         timeAxis:
           opts.timeAxis === undefined
             ? undefined
-            : oneOf("time-axis", String(opts.timeAxis), ["linear", "log"] as const),
-        maxMinutes: parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
-        batch: parseIntOption("batch", opts.batch as string, 1),
+            : cli.oneOf("time-axis", String(opts.timeAxis), ["linear", "log"] as const),
+        maxMinutes: cli.parseNumberOption("max-minutes", opts.maxMinutes as string | undefined),
+        batch: cli.parseIntOption("batch", opts.batch as string, 1),
         dynamics,
-        ...batchFractionOf(opts, dynamics),
-        dt: parseNumberOption("dt", opts.dt as string | undefined),
-        T: parseNumberOption("T", opts.T as string | undefined),
-        threads: num("threads"),
+        ...cli.batchFractionOf(opts, dynamics),
+        ...cli.gridOf(opts),
         quick: Boolean(opts.quick),
         seed: common.seed,
       };
@@ -136,16 +126,18 @@ export function registerValidate(program: Command): void {
         import("../validate/index.js"),
         import("../model/load.js"),
       ]);
-      preflight(modelPath, options);
-      const out = common.out ?? defaultOut(loadModel(modelPath, common.sets).name, common.sets);
+      // Loaded once (with the --set values) and handed to validate as a Model.
+      const model = loadModel(modelPath, common.sets);
+      preflight(model, options);
+      const out = common.out ?? defaultOut(model.name, common.sets);
       checkOutput(out, "dir");
-      const progress = progressReporter(common.quiet);
+      const progress = progressReporter(common.quiet, options);
       const { prewarmMc } = await import("../solvers/mc/index.js");
       // The solver's worker threads start while the model is loaded and derived.
       prewarmMc(options.threads);
       let verdict: Verdict;
       try {
-        verdict = await validate(modelPath, {
+        verdict = await validate(model, {
           ...options,
           onPlan: progress.onPlan,
           onProgress: progress.onProgress,

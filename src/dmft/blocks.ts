@@ -1,6 +1,6 @@
 // Small constructors for the content blocks of a DmftSystem: paragraphs written with $...$ inline math,
 // displays and tables. Prose passed here is trusted toolkit text; user text goes in as { user }.
-import type { Block, Inline } from "./types.js";
+import type { Block, Inline, Section } from "./types.js";
 
 /** Splits trusted prose on $...$ into text and inline-math pieces. */
 export function inline(text: string): Inline[] {
@@ -47,4 +47,9 @@ export function eqLines(lhs: string, chunks: string[], end = ""): string[] {
 export function expectChunks(chunks: string[]): string[] {
   const last = chunks.length - 1;
   return chunks.map((c, i) => `${i === 0 ? "\\mathbb{E}\\Big[" : ""}${c}${i === last ? "\\Big]" : ""}`);
+}
+
+/** A section (level 1) or subsection (level 2); `title` is trusted prose with $...$ inline math. */
+export function section(id: string, title: string, level: 1 | 2, blocks: Block[]): Section {
+  return { id, title, level, blocks };
 }

@@ -211,7 +211,7 @@ export function testError(label: LabelFn, q: number, m: number, rhoStar: number)
 
 /** Test loss E L(g; y) and, for +-1 labels, test error P(sign(g) != y) at one (q, m). */
 export function testObservables(
-  fns: CompiledFns,
+  fns: Pick<CompiledFns, "loss" | "label" | "kinks">,
   binaryLabels: boolean,
   q: number,
   m: number,
@@ -221,24 +221,4 @@ export function testObservables(
   const test_loss = expectFreshPair(label, q, m, rhoStar, (g, y) => fns.loss(g, y), fns.kinks);
   if (!binaryLabels) return { test_loss };
   return { test_loss, test_error: testError(label, q, m, rhoStar) };
-}
-
-/** testObservables along a curve (q[i], m[i]). */
-export function gaussianObservablesSeries(
-  fns: CompiledFns,
-  binaryLabels: boolean,
-  q: ArrayLike<number>,
-  m: ArrayLike<number>,
-  rhoStar: number,
-  atStep?: (i: number) => void,
-): { test_loss: number[]; test_error?: number[] } {
-  const test_loss: number[] = [];
-  const test_error: number[] = [];
-  for (let i = 0; i < q.length; i++) {
-    atStep?.(i); // scheduled loss parameters (issue 16): the step's values into the slots of fns
-    const o = testObservables(fns, binaryLabels, q[i], m[i], rhoStar);
-    test_loss.push(o.test_loss);
-    if (o.test_error !== undefined) test_error.push(o.test_error);
-  }
-  return binaryLabels ? { test_loss, test_error } : { test_loss };
 }

@@ -16,6 +16,14 @@ export function isVector(k: number, kTeacher: number): boolean {
   return k > 1 || kTeacher > 1;
 }
 
+/**
+ * Shape of a written kernel: the time axes, then its k x k block (k x k* for Gamma and other teacher-side
+ * kernels) — dropped for scalar models, whose 1 x 1 blocks are written as plain time arrays.
+ */
+export function kernelShape(times: number[], k: number, kTeacher: number, teacherSide = false): number[] {
+  return isVector(k, kTeacher) ? [...times, k, teacherSide ? kTeacher : k] : times;
+}
+
 /** The overlap observables in display order: Q entries (upper triangle, row by row), then M entries. */
 export function overlapNames(k: number, kTeacher: number): OverlapEntry[] {
   if (!isVector(k, kTeacher)) {

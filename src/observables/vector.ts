@@ -10,7 +10,7 @@
 // absolute (<= 5e-4 relative) for K, K* <= 3 (~10 ms per call); sign teachers: test error within 1e-5 of the
 // scalar rule and within 1 SE of brute force, test loss within 1.5e-4 (~100 ms per call: root searches).
 import type { VectorFns } from "../types.js";
-import { expectFreshPair, testError } from "./gaussian.js";
+import { testObservables } from "./gaussian.js";
 import { findJumps } from "./pair-rule.js";
 import { pointSet, QMC_SHIFTS } from "./qmc.js";
 import { gaussLegendre, normalCdf, normalPdf } from "./quadrature.js";
@@ -189,14 +189,18 @@ export function vectorTestObservables(
   binary: boolean,
 ): { test_loss: number; test_error?: number } {
   if (vec.k === 1 && vec.kTeacher === 1) {
-    const label = scalarLabelOf(vec);
     const r = new Float64Array(1);
     const loss = (g: number, y: number) => {
       r[0] = g;
       return vec.loss(r, 0, y);
     };
-    const test_loss = expectFreshPair(label, Q[0], M[0], rhoStar, loss, vec.kinks);
-    return binary ? { test_loss, test_error: testError(label, Q[0], M[0], rhoStar) } : { test_loss };
+    return testObservables(
+      { loss, label: scalarLabelOf(vec), kinks: vec.kinks },
+      binary,
+      Q[0],
+      M[0],
+      rhoStar,
+    );
   }
   if (!validInputs(vec, Q, M)) {
     return binary ? { test_loss: Number.NaN, test_error: Number.NaN } : { test_loss: Number.NaN };
@@ -226,4 +230,31 @@ export function vectorTestObservables(
     expectFreshVector(vec, Q, M, rhoStar, add);
   }
   return binary ? { test_loss, test_error: vectorTestError(vec, Q, M, rhoStar) } : { test_loss };
+}
+
+/**
+ * vectorTestObservables along a curve of overlaps, for every k (k = 1: Q and M hold q and m): Q holds the
+ * k x k matrices and M the k x kT ones of the recorded points one after another (row-major). `atStep(i)`
+ * writes point i's scheduled parameters into the slots of vec first. Used by the Monte-Carlo solver
+ * (solvers/mc/combine.ts) and the simulator (simulate/seed.ts).
+ */
+export function testObservablesSeries(
+  vec: VectorFns,
+  binary: boolean,
+  Q: Float64Array,
+  M: Float64Array,
+  rhoStar: number,
+  atStep?: (i: number) => void,
+): { test_loss: number[]; test_error?: number[] } {
+  const [UU, UV] = [vec.k * vec.k, vec.k * vec.kTeacher];
+  const test_loss: number[] = [];
+  const test_error: number[] = [];
+  for (let i = 0; i < Q.length / UU; i++) {
+    atStep?.(i);
+    const Qi = Q.subarray(i * UU, (i + 1) * UU);
+    const o = vectorTestObservables(vec, Qi, M.subarray(i * UV, (i + 1) * UV), rhoStar, binary);
+    test_loss.push(o.test_loss);
+    test_error.push(o.test_error ?? Number.NaN);
+  }
+  return binary ? { test_loss, test_error } : { test_loss };
 }

@@ -3,7 +3,7 @@
 // (web/build.mjs) resolves every `node:*` import to this module; in Node the real built-ins are used, so
 // the solver, the symbolic stage and the plots run from the same source on both platforms. What has no
 // meaning in a page (files, worker threads) throws when called; the page never calls it (it solves with
-// threads = 1, in-process inside one Web Worker, and reads models from the editor, not from files).
+// the executor of src/platform/web-workers.ts, never worker_threads, and reads models from the editor).
 // mathjs comes from the same prebuilt bundle the CLI loads, so derivations and generated code are identical.
 // @ts-expect-error the prebuilt bundle has no type declarations of its own (the CLI casts it the same way)
 import mathBundle from "mathjs/lib/browser/math.js";
@@ -12,7 +12,7 @@ function unavailable(what: string): never {
   throw new Error(`${what} is not available in the browser`);
 }
 
-// node:os — one thread (the page runs one solver Web Worker); memory from the Device Memory API if present.
+// node:os — one thread (the page passes its own thread count and executor); memory from the Device Memory API if present.
 export function availableParallelism(): number {
   return 1;
 }
@@ -71,8 +71,9 @@ export function pathToFileURL(_path: unknown): never {
 // node:worker_threads — the page's solver Web Worker is the main thread of the solver.
 export const isMainThread = true;
 export const parentPort = null;
+export const workerData = null;
 export class Worker {
   constructor() {
-    unavailable("worker_threads (the page solves with threads = 1)");
+    unavailable("worker_threads (the page runs tasks on Web Workers)");
   }
 }

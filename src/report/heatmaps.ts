@@ -56,15 +56,13 @@ function cells(t: number[], n: number, value: (i: number, j: number) => number):
 }
 
 function heatmap(id: string, data: Cell[], color: Plot.ScaleOptions, label: string): string {
-  const svg = render({
+  return colorMap(id, label, color, {
     width: 320,
     height: 300,
     marginLeft: 44,
     marginBottom: 36,
-    style: { fontSize: "11px" },
     x: { label: "s →", labelAnchor: "right" },
     y: { label: "↑ t" },
-    color,
     marks: [
       Plot.rect(data, {
         x1: "s0",
@@ -76,11 +74,20 @@ function heatmap(id: string, data: Cell[], color: Plot.ScaleOptions, label: stri
       }),
     ],
   });
-  return svg + rampLegend(id, color, label);
+}
+
+/** A plot coloured by `color` (11 px text) followed by its colour-bar legend: heat maps here and in sweeps. */
+export function colorMap(
+  id: string,
+  label: string,
+  color: Plot.ScaleOptions,
+  options: Plot.PlotOptions,
+): string {
+  return render({ style: { fontSize: "11px" }, ...options, color }) + rampLegend(id, color, label);
 }
 
 /** A colour-bar legend drawn as SVG (Plot's own continuous legend needs a canvas). */
-export function rampLegend(id: string, color: Plot.ScaleOptions, label: string): string {
+function rampLegend(id: string, color: Plot.ScaleOptions, label: string): string {
   const scale = Plot.scale({ color });
   const [a, b] = color.domain as number[];
   const lo = Math.min(a, b);

@@ -4,7 +4,7 @@
 import { renderMath } from "../latex/katex.js";
 import { ALPHA } from "../validate/compare.js";
 import type { ComparisonTable, Verdict } from "../validate/index.js";
-import { STAGE_LABEL, type StageName, solverLabel } from "../validate/settings.js";
+import { type StageName, solverLabel, stageLabel } from "../validate/settings.js";
 import { observableInfo } from "./series.js";
 
 const ESCAPES: Record<string, string> = {
@@ -102,7 +102,10 @@ export function metadataHtml(v: Verdict, versions: Record<string, string>, comma
   ]);
   const stages = (Object.keys(v.timings) as Array<StageName | "total">).map(
     (k) =>
-      [k === "total" ? "total" : STAGE_LABEL[k], `${(v.timings[k] ?? 0).toFixed(1)} s`] as [string, string],
+      [k === "total" ? "total" : stageLabel(k, v.settings), `${(v.timings[k] ?? 0).toFixed(1)} s`] as [
+        string,
+        string,
+      ],
   );
   const runs = Object.entries(v.runs)
     .map(

@@ -2,18 +2,21 @@
 // (each with its own Rng streams, so results do not depend on the thread count), runs them on worker
 // threads and reduces them to means and standard errors (sd over seeds / sqrt(seeds)) on the recording grid.
 import { totalmem } from "node:os";
-import { isVector, overlapNames } from "../observables/names.js";
+import { mergeKernelUsage } from "../kernels/loader.js";
+import { modelMeta } from "../model/meta.js";
+import { isVector, kernelShape, overlapNames } from "../observables/names.js";
 import { resetSlots, stepSchedule } from "../symbolic/schedule.js";
-import type { Derived, ObservableName, Result } from "../types.js";
+import type { Derived, ObservableName, Result, SimulateMeta } from "../types.js";
 import { batchLaw, batchMeta } from "../util/batch.js";
 import { checkMemory, UsageError } from "../util/errors.js";
+import type { Executor, TaskKind } from "../util/executor.js";
 import { calibratedRate } from "../util/feasibility.js";
 import { type RecordSpec, recordMeta } from "../util/record.js";
 import { meanAndStderr } from "../util/stats.js";
-import { defaultThreads, mapInWorkers } from "../util/workers.js";
+import { defaultExecutor, defaultThreads } from "../util/workers.js";
 import { planGrid, planSgdSchedule } from "./grid.js";
 import { runSeed, type SeedResult, type SeedTask } from "./seed.js";
-import type { WorkerTask } from "./worker.js";
+import { run, type WorkerTask } from "./worker.js";
 
 export interface SimulateOptions {
   d: number;
@@ -38,7 +41,16 @@ export interface SimulateOptions {
   exactInit?: boolean;
   threads?: number;
   onProgress?: (done: number, total: number) => void;
+  /** How the seeds run (default: in-process for one thread, else worker threads). */
+  executor?: Executor;
 }
+
+/** The seeds as executor tasks; in-process they use the Derived's own functions (see simulate). */
+const SEED_TASKS: TaskKind<WorkerTask, SeedResult> = {
+  name: "sim-seed",
+  url: new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
+  runHere: run,
+};
 
 function positiveInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1)
@@ -156,7 +168,7 @@ export function planSimulate(derived: Derived, opts: SimulateOptions) {
 }
 
 /** Simulates `opts.seeds` independent problems of dimension d and returns mean curves with standard errors. */
-export async function simulate(derived: Derived, opts: SimulateOptions): Promise<Result> {
+export async function simulate(derived: Derived, opts: SimulateOptions): Promise<Result<SimulateMeta>> {
   const started = performance.now();
   const model = derived.model;
   const { tau } = model.parameters;
@@ -187,22 +199,17 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     ...(schedule ? { schedule } : {}),
   }));
   opts.onProgress?.(0, seeds);
+  const executor = opts.executor ?? defaultExecutor(threads);
+  const here = { ...derived, slots: derived.schedule?.slots };
   let results: SeedResult[];
-  if (threads === 1) {
-    results = [];
-    const sf = { ...derived, slots: derived.schedule?.slots };
-    try {
-      for (const task of tasks) {
-        results.push(runSeed(sf, task));
-        opts.onProgress?.(results.length, seeds);
-      }
-    } finally {
-      resetSlots(derived);
-    }
-  } else {
-    const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
-    const wtasks: WorkerTask[] = tasks.map((task) => ({ task, sources: derived.sources }));
-    results = await mapInWorkers<WorkerTask, SeedResult>(url, wtasks, { threads, onDone: opts.onProgress });
+  try {
+    results = await executor.run(
+      { ...SEED_TASKS, runHere: (w: WorkerTask) => runSeed(here, w.task) },
+      tasks.map((task) => ({ task, sources: derived.sources })),
+      { threads, onDone: opts.onProgress },
+    );
+  } finally {
+    resetSlots(derived);
   }
   const observables: Result["observables"] = {};
   const stderr: Result["stderr"] = {};
@@ -211,18 +218,12 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
     observables[name] = mean;
     stderr[name] = se;
   }
-  const result: Result = {
+  const result: Result<SimulateMeta> = {
     t: grid.recordSteps.map((s) => (schedule?.times ? schedule.times[s] : s * grid.dt)),
     observables,
     stderr,
     meta: {
-      model: model.name,
-      source: model.source,
-      parameters: model.parameters,
-      ...(model.schedules ? { schedules: model.schedules } : {}),
-      init_std: model.initStd,
-      init_overlap: model.initOverlap,
-      teacher_variance: model.teacherVariance,
+      ...modelMeta(model),
       ...(isVector(k, kTeacher) ? { k, k_teacher: kTeacher } : {}),
       d,
       n,
@@ -250,7 +251,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
               : {}),
           }
         : {}),
-      kernel: results[0].kernel,
+      kernels: mergeKernelUsage(results.map((r) => r.kernels)),
       timings: {
         total_s: (performance.now() - started) / 1000,
         estimated_s: seconds,
@@ -260,7 +261,7 @@ export async function simulate(derived: Derived, opts: SimulateOptions): Promise
   };
   if (twoTime) {
     const { mean, stderr: se } = meanAndStderr(results.map((r) => r.C_theta as Float64Array));
-    const shape = isVector(k, kTeacher) ? [K + 1, K + 1, k, k] : [K + 1, K + 1];
+    const shape = kernelShape([K + 1, K + 1], k, kTeacher);
     result.kernels = { C_theta: { shape, data: mean, stderr: se } };
   }
   return result;

@@ -1,34 +1,15 @@
 // Dense kernels of the simulators on row-major Float64Array matrices (X is n x d, row i = x_i): the SGF
-// step on row blocks through a MatKernel (WebAssembly SIMD, or plain JS with rows four at a time) for
+// step on row blocks through a MatKernel (wasm.ts: the kernel library's WebAssembly SIMD or JS loops) for
 // theta with k columns, and the single-row and Gram helpers used by SGD and the two-time kernel.
+import { rowDotsJs } from "../kernels/js.js";
 import type { VectorFns } from "../types.js";
-import { createSimdKernel, type MatArrays, type MatKernel } from "./wasm.js";
+import type { MatKernel } from "./wasm.js";
+
+export { createJsKernel, createKernel } from "./wasm.js";
 
 /** out[i] = x_i . v for the n rows of X (n x d, row-major). */
 export function matVec(X: Float64Array, n: number, d: number, v: Float64Array, out: Float64Array): void {
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const o0 = i * d;
-    const o1 = o0 + d;
-    const o2 = o1 + d;
-    const o3 = o2 + d;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < d; j++) {
-      const vj = v[j];
-      s0 += X[o0 + j] * vj;
-      s1 += X[o1 + j] * vj;
-      s2 += X[o2 + j] * vj;
-      s3 += X[o3 + j] * vj;
-    }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
-  }
-  for (; i < n; i++) out[i] = dot(X, i * d, v, d);
+  rowDotsJs(0, X, n, d, d, v, out, "set");
 }
 
 /** x_i . v where x_i starts at offset o of X. */
@@ -41,54 +22,6 @@ export function dot(X: Float64Array, o: number, v: Float64Array, d: number): num
 /** out += c * x_i (row at offset o). */
 export function axpyRow(X: Float64Array, o: number, c: number, out: Float64Array, d: number): void {
   for (let j = 0; j < d; j++) out[j] += c * X[o + j];
-}
-
-/** Plain-JS MatKernel (fallback when the WebAssembly memory would not fit): 4-row unrolled loops. */
-export function createJsKernel(n: number, d: number, k = 1): MatKernel {
-  const nPad = Math.ceil(n / 4) * 4;
-  const a: MatArrays = {
-    n,
-    d,
-    k,
-    nPad,
-    X: new Float64Array(nPad * d),
-    theta: new Float64Array(k * d),
-    inc: new Float64Array(k * d),
-    r: new Float64Array(k * nPad),
-    v: new Float64Array(k * nPad),
-  };
-  const { X, theta, inc, r, v } = a;
-  return {
-    ...a,
-    name: "js",
-    dots: (i0, rows) => {
-      const Xb = X.subarray(i0 * d, (i0 + rows) * d);
-      for (let c = 0; c < k; c++) {
-        const o = c * nPad + i0;
-        matVec(Xb, rows, d, theta.subarray(c * d, (c + 1) * d), r.subarray(o, o + rows));
-      }
-    },
-    axpy: (i0, rows) => {
-      for (let c = 0; c < k; c++) {
-        const ic = inc.subarray(c * d, (c + 1) * d);
-        for (let i = i0; i < i0 + rows; i += 4) {
-          const o0 = i * d;
-          const o1 = o0 + d;
-          const o2 = o1 + d;
-          const o3 = o2 + d;
-          const vi = c * nPad + i;
-          const [v0, v1, v2, v3] = [v[vi], v[vi + 1], v[vi + 2], v[vi + 3]];
-          for (let j = 0; j < d; j++)
-            ic[j] += v0 * X[o0 + j] + v1 * X[o1 + j] + v2 * X[o2 + j] + v3 * X[o3 + j];
-        }
-      }
-    },
-  };
-}
-
-/** The WebAssembly SIMD kernel when it fits, else the plain-JS one (theta with k columns). */
-export function createKernel(n: number, d: number, k = 1): MatKernel {
-  return createSimdKernel(n, d, k) ?? createJsKernel(n, d, k);
 }
 
 /** Inputs of one Euler–Maruyama step of the SGF (tau = 0: gradient flow) on the kernel's theta. */

@@ -2,9 +2,9 @@
 // (d x kTeacher), labels and theta^0 (d x k) from its own Rng streams, runs Euler–Maruyama SGF / gradient
 // flow, SGD with a batch fraction (sample weights of src/util/batch.ts) or minibatch SGD (theory note §1–2, §6), and records the train loss, the overlaps Q = theta^T theta / d
 // and M = theta^T theta* / d (q, m when k = kTeacher = 1) and theta for C_theta; test observables from them.
-import { gaussianObservablesSeries } from "../observables/gaussian.js";
+import { type KernelUsage, takeKernelUsage } from "../kernels/loader.js";
 import { isVector, overlapNames } from "../observables/names.js";
-import { vectorTestObservables } from "../observables/vector.js";
+import { testObservablesSeries } from "../observables/vector.js";
 import { type StepSchedule, setSlots } from "../symbolic/schedule.js";
 import type { CompiledFns, ObservableName, VectorFns } from "../types.js";
 import { type BatchLaw, BatchWeights } from "../util/batch.js";
@@ -69,10 +69,10 @@ export interface SeedResult {
   observables: Partial<Record<ObservableName, Float64Array>>;
   /** (K+1) x (K+1) x k x k: (theta_t^T theta_s / d)_ab when twoTime. */
   C_theta?: Float64Array;
-  /** Wall-clock seconds spent in the dynamics, the number of steps taken and the dense kernel used. */
+  /** Wall-clock seconds spent in the dynamics, the number of steps taken and the kernels that ran. */
   seconds: number;
   steps: number;
-  kernel: string;
+  kernels: KernelUsage;
 }
 
 /** The data of one problem: X (n x d) and theta (d x k) in the kernel's memory, theta* (d x kT), y. */
@@ -169,6 +169,7 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
   const { n, d, k, kTeacher: kT, recordSteps } = t;
   const K = recordSteps.length - 1;
   const N = recordSteps[K];
+  takeKernelUsage(); // from here on, this seed's record
   const { kernel, thetaStar, y } = drawProblem(sf.vec, t);
   const { theta } = kernel;
   if (t.initStd > 0) {
@@ -244,9 +245,9 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
   entries.forEach((e, idx) => {
     observables[e.name] = overlaps[idx];
   });
-  Object.assign(observables, testSeries(sf, t, vector, entries, overlaps));
+  Object.assign(observables, testSeries(sf, t, entries, overlaps));
   if (t.schedule) setSlots(sf.slots!, t.schedule, 0);
-  const result: SeedResult = { observables, seconds, steps: N, kernel: kernel.name };
+  const result: SeedResult = { observables, seconds, steps: N, kernels: takeKernelUsage() };
   if (thetas) result.C_theta = gram(thetas, K + 1, d, k);
   return result;
 }
@@ -255,42 +256,25 @@ export function runSeed(sf: SeedFns, t: SeedTask): SeedResult {
 function testSeries(
   sf: SeedFns,
   t: SeedTask,
-  vector: boolean,
   entries: ReturnType<typeof overlapNames>,
   overlaps: Float64Array[],
 ): { test_loss: Float64Array; test_error?: Float64Array } {
-  const sc = t.schedule;
-  const atStep = sc ? (i: number) => setSlots(sf.slots!, sc, t.recordSteps[i]) : undefined;
-  if (!vector) {
-    const obs = gaussianObservablesSeries(
-      sf.fns,
-      t.binaryLabels,
-      overlaps[0],
-      overlaps[1],
-      t.rhoStar,
-      atStep,
-    );
-    const test_loss = Float64Array.from(obs.test_loss);
-    return obs.test_error ? { test_loss, test_error: Float64Array.from(obs.test_error) } : { test_loss };
-  }
   const { k, kTeacher: kT } = t;
   const len = overlaps[0].length;
-  const test_loss = new Float64Array(len);
-  const test_error = t.binaryLabels ? new Float64Array(len) : undefined;
-  const Q = new Float64Array(k * k);
-  const M = new Float64Array(k * kT);
-  for (let i = 0; i < len; i++) {
-    atStep?.(i);
-    entries.forEach((e, idx) => {
+  const Q = new Float64Array(len * k * k);
+  const M = new Float64Array(len * k * kT);
+  entries.forEach((e, idx) => {
+    for (let i = 0; i < len; i++) {
       const v = overlaps[idx][i];
-      if (e.matrix === "M") M[e.a * kT + e.b] = v;
-      else Q[e.a * k + e.b] = Q[e.b * k + e.a] = v;
-    });
-    const o = vectorTestObservables(sf.vec, Q, M, t.rhoStar, t.binaryLabels);
-    test_loss[i] = o.test_loss;
-    if (test_error) test_error[i] = o.test_error ?? Number.NaN;
-  }
-  return test_error ? { test_loss, test_error } : { test_loss };
+      if (e.matrix === "M") M[(i * k + e.a) * kT + e.b] = v;
+      else Q[(i * k + e.a) * k + e.b] = Q[(i * k + e.b) * k + e.a] = v;
+    }
+  });
+  const sc = t.schedule;
+  const atStep = sc ? (i: number) => setSlots(sf.slots!, sc, t.recordSteps[i]) : undefined;
+  const obs = testObservablesSeries(sf.vec, t.binaryLabels, Q, M, t.rhoStar, atStep);
+  const test_loss = Float64Array.from(obs.test_loss);
+  return obs.test_error ? { test_loss, test_error: Float64Array.from(obs.test_error) } : { test_loss };
 }
 
 interface SgdState {

@@ -28,4 +28,4 @@ export async function run(w: WorkerTask): Promise<SeedResult> {
   return runSeed(sf, w.task);
 }
 
-serveTasks(run);
+serveTasks(import.meta.url, run);

@@ -1,3 +1,4 @@
+import type { Executor } from "../util/executor.js";
 import type { RecordSpec } from "../util/record.js";
 
 // Options shared by every DMFT solver (Monte-Carlo in src/solvers/mc, exact ones in src/solvers/exact).
@@ -37,4 +38,6 @@ export interface SolveOptions {
   /** Which steps are written out: every K-th (default 1) or log-spaced (src/util/record.ts). */
   record?: RecordSpec;
   onProgress?: (done: number, total: number) => void;
+  /** How the Monte-Carlo groups run (default: in-process for one thread, else worker threads). */
+  executor?: Executor;
 }

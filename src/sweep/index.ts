@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import type { CliSolveOptions } from "../cli/solve.js";
 import { RunError, UsageError } from "../util/errors.js";
+import type { Executor } from "../util/executor.js";
 import { pointsCsv, sweepJson } from "./collect.js";
 import { type Axis, type Shard, shardOf } from "./grid.js";
 import { runLocal } from "./local.js";
@@ -19,6 +20,8 @@ export interface SweepConfig {
   options: CliSolveOptions;
   out: string;
   jobs?: number;
+  /** Runs the points of a local sweep (default: worker threads, src/sweep/local.ts). */
+  executor?: Executor;
   queue?: string;
   shard?: Shard;
   /** Time of the phase diagram in index.html (default: the last recorded time). */
@@ -58,7 +61,12 @@ export async function runSweep(cfg: SweepConfig): Promise<SweepSummary> {
     process.stderr.write(`sweep: ${reused} of ${mine.length} points already stored\n`);
   const failures = cfg.queue
     ? await runOnQueue(cfg.queue, todo, store, cfg.quiet)
-    : await runLocal(todo, store, { jobs: cfg.jobs, threads: cfg.options.threads, quiet: cfg.quiet });
+    : await runLocal(todo, store, {
+        jobs: cfg.jobs,
+        threads: cfg.options.threads,
+        executor: cfg.executor,
+        quiet: cfg.quiet,
+      });
   if (failures.length > 0) throw failureError(failures);
   const summary = { points: points.length, reused, computed: todo.length, complete: false };
   if (!points.every((p) => store.has(p.key))) {

@@ -2,7 +2,7 @@
 // observable (heat map over the first two grid parameters at a chosen time; a cut when the grid has one
 // parameter) and every observable against t, one curve per point coloured by the first grid parameter.
 import * as Plot from "@observablehq/plot";
-import { rampLegend } from "../report/heatmaps.js";
+import { colorMap } from "../report/heatmaps.js";
 import { render } from "../report/plots.js";
 import { observableInfo } from "../report/series.js";
 import { STYLE } from "../report/style.js";
@@ -64,16 +64,13 @@ function phaseDiagram(axes: Axis[], points: StoredPoint[], name: ObservableName,
       ],
     });
   }
-  const color = viridis(data.map((d) => d.v));
-  const svg = render({
+  return colorMap(`phase-${name}`, label, viridis(data.map((d) => d.v)), {
     width: 460,
     height: 320,
     marginLeft: 56,
     marginBottom: 40,
-    style: { fontSize: "11px" },
     x: { type: "band", label: `${ax.name} →`, labelAnchor: "right", tickFormat: (v: number) => fmt(v, 3) },
     y: { type: "band", label: `↑ ${ay.name}`, reverse: true, tickFormat: (v: number) => fmt(v, 3) },
-    color,
     marks: [
       Plot.cell(data, { x: "x", y: "y", fill: "v", inset: 0.5 }),
       ...(data.length <= 150
@@ -92,7 +89,6 @@ function phaseDiagram(axes: Axis[], points: StoredPoint[], name: ObservableName,
         : []),
     ],
   });
-  return svg + rampLegend(`phase-${name}`, color, label);
 }
 
 function curves(axes: Axis[], points: StoredPoint[], name: ObservableName): string {
@@ -105,21 +101,17 @@ function curves(axes: Axis[], points: StoredPoint[], name: ObservableName): stri
       z: p.key,
     })),
   );
-  const color = viridis(ax.values);
-  const svg = render({
+  return colorMap(`curves-${name}`, `colour: ${ax.name}`, viridis(ax.values), {
     width: 460,
     height: 290,
     marginLeft: 56,
-    style: { fontSize: "11px" },
     x: { label: "time t →", labelAnchor: "right" },
     y: { label: `↑ ${observableInfo(name).axis}`, nice: true },
-    color,
     marks: [
       Plot.gridY({ strokeOpacity: 0.08 }),
       Plot.lineY(data, { x: "t", y: "y", z: "z", stroke: "c", strokeWidth: 1.4, strokeOpacity: 0.85 }),
     ],
   });
-  return svg + rampLegend(`curves-${name}`, color, `colour: ${ax.name}`);
 }
 
 function figure(kind: string, name: ObservableName, caption: string, svg: string): string {

@@ -5,13 +5,13 @@
 // after `lockMs`; solving a point twice gives the same result, so re-delivery is harmless.
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { UsageError } from "../util/errors.js";
-import { defaultThreads } from "../util/workers.js";
+import { RunError, UsageError } from "../util/errors.js";
+import { defaultThreads, WorkerThreads } from "../util/workers.js";
 import type { Planned, PointFailure } from "./plan.js";
 import type { PointSpec } from "./point.js";
-import { PointPool } from "./pool.js";
 import { progress } from "./progress.js";
 import type { Store } from "./store.js";
+import { POINT_TASKS } from "./thread.js";
 
 const QUEUE = "dmftkit-sweep";
 const POLL_MS = 300;
@@ -132,11 +132,18 @@ export async function runWorker(url: string, opts: WorkerOptions): Promise<void>
   const connection = await connect(url);
   const jobs = opts.jobs ?? defaultThreads();
   const threads = Math.max(1, Math.floor(defaultThreads() / jobs));
-  const pool = new PointPool(jobs);
+  // The same point tasks as a local sweep's, on this worker's own threads (one per running point).
+  const executor = new WorkerThreads(jobs);
+  executor.prewarm(POINT_TASKS);
+  const solvePoint = async (spec: PointSpec) => {
+    const [outcome] = await executor.run(POINT_TASKS, [{ spec, threads }], { threads: 1 });
+    if (!outcome.ok) throw new RunError(outcome.message);
+    return outcome.result;
+  };
   const log = (line: string) => {
     if (!opts.quiet) process.stderr.write(`worker: ${line}\n`);
   };
-  const worker = new Worker<PointSpec>(QUEUE, (job) => pool.run({ spec: job.data, threads }), {
+  const worker = new Worker<PointSpec>(QUEUE, (job) => solvePoint(job.data), {
     connection,
     concurrency: jobs,
     lockDuration: opts.lockMs,
@@ -162,6 +169,6 @@ export async function runWorker(url: string, opts: WorkerOptions): Promise<void>
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
-  await pool.close();
+  await executor.dispose();
   log("stopped");
 }

@@ -1,8 +1,10 @@
-// Worker-thread module of the sweep executors: solves one point per task (see pool.ts). Tasks and replies
-// travel on a private MessagePort sent as the first message: the solver's own worker module, loaded into
-// this thread by a single-threaded solve, listens on parentPort (util/workers.ts serveTasks).
-import { type MessagePort, parentPort } from "node:worker_threads";
+// The sweep's point solves as executor tasks (src/util/executor.ts): one task solves one point, in a worker
+// thread of the local executor or of `dmftkit worker`, so that a point's solve never blocks the main
+// thread (progress, Redis lock renewal). A point's failure is its outcome, not the call's: the other
+// points of the sweep go on.
 import type { Result } from "../types.js";
+import type { TaskKind } from "../util/executor.js";
+import { serveTasks } from "../util/workers.js";
 import { type PointSpec, solvePoint } from "./point.js";
 
 export interface PointTask {
@@ -11,20 +13,21 @@ export interface PointTask {
   threads: number;
 }
 
-export interface PointReply {
-  ok: boolean;
-  value?: Result;
-  error?: { message: string; exitCode?: number };
+export type PointOutcome = { ok: true; result: Result } | { ok: false; message: string; exitCode: number };
+
+export async function run(task: PointTask): Promise<PointOutcome> {
+  try {
+    return { ok: true, result: await solvePoint(task.spec, task.threads) };
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    return { ok: false, message: e.message, exitCode: (e as { exitCode?: number }).exitCode ?? 1 };
+  }
 }
 
-parentPort?.once("message", ({ port }: { port: MessagePort }) => {
-  port.on("message", async (task: PointTask) => {
-    try {
-      port.postMessage({ ok: true, value: await solvePoint(task.spec, task.threads) } satisfies PointReply);
-    } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      const exitCode = (e as { exitCode?: number }).exitCode;
-      port.postMessage({ ok: false, error: { message: e.message, exitCode } } satisfies PointReply);
-    }
-  });
-});
+export const POINT_TASKS: TaskKind<PointTask, PointOutcome> = {
+  name: "sweep-point",
+  url: new URL(import.meta.url),
+  runHere: run,
+};
+
+serveTasks(import.meta.url, run);

@@ -230,9 +230,9 @@ export function rebuildFns(
 }
 
 /**
- * The vector functions of a model (Derived.vec) from its sources. Scalar models (no v* sources) get
- * 1 x 1 wrappers of the scalar functions, so every k runs the same code path; lossGradHess is compiled
- * from its own source for every k.
+ * The vector functions of a model (Derived.vec) from its sources: derive emits the v* sources for every k
+ * (k = 1 is the 1 x 1 case). Hand-written scalar sources without them (test fixtures, k = 1) get 1 x 1
+ * wrappers of the scalar functions. lossGradHess is compiled from its own source for every k.
  */
 export function rebuildVectorFns(
   sources: Partial<Record<FnName | VecFnName | FusedFnName | "kinks", string>>,
@@ -275,6 +275,7 @@ export function rebuildVectorFns(
     label: vf<VectorFns["label"]>("vlabel"),
     predict: vf<VectorFns["predict"]>("vpredict"),
     lossGradHess,
+    ...(sources.kinks !== undefined ? { kinks: compileSource(sources.kinks, P) as unknown as KinkFn } : {}),
   };
 }
 

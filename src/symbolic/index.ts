@@ -1,15 +1,18 @@
 // The symbolic stage: Model -> Derived. Parses and checks the expressions, composes
 // L(r; y) = loss(activation(r), y), applies the stability rewrites, differentiates with our rule table,
 // simplifies (bounded), prints text and LaTeX, generates and compiles code, and runs the cross-checks.
+// One derivation for every k (vector.ts; k = 1 is the 1 x 1 case): a k = 1 model's scalar functions
+// (loss, l, dl, label; the specialisation the hot loops and the k = 1 checks use) are the 1 x 1 entries of
+// the same trees, plus d2l = d3L/dr3 and the kinks, which only k = 1 has.
 // Non-smooth models: derivatives are absolutely continuous parts (d sign = 0) and the steps of l are
 // located and sized by model-jumps.ts (Derived.jumps); a loss or pen' that jumps is refused.
 import { loadModel, type Sets } from "../model/load.js";
 import { isVector } from "../observables/names.js";
-import type { Derived, FnName, KinkFn, Model } from "../types.js";
+import type { Derived, FnName, Model } from "../types.js";
 import { UsageError } from "../util/errors.js";
 import { dependsOn, type Expr, isNum, size, substitute, toText } from "./ast.js";
 import { labelsAreBinary, penaltyChecks, runChecks } from "./checks.js";
-import { genLossGradHess, genSource, notScalarSource, unsupportedSource } from "./codegen.js";
+import { genSource, notScalarSource, unsupportedSource } from "./codegen.js";
 import {
   compileSource,
   FN_ARGS,
@@ -28,7 +31,7 @@ import { stabilize } from "./rewrite.js";
 import { scheduleSet } from "./schedule.js";
 import { simplify } from "./simplify.js";
 import { checkLatex, typeset } from "./typeset.js";
-import { deriveVector } from "./vector.js";
+import { deriveVector, vectorChecks, vectorForms } from "./vector.js";
 
 const MAX_SIZE = 20_000;
 
@@ -38,7 +41,16 @@ export function loadDerived(path: string, sets: Sets = {}): Derived {
   return derive(loadModel(path, sets));
 }
 
-export function derive(model: Model): Derived {
+export interface DeriveOptions {
+  /**
+   * Derive a k = 1 model as a 1 x 1 vector model, the way k > 1 models go: vector checks and forms
+   * (Derived.vector), scalar loss-side functions that throw, no closed (linear) equations. The solvers and
+   * simulators then read only the vector functions; test/k1-paths.test.ts proves both ways solve alike.
+   */
+  asVector?: boolean;
+}
+
+export function derive(model: Model, opts: DeriveOptions = {}): Derived {
   const params = Object.keys(model.parameters);
   const where = (key: string) => `${model.source}:${model.lines[key] ?? 1}: ${key}`;
   const rNames = familyNames("r", model.k);
@@ -53,7 +65,7 @@ export function derive(model: Model): Derived {
   const loss = parse("loss", [...(activation ? ["yhat"] : []), ...rNames, "y"], { r: rNames });
   const label = parse("label", [...wNames, "eps"], { wstar: wNames });
   const penalty = parse("penalty", ["theta"]);
-  const vectorModel = isVector(model.k, model.kTeacher);
+  const vectorModel = isVector(model.k, model.kTeacher) || opts.asVector === true;
   // Scheduled parameters: read as P[i] by the generated code (codegen.ts ParamCode), P = schedule.slots.
   const schedule = model.schedules
     ? {
@@ -90,12 +102,14 @@ export function derive(model: Model): Derived {
       );
     return d;
   };
+  const vInput = { model, rNames, wNames, activation, userLoss, label: userLabel, diff, code, P };
+  const v = deriveVector(vInput);
   let d2lNote: string | undefined;
   if (!vectorModel) {
-    forms.loss = stabilize(userLoss);
-    forms.label = stabilize(userLabel);
-    forms.l = diff(forms.loss, "r", "l = dL/dr", "loss");
-    forms.dl = diff(forms.l, "r", "dl = d2L/dr2", "loss");
+    forms.loss = v.loss;
+    forms.label = v.label;
+    forms.l = v.grad[0];
+    forms.dl = v.hess[0];
     try {
       // Where l jumps, d3L/dr3 of the ac part means little (and no solver needs it): a note instead.
       if (signNodes(forms.l, "r").size > 0) throw new DeltaError(`${toText(forms.l)} (l jumps, see jumps)`);
@@ -140,15 +154,12 @@ export function derive(model: Model): Derived {
         ? notScalarSource(name, FN_ARGS[name])
         : unsupportedSource(name, FN_ARGS[name]);
   }
-  if (!vectorModel)
-    sources.lossGradHess = genLossGradHess(
-      forms.loss!,
-      [forms.l!],
-      [forms.dl!],
-      { r: "r[ro]", y: "y" },
-      code,
-    );
+  Object.assign(sources, v.sources);
+  // The kinks of l and dl in r (k = 1, affine), for quadrature split at them.
+  const kinks = rNames.length === 1 ? kinkSource([v.grad[0], v.hess[0]], code) : undefined;
+  if (kinks) sources.kinks = kinks;
   const fns = rebuildFns(sources, P);
+  const vec = rebuildVectorFns(sources, model.k, model.kTeacher, P);
   const userForm = (e: Expr, args: string[]) => compileSource(genSource(e, args, code), P);
   const penInput = {
     fns,
@@ -159,15 +170,10 @@ export function derive(model: Model): Derived {
   };
   let checks: string[];
   let vector: Derived["vector"];
-  let labelForm: Expr;
-  let lossForms: { loss: Expr; grad: Expr[] };
   if (vectorModel) {
-    const v = deriveVector({ model, rNames, wNames, activation, userLoss, label: userLabel, diff, code, P });
-    Object.assign(sources, v.sources);
-    checks = [...v.checks, ...penaltyChecks(penInput)];
-    vector = v.vector;
-    labelForm = v.label;
-    lossForms = v;
+    const shown = vectorForms(vInput, v);
+    checks = [...vectorChecks(vInput, v, vec), shown.check, ...penaltyChecks(penInput)];
+    vector = shown.vector;
   } else {
     checks = runChecks({
       ...penInput,
@@ -180,13 +186,12 @@ export function derive(model: Model): Derived {
       lossText: toText(userLoss),
       teacherVariance: model.teacherVariance,
     });
-    labelForm = forms.label!;
-    lossForms = { loss: forms.loss!, grad: [forms.l!] };
   }
   const steps = lossJumps({
-    ...lossForms,
+    loss: v.loss,
+    grad: v.grad,
     rNames,
-    label: evaluator(labelForm, [...wNames, "eps"], model.parameters),
+    label: evaluator(v.label, [...wNames, "eps"], model.parameters),
     wNames,
     teacherVariance: model.teacherVariance,
     params: model.parameters,
@@ -194,13 +199,8 @@ export function derive(model: Model): Derived {
     where: where("loss"),
   });
   checks.push(...steps.checks);
-  if (steps.source) sources.jumps = steps.source;
-  const kinks = vectorModel ? undefined : kinkSource([forms.l!, forms.dl!], code);
-  if (kinks) {
-    sources.kinks = kinks;
-    fns.kinks = compileSource(kinks, P) as unknown as KinkFn;
-  }
-  const vec = rebuildVectorFns(sources, model.k, model.kTeacher, P);
+  // The k = 1 jump source feeds the branching estimator, which reads the scalar l (not asVector).
+  if (steps.source && !vectorModel) sources.jumps = steps.source;
   const fusedBad = fusedMismatches(vec);
   if (fusedBad.length > 0)
     throw new Error(
@@ -209,7 +209,7 @@ export function derive(model: Model): Derived {
   checks.push("lossGradHess: bit-identical to loss, grad, hess at 300 points (|r| up to 1e3, +-0)");
   const topSign = (e: Expr): boolean =>
     (e.k === "fn" && e.name === "sign") || (e.k === "neg" && topSign(e.a));
-  const signLabels = topSign(labelForm) && labelsAreBinary(vec.label, model.kTeacher, model.teacherVariance);
+  const signLabels = topSign(v.label) && labelsAreBinary(vec.label, model.kTeacher, model.teacherVariance);
   const binaryLabels = signLabels && activation !== undefined;
   if (binaryLabels) checks.push("label: top-level sign(...), values in {-1, +1} at 2000 points");
   else if (signLabels)

@@ -1,13 +1,14 @@
-// Vector models (k > 1 or k_teacher > 1): L(r1..rk; y) composed through the activation, its gradient
-// l_a = dL/dr_a and Hessian H_ab = d2L/dr_a dr_b by our rule table, the vector sources (vloss, vgrad, vhess,
-// vlabel, vpredict, and the fused lossGradHess) generated from the checked trees, their text and LaTeX
-// (Derived.vector), and the checks.
+// The derivation of every model, k >= 1 (a k = 1 model is the 1 x 1 case): L(r1..rk; y) composed through
+// the activation, its gradient l_a = dL/dr_a and Hessian H_ab = d2L/dr_a dr_b by our rule table, and the
+// vector sources (vloss, vgrad, vhess, vlabel, vpredict, and the fused lossGradHess) generated from the
+// checked trees. index.ts builds the scalar functions of k = 1 models from the same trees (loss, l = l_1,
+// dl = H_11, label). For vector models also their checks and their text and LaTeX (Derived.vector).
 // The Hessian is derived in both orders: H_ab (a <= b) is compiled and mirrored, so vhess is exactly
 // symmetric, and d(l_b)/dr_a is compiled only to check the symmetry numerically.
-import type { FusedFnName, Model, VecFnName, VectorForms, VectorFormTexts } from "../types.js";
+import type { FusedFnName, Model, VecFnName, VectorFns, VectorForms, VectorFormTexts } from "../types.js";
 import { type Expr, sym, toText } from "./ast.js";
 import { genBody, genLossGradHess, type ParamCode } from "./codegen.js";
-import { compileSource, rebuildVectorFns, VEC_ARGS } from "./compile.js";
+import { compileSource, VEC_ARGS } from "./compile.js";
 import { toLatex } from "./latex.js";
 import { stabilize } from "./rewrite.js";
 import { typeset } from "./typeset.js";
@@ -29,31 +30,31 @@ export interface VectorInput {
 }
 
 export interface VectorDerivation {
-  vector: VectorForms;
-  sources: Record<VecFnName | FusedFnName, string>;
-  /** The stabilised label, for the binary-label test (top-level sign). */
-  label: Expr;
-  /** The stabilised loss and its gradient (absolutely continuous part), for the jump analysis. */
+  /** The stabilised loss, its gradient and Hessian (row-major k x k; absolutely continuous parts). */
   loss: Expr;
   grad: Expr[];
-  checks: string[];
+  hess: Expr[];
+  /** The stabilised label. */
+  label: Expr;
+  sources: Record<VecFnName | FusedFnName, string>;
 }
 
+/** Trees and sources of the loss side, every k. */
 export function deriveVector(input: VectorInput): VectorDerivation {
   const { model, rNames, wNames, diff } = input;
   const k = rNames.length;
   const loss = stabilize(input.userLoss);
   const label = stabilize(input.label);
-  const predict = input.activation ? stabilize(input.activation) : undefined;
-  const grad = rNames.map((ra, a) => diff(loss, ra, `l_${a + 1} = dL/d${ra}`, "loss"));
+  // k = 1: the prediction compared with +-1 labels is r itself (VectorFns.predict).
+  const predict = k === 1 ? sym(rNames[0]) : input.activation ? stabilize(input.activation) : undefined;
+  const gradName = (a: number) => (k === 1 ? "l = dL/dr" : `l_${a + 1} = dL/d${rNames[a]}`);
+  const grad = rNames.map((ra, a) => diff(loss, ra, gradName(a), "loss"));
+  const hessName = (a: number, b: number) =>
+    k === 1 ? "dl = d2L/dr2" : `H_${a + 1}${b + 1} = d2L/d${rNames[a]}d${rNames[b]}`;
   const hess: Expr[] = [];
-  const hessSwapped: Expr[] = [];
   for (let a = 0; a < k; a++)
-    for (let b = 0; b < k; b++) {
-      const what = (i: number, j: number) => `H_${i + 1}${j + 1} = d2L/d${rNames[i]}d${rNames[j]}`;
-      hess.push(a <= b ? diff(grad[a], rNames[b], what(a, b), "loss") : hess[b * k + a]);
-      hessSwapped.push(a >= b ? hess[a * k + b] : diff(grad[b], rNames[a], what(b, a), "loss"));
-    }
+    for (let b = 0; b < k; b++)
+      hess.push(a <= b ? diff(grad[a], rNames[b], hessName(a, b), "loss") : hess[b * k + a]);
 
   const src = new SourceWriter(input.code ?? model.parameters, rNames, wNames);
   const sources: Record<VecFnName | FusedFnName, string> = {
@@ -66,20 +67,37 @@ export function deriveVector(input: VectorInput): VectorDerivation {
       : `(${VEC_ARGS.vpredict.join(", ")}) => noPrediction()`,
     lossGradHess: src.fused(loss, grad, hess),
   };
-  const vec = rebuildVectorFns(sources, k, wNames.length, input.P);
-  const checks = runVectorChecks({
+  return { loss, grad, hess, label, sources };
+}
+
+/** The checks of a vector model's compiled functions `vec` (vector-checks.ts). */
+export function vectorChecks(input: VectorInput, d: VectorDerivation, vec: VectorFns): string[] {
+  const { model, rNames, wNames, diff } = input;
+  const k = rNames.length;
+  const hessSwapped = d.hess.map((e, i) => {
+    const [a, b] = [Math.floor(i / k), i % k];
+    const what = `H_${b + 1}${a + 1} = d2L/d${rNames[b]}d${rNames[a]}`;
+    return a >= b ? e : diff(d.grad[b], rNames[a], what, "loss");
+  });
+  const src = new SourceWriter(input.code ?? model.parameters, rNames, wNames);
+  return runVectorChecks({
     vec,
     userLoss: compileSource(src.value("vloss", input.userLoss), input.P) as unknown as typeof vec.loss,
     hessSwapped: compileSource(src.store("vhess", hessSwapped), input.P) as unknown as typeof vec.hess,
     lossText: toText(input.userLoss),
     rNames,
-    hasPredict: predict !== undefined,
+    hasPredict: input.activation !== undefined,
     parameters: model.parameters,
     teacherVariance: model.teacherVariance,
     source: model.source,
   });
+}
 
-  // Display: the model's own loss, label and activation; derivatives in their compiled form.
+/** Display of a vector model: the model's own loss, label and activation; derivatives in their compiled form. */
+export function vectorForms(input: VectorInput, d: VectorDerivation): { vector: VectorForms; check: string } {
+  const { rNames, wNames } = input;
+  const { grad, hess } = d;
+  const k = rNames.length;
   const r = (a: number) => toLatex(sym(rNames[a]));
   const text: VectorFormTexts = {
     loss: toText(input.userLoss),
@@ -103,8 +121,10 @@ export function deriveVector(input: VectorInput): VectorDerivation {
     }),
     label: typeset(`y = \\varphi(${ws}, \\varepsilon)`, input.label, "label"),
   };
-  checks.push(`LaTeX of L, yhat, ${k} gradient and ${k * k} Hessian entries and the label parses with KaTeX`);
-  return { vector: { rNames, wstarNames: wNames, text, latex }, sources, label, loss, grad, checks };
+  return {
+    vector: { rNames, wstarNames: wNames, text, latex },
+    check: `LaTeX of L, yhat, ${k} gradient and ${k * k} Hessian entries and the label parses with KaTeX`,
+  };
 }
 
 const NO_PREDICTION = "none (no activation: the loss is written in the pre-activations)";

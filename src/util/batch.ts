@@ -34,14 +34,15 @@ export function batchLaw(b: number | undefined, persistence: number | undefined,
 /** Draws the weights s_{i,k} of n samples, step after step (k = 0, 1, ...; every i once per step). */
 export class BatchWeights {
   private readonly inv: number;
-  private readonly member: Uint8Array | null;
+  /** Membership per sample (persistence > 0 only; a checkpoint saves it, src/solvers/mc/checkpoint.ts). */
+  readonly member: Uint8Array | null;
   private readonly join: number;
   private readonly leave: number;
 
   constructor(
     private readonly law: BatchLaw,
     n: number,
-    private readonly rng: Rng,
+    readonly rng: Rng,
   ) {
     this.inv = 1 / law.b;
     const tp = law.persistence;

@@ -2,7 +2,7 @@
 // Generator: xoshiro128** (Blackman & Vigna), 32-bit state words kept as int32, seeded by hashing the
 // tuple (seed, ...streams) with the murmur3 finaliser, so each (seed, stream...) tuple is an independent,
 // reproducible stream. Normals: Marsaglia–Tsang ziggurat (128 layers) on the 32-bit outputs.
-// Poisson: multiplication method for lambda < 30, Hörmann's PTRS above.
+// Poisson: multiplication method for lambda < 30, Hörmann's PTRS above. save/restore: checkpoints (issue 15).
 
 const KN = new Int32Array(128);
 const WN = new Float64Array(128);
@@ -68,6 +68,16 @@ export class Rng {
     this.s3 = fmix32(this.s2 ^ 0xc2b2ae35);
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
     for (let i = 0; i < 8; i++) this.nextInt32();
+  }
+
+  /** The generator's state (four int32 words): `restore` continues the stream exactly from here. */
+  save(): [number, number, number, number] {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
+
+  /** Continues from a state returned by `save` (the ziggurat and Poisson samplers keep no state of their own). */
+  restore(state: ArrayLike<number>): void {
+    [this.s0, this.s1, this.s2, this.s3] = [state[0] | 0, state[1] | 0, state[2] | 0, state[3] | 0];
   }
 
   /** Next raw output as a signed int32 (xoshiro128**). */

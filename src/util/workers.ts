@@ -1,10 +1,11 @@
-// Runs independent tasks on worker_threads (both cores by default). A worker module exports
-// `run(task)` and calls `serveTasks(run)` at top level. From TypeScript sources (vitest, tsx) the
-// workers load through tsx; from dist/ they load as plain JS. threads: 1 runs in-process.
+// The worker-thread executor (src/util/executor.ts): runs independent tasks on worker_threads, both cores
+// by default. A worker module exports `run(task)` and calls `serveTasks(import.meta.url, run)` at top
+// level. From TypeScript sources (vitest, tsx) the workers load through tsx; from dist/ as plain JS.
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { isMainThread, parentPort, Worker } from "node:worker_threads";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { RunError, UsageError } from "./errors.js";
+import { type Executor, inProcess, type RunOptions, type TaskKind } from "./executor.js";
 
 type TaskFn<T, R> = (task: T) => Promise<R> | R;
 
@@ -25,19 +26,25 @@ export function defaultThreads(): number {
 }
 
 /**
- * Starts a worker thread on the module at `url`. TypeScript sources (tests, tsx) are loaded through
- * tsx's ESM loader registered inside the worker by a fixed bootstrap; compiled JS loads directly.
+ * Starts a worker thread on the module at `url` (which alone serves tasks in it, see serveTasks).
+ * TypeScript sources (tests, tsx) load through tsx's ESM loader registered inside the worker by a fixed
+ * bootstrap; compiled JS loads directly.
  */
-export function startWorker(url: URL): Worker {
-  if (!url.pathname.endsWith(".ts")) return new Worker(fileURLToPath(url));
+function startWorker(url: URL): Worker {
+  const options = { workerData: { entry: url.href } };
+  if (!url.pathname.endsWith(".ts")) return new Worker(fileURLToPath(url), options);
   const api = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { ...options, eval: true });
 }
 
-/** Call at top level of a worker module; no-op on the main thread. */
-export function serveTasks<T, R>(run: TaskFn<T, R>): void {
-  if (isMainThread || !parentPort) return;
+/**
+ * Call at top level of a worker module with its own `import.meta.url`: serves tasks when this module is
+ * the entry of the worker thread; a no-op on the main thread and when merely imported (a sweep point's
+ * thread imports the solver's worker module to solve in-process).
+ */
+export function serveTasks<T, R>(moduleUrl: string, run: TaskFn<T, R>): void {
+  if (isMainThread || !parentPort || (workerData as { entry?: string } | null)?.entry !== moduleUrl) return;
   const port = parentPort;
   port.on("message", async (msg: Request<T>) => {
     try {
@@ -57,99 +64,122 @@ function rebuildError(error: NonNullable<Reply<unknown>["error"]>): Error {
 }
 
 /**
- * Idle workers per worker module, kept for the next mapInWorkers call in this process (a CLI run that
- * solves several times, the benchmarks, the tests): starting a worker costs 0.1-0.6 s. Idle workers are
- * unref'd, so they never keep the process alive.
+ * Worker threads, kept idle per worker module between calls (a CLI run that solves several times, a
+ * sweep, the benchmarks, the tests: starting a worker costs 0.1-0.6 s). Idle workers are unref'd, so they
+ * never keep the process alive; after a failed call that call's workers are terminated. Concurrent calls
+ * each take their own workers.
  */
-const idle = new Map<string, Worker[]>();
+export class WorkerThreads implements Executor {
+  private idle = new Map<string, Worker[]>();
+  private busy = new Set<Worker>();
+  private disposed = false;
 
-/**
- * Starts workers on `url` into the idle pool (up to `threads` idle ones) without waiting for them, so that
- * their start-up overlaps with the caller's own (e.g. loading and deriving a model).
- */
-export function prewarmWorkers(url: URL, threads = defaultThreads()): void {
-  if (threads < 2) return;
-  const missing = Math.max(0, threads - (idle.get(url.href)?.length ?? 0));
-  const fresh = Array.from({ length: missing }, () => startWorker(url));
-  releaseWorkers(url, fresh);
-}
+  /** `maxThreads`: the default number of threads of a call and the most idle workers kept per module. */
+  constructor(readonly maxThreads = defaultThreads()) {}
 
-function takeWorker(url: URL): Worker {
-  const w = idle.get(url.href)?.pop() ?? startWorker(url);
-  w.ref();
-  return w;
-}
-
-function releaseWorkers(url: URL, workers: Worker[]): void {
-  const pool = idle.get(url.href) ?? [];
-  idle.set(url.href, pool);
-  for (const w of workers) {
-    w.removeAllListeners("message");
-    w.removeAllListeners("error");
-    w.removeAllListeners("exit");
-    w.unref();
-    if (pool.length < defaultThreads()) {
-      pool.push(w);
-      // A pooled worker that fails or dies (it should not) is simply forgotten; a task never reaches it.
-      w.on("error", () => {});
-      w.once("exit", () => {
-        const i = pool.indexOf(w);
-        if (i >= 0) pool.splice(i, 1);
-      });
-    } else void w.terminate();
+  /**
+   * Starts workers for `kind` into the idle pool (up to `threads` idle ones) without waiting for them, so
+   * that their start-up overlaps with the caller's own (e.g. loading and deriving a model).
+   */
+  prewarm(kind: Pick<TaskKind<unknown, unknown>, "url">, threads = this.maxThreads): void {
+    if (this.disposed) return;
+    const missing = Math.max(0, threads - (this.idle.get(kind.url.href)?.length ?? 0));
+    this.release(
+      kind.url,
+      Array.from({ length: missing }, () => startWorker(kind.url)),
+    );
   }
-}
 
-/**
- * Runs `tasks` on up to `threads` workers loaded from `workerUrl`; results come back in task order.
- * Results never depend on the thread count as long as each task is self-contained (own seed stream).
- * Workers are reused across calls (see `idle`); after a failure the call's workers are terminated.
- */
-export async function mapInWorkers<T, R>(
-  workerUrl: URL,
-  tasks: T[],
-  opts: { threads?: number; onDone?: (done: number, total: number) => void } = {},
-): Promise<R[]> {
-  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), tasks.length));
-  const results = new Array<R>(tasks.length);
-  let done = 0;
-  if (threads === 1) {
-    const mod = (await import(workerUrl.href)) as { run: TaskFn<T, R> };
-    for (let i = 0; i < tasks.length; i++) {
-      results[i] = await mod.run(tasks[i]);
-      opts.onDone?.(++done, tasks.length);
+  private take(url: URL): Worker {
+    const w = this.idle.get(url.href)?.pop() ?? startWorker(url);
+    w.ref();
+    this.busy.add(w);
+    return w;
+  }
+
+  private release(url: URL, workers: Worker[]): void {
+    const pool = this.idle.get(url.href) ?? [];
+    this.idle.set(url.href, pool);
+    for (const w of workers) {
+      this.busy.delete(w);
+      w.removeAllListeners("message");
+      w.removeAllListeners("error");
+      w.removeAllListeners("exit");
+      w.unref();
+      if (pool.length < this.maxThreads && !this.disposed) {
+        pool.push(w);
+        // A pooled worker that fails or dies (it should not) is simply forgotten; a task never reaches it.
+        w.on("error", () => {});
+        w.once("exit", () => {
+          const i = pool.indexOf(w);
+          if (i >= 0) pool.splice(i, 1);
+        });
+      } else void w.terminate();
+    }
+  }
+
+  /** Runs `tasks` on up to `opts.threads` (default maxThreads) workers of `kind`; results in task order. */
+  async run<T, R>(kind: TaskKind<T, R>, tasks: T[], opts: RunOptions<R> = {}): Promise<R[]> {
+    if (this.disposed) throw new RunError("the worker threads are stopped");
+    const results = new Array<R>(tasks.length);
+    if (tasks.length === 0) return results;
+    const threads = Math.max(1, Math.min(opts.threads ?? this.maxThreads, tasks.length));
+    const workers = Array.from({ length: threads }, () => this.take(kind.url));
+    let next = 0;
+    let done = 0;
+    let failed = true;
+    try {
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve, reject) => {
+              const feed = () => {
+                if (next >= tasks.length) return resolve();
+                const id = next++;
+                worker.postMessage({ id, task: tasks[id] } satisfies Request<T>);
+              };
+              worker.on("message", (reply: Reply<R>) => {
+                if (!reply.ok) return reject(rebuildError(reply.error!));
+                results[reply.id] = reply.value as R;
+                opts.onResult?.(reply.id, reply.value as R);
+                opts.onDone?.(++done, tasks.length);
+                feed();
+              });
+              worker.on("error", reject);
+              worker.on("exit", (code) => reject(new RunError(`worker thread exited with code ${code}`)));
+              feed();
+            }),
+        ),
+      );
+      failed = false;
+    } finally {
+      if (failed) {
+        for (const w of workers) this.busy.delete(w);
+        await Promise.all(workers.map((w) => w.terminate()));
+      } else this.release(kind.url, workers);
     }
     return results;
   }
-  const workers = Array.from({ length: threads }, () => takeWorker(workerUrl));
-  let next = 0;
-  let failed = true;
-  try {
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const feed = () => {
-              if (next >= tasks.length) return resolve();
-              const id = next++;
-              worker.postMessage({ id, task: tasks[id] } satisfies Request<T>);
-            };
-            worker.on("message", (reply: Reply<R>) => {
-              if (!reply.ok) return reject(rebuildError(reply.error!));
-              results[reply.id] = reply.value as R;
-              opts.onDone?.(++done, tasks.length);
-              feed();
-            });
-            worker.on("error", reject);
-            worker.on("exit", (code) => reject(new RunError(`worker thread exited with code ${code}`)));
-            feed();
-          }),
-      ),
-    );
-    failed = false;
-  } finally {
-    if (failed) await Promise.all(workers.map((w) => w.terminate()));
-    else releaseWorkers(workerUrl, workers);
+
+  /** Terminates every worker, idle or busy (a running call then rejects). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const all = [...this.busy, ...[...this.idle.values()].flat()];
+    this.idle.clear();
+    this.busy.clear();
+    await Promise.all(all.map((w) => w.terminate()));
   }
-  return results;
+}
+
+let shared: WorkerThreads | undefined;
+
+/** The process's shared WorkerThreads (created on first use; its idle workers never keep it alive). */
+export function sharedThreads(): WorkerThreads {
+  shared ??= new WorkerThreads();
+  return shared;
+}
+
+/** The executor of a solve given none: in-process for one thread, else the shared worker threads. */
+export function defaultExecutor(threads: number): Executor {
+  return threads === 1 ? inProcess : sharedThreads();
 }

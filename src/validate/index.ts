@@ -1,21 +1,22 @@
-// validate(): model file -> verdict. Runs derive -> DMFT solve at dt (with kernels) -> SGF simulation at
+// validate(): model (file, Model or Derived) -> verdict. Runs derive -> DMFT solve at dt (with kernels) -> SGF simulation at
 // the same dt (two-time; or GD / batch-fraction SGD with --dynamics) -> the gating comparison; then, when tau > 0, real minibatch SGD against the
 // continuum theory (Richardson-extrapolated SGF DMFT and the sgd-limit DMFT), a second, non-gating table.
 import { loadModel } from "../model/load.js";
 import { simulate } from "../simulate/index.js";
 import { solve } from "../solvers/index.js";
-import { loadDerived } from "../symbolic/index.js";
+import { derive, loadDerived } from "../symbolic/index.js";
 import { stepSchedule } from "../symbolic/schedule.js";
 import type { Derived, Model, Result } from "../types.js";
+import { UsageError } from "../util/errors.js";
 import { tidyTimes } from "../util/time.js";
 import { ALPHA, type ComparisonTable, compareResults, DEFAULT_RULE, LOW_POWER } from "./compare.js";
 import { checkValidateFeasible } from "./plan.js";
 import {
   type RunKey,
-  STAGE_LABEL,
   type StageName,
   settingsOf,
   simulatedLabel,
+  stageLabel,
   type ValidateOptions,
   type ValidateSettings,
 } from "./settings.js";
@@ -38,17 +39,39 @@ export interface Verdict {
   timings: Partial<Record<StageName | "total", number>>;
 }
 
-/** Checks the options against the model (sizes, time grid, SGD step) without computing anything. */
-export function preflight(modelPath: string, opts: ValidateOptions = {}): ValidateSettings {
-  return settingsOf(loadModel(modelPath, opts.sets ?? {}), opts);
+/**
+ * What validate takes: a model file's path (with `opts.sets` applied), or a model already parsed (Model,
+ * with its --set values in) or derived (Derived, e.g. the one a caller has already built).
+ */
+export type ModelSource = string | Model | Derived;
+
+function isDerived(source: Model | Derived): source is Derived {
+  return "model" in source && "fns" in source;
 }
 
-export async function validate(modelPath: string, opts: ValidateOptions = {}): Promise<Verdict> {
+/** The parsed model of a source; --set values apply to files only (a Model has them already). */
+function modelOf(source: ModelSource, opts: ValidateOptions): Model {
+  if (typeof source === "string") return loadModel(source, opts.sets ?? {});
+  if (Object.keys(opts.sets ?? {}).length > 0)
+    throw new UsageError(
+      "validate: --set applies to a model file; a parsed model has its parameters already",
+    );
+  return isDerived(source) ? source.model : source;
+}
+
+/** Checks the options against the model (sizes, time grid, SGD step) without computing anything. */
+export function preflight(source: ModelSource, opts: ValidateOptions = {}): ValidateSettings {
+  return settingsOf(modelOf(source, opts), opts);
+}
+
+export async function validate(source: ModelSource, opts: ValidateOptions = {}): Promise<Verdict> {
   const started = performance.now();
   // Every check that needs no computing comes before the first stage (bad input exits at once).
-  preflight(modelPath, opts);
+  preflight(source, opts);
   const timings: Verdict["timings"] = {};
   const progress = opts.onProgress ?? (() => {});
+  // The gating simulation's label names its dynamics (known once the options are checked).
+  const label = (name: StageName) => stageLabel(name, opts);
   async function stage<T>(name: StageName, fn: (p: (done: number, total: number) => void) => Promise<T>) {
     const t0 = performance.now();
     progress(name, 0, 1);
@@ -57,13 +80,19 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
       value = await fn((done, total) => progress(name, done, total));
     } catch (err) {
       // Keep the error's class (it carries the exit code); say which stage failed.
-      if (err instanceof Error && name !== "derive") err.message = `${STAGE_LABEL[name]}: ${err.message}`;
+      if (err instanceof Error && name !== "derive") err.message = `${label(name)}: ${err.message}`;
       throw err;
     }
     timings[name] = (performance.now() - t0) / 1000;
     return value;
   }
-  const derived = await stage("derive", async () => loadDerived(modelPath, opts.sets ?? {}));
+  const derived = await stage("derive", async () =>
+    typeof source === "string"
+      ? loadDerived(source, opts.sets ?? {})
+      : isDerived(source)
+        ? source
+        : derive(source),
+  );
   const model = derived.model;
   const s = settingsOf(model, opts);
   const rule = opts.rule ?? DEFAULT_RULE;
@@ -105,6 +134,7 @@ export async function validate(modelPath: string, opts: ValidateOptions = {}): P
           ] as const)
         : []),
     ],
+    law,
     opts.maxMinutes,
   );
   opts.onPlan?.(estimates);

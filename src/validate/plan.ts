@@ -6,15 +6,15 @@ import { chooseSolver, type SolveOptions } from "../solvers/index.js";
 import { planMc } from "../solvers/mc/index.js";
 import type { Derived } from "../types.js";
 import { checkFeasible, type StageEstimate } from "../util/feasibility.js";
-import { STAGE_LABEL, type StageName } from "./settings.js";
+import { type SimulatedDynamics, type StageName, stageLabel } from "./settings.js";
 
 /** A stage's options: a DMFT solve or a simulation. */
 export type PlannedStage =
   | { name: StageName; kind: "solve"; opts: SolveOptions }
   | { name: StageName; kind: "simulate"; opts: SimulateOptions };
 
-export function estimateStage(derived: Derived, st: PlannedStage): StageEstimate {
-  const label = STAGE_LABEL[st.name];
+export function estimateStage(derived: Derived, st: PlannedStage, law: SimulatedDynamics): StageEstimate {
+  const label = stageLabel(st.name, law);
   if (st.kind === "simulate") {
     const p = planSimulate(derived, st.opts);
     const detail = `d = ${p.d}, ${p.seeds} seeds, ${p.steps} steps`;
@@ -33,9 +33,10 @@ export function estimateStage(derived: Derived, st: PlannedStage): StageEstimate
 export function checkValidateFeasible(
   derived: Derived,
   stages: PlannedStage[],
+  law: SimulatedDynamics,
   maxMinutes?: number,
 ): StageEstimate[] {
-  const estimates = stages.map((st) => estimateStage(derived, st));
+  const estimates = stages.map((st) => estimateStage(derived, st, law));
   checkFeasible("validate", estimates, maxMinutes, ", --d, --seeds, or record fewer steps (--record)");
   return estimates;
 }

@@ -14,7 +14,7 @@ import type { Verdict } from "./index.js";
 export type RunKey = "dmft" | "sgf" | "sgd" | "continuum" | "sgdLimit";
 export type StageName = "derive" | RunKey;
 
-export const STAGE_LABEL: Record<StageName, string> = {
+const STAGE_LABEL: Record<StageName, string> = {
   derive: "derive",
   dmft: "DMFT solve (dt)",
   sgf: "SGF simulation",
@@ -119,12 +119,20 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
   return s;
 }
 
+/** The settings that name the gating comparison's dynamics. */
+export type SimulatedDynamics = Pick<ValidateSettings, "dynamics" | "batchFraction" | "persistence">;
+
 /** The simulated dynamics of the gating comparison, in words ("SGF", "GD", "SGD, batch fraction 0.2"). */
-export function simulatedLabel(s: ValidateSettings): string {
+export function simulatedLabel(s: SimulatedDynamics): string {
   if ((s.dynamics ?? "sgf") === "sgf") return "SGF";
   if (s.dynamics === "gd") return "GD";
   const p = s.persistence ? `, persistence ${s.persistence}` : "";
   return `SGD (batch fraction ${s.batchFraction}${p})`;
+}
+
+/** A stage's label; the gating simulation is named after its dynamics ("GD simulation", ...). */
+export function stageLabel(name: StageName, s: SimulatedDynamics): string {
+  return name === "sgf" ? `${simulatedLabel(s)} simulation` : STAGE_LABEL[name];
 }
 
 /** How the DMFT curve of a verdict was solved, for summaries ("Monte Carlo, M samples" or the exact solver). */

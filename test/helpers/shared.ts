@@ -1,6 +1,7 @@
 // Test helpers shared by several suites: the shipped model names and headless Debian Chromium.
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
+import type { ResultMeta } from "../../src/types.js";
 
 /** The models shipped under models/ (the symbolic suite checks this list against the folder). */
 export const SHIPPED_MODELS = [
@@ -36,4 +37,9 @@ export function launchChromium(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/** The meta of a hand-made Result: only the fields a test needs (real runs write a full ResultMeta). */
+export function partialMeta(fields: Record<string, unknown>): ResultMeta {
+  return fields as unknown as ResultMeta;
 }

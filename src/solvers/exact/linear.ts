@@ -1,9 +1,9 @@
 // solveExactLinear: the exact (no Monte-Carlo) DMFT solver for linear models (square-type loss with
 // constant d2L/dr2, ridge penalty): the closed equations of scheme.ts, test observables from (q, m) by
 // src/observables/gaussian.ts, all standard errors 0. Optional Richardson extrapolation as in the MC solver.
-import { gaussianObservablesSeries } from "../../observables/gaussian.js";
+import { testObservablesSeries } from "../../observables/vector.js";
 import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
-import type { Derived, ObservableName, Result } from "../../types.js";
+import type { Derived, ExactLinearMeta, ObservableName, Result, ResultMeta } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { UsageError } from "../../util/errors.js";
 import { affinePenalty, type LinearCoefficients, linearCoefficients } from "./coefficients.js";
@@ -40,12 +40,12 @@ export function timeGrid(derived: Derived, opts: { dt?: number; T?: number }, wh
 }
 
 /** A deterministic Result on the grid t_k = k dt, k = 0..N: every standard error is 0. */
-export function deterministicResult(
+export function deterministicResult<M extends ResultMeta>(
   observables: Partial<Record<ObservableName, number[]>>,
   N: number,
   dt: number,
-  meta: Record<string, unknown>,
-): Result {
+  meta: M,
+): Result<M> {
   const stderr: Result["stderr"] = {};
   for (const key of Object.keys(observables) as ObservableName[]) stderr[key] = new Array(N + 1).fill(0);
   return { t: Array.from({ length: N + 1 }, (_, k) => k * dt), observables, stderr, meta };
@@ -53,7 +53,13 @@ export function deterministicResult(
 
 function series(derived: Derived, out: LinearSchemeOut): Partial<Record<ObservableName, number[]>> {
   const rhoStar = derived.model.teacherVariance;
-  const g = gaussianObservablesSeries(derived.fns, derived.binaryLabels, out.q, out.m, rhoStar);
+  const g = testObservablesSeries(
+    derived.vec,
+    derived.binaryLabels,
+    Float64Array.from(out.q),
+    Float64Array.from(out.m),
+    rhoStar,
+  );
   const s: Partial<Record<ObservableName, number[]>> = {
     train_loss: Array.from(out.train_loss),
     test_loss: g.test_loss,
@@ -99,7 +105,7 @@ function penaltySteps(
   return { lambda, tilt, tau };
 }
 
-export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}): Result {
+export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}): Result<ExactLinearMeta> {
   const started = performance.now();
   const what = "solve --solver exact";
   const model = derived.model;
@@ -136,7 +142,7 @@ export function solveExactLinear(derived: Derived, opts: ExactLinearOptions = {}
       observables[key] = observables[key]!.map((v, k) => 2 * f[2 * k] - v);
     }
   }
-  const result = deterministicResult(observables, N, dt, {});
+  const result = deterministicResult(observables, N, dt, {} as ExactLinearMeta); // meta set below
   if (opts.kernels) {
     const sq = [N + 1, N + 1];
     result.kernels = {

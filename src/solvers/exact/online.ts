@@ -17,7 +17,7 @@
 import { isVector, overlapNames } from "../../observables/names.js";
 import { vectorTestObservables } from "../../observables/vector.js";
 import { resetSlots, setSlots, stepSchedule } from "../../symbolic/schedule.js";
-import type { Derived, ObservableName, Result, VectorFns } from "../../types.js";
+import type { Derived, ObservableName, OnlineMeta, Result, VectorFns } from "../../types.js";
 import { RunError, UsageError } from "../../util/errors.js";
 import { ridgeOf } from "./coefficients.js";
 import { deterministicResult, timeGrid } from "./linear.js";
@@ -175,7 +175,7 @@ function initialState(derived: Derived, dims: Dims, init: OnlineOptions["init"],
   return x;
 }
 
-export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result {
+export function solveOnline(derived: Derived, opts: OnlineOptions = {}): Result<OnlineMeta> {
   const started = performance.now();
   const what = "solve --dynamics online";
   const model = derived.model;

@@ -7,8 +7,8 @@
 //   train = E L(0;y) - kappa^2 rho* ∫ alpha^2 F - (v/delta) ∫ alpha F + (a/2) ∫ alpha [P^2 s0^2 + F^2 (...)].
 // Quadrature: alpha = c + h cos(phi) turns the density into h^2 sin^2(phi) / (2 pi gamma alpha), smooth and
 // periodic in phi (also at the hard edge delta = 1), so the trapezoid rule converges geometrically.
-import { gaussianObservablesSeries } from "../../observables/gaussian.js";
-import type { Derived, ObservableName, Result } from "../../types.js";
+import { testObservablesSeries } from "../../observables/vector.js";
+import type { Derived, ObservableName, Result, SpectralMeta } from "../../types.js";
 import { UsageError } from "../../util/errors.js";
 import { linearCoefficients } from "./coefficients.js";
 import { deterministicResult, timeGrid } from "./linear.js";
@@ -93,7 +93,7 @@ function integrate(
   return { q, m: -kappa * rhoStar * m, train: EL0 - fit + 0.5 * a * sq };
 }
 
-export function spectralOracle(derived: Derived, opts: SpectralOptions = {}): Result {
+export function spectralOracle(derived: Derived, opts: SpectralOptions = {}): Result<SpectralMeta> {
   const started = performance.now();
   const what = "spectral oracle";
   const model = derived.model;
@@ -120,7 +120,13 @@ export function spectralOracle(derived: Derived, opts: SpectralOptions = {}): Re
     m.push(o.m);
     train_loss.push(o.train);
   }
-  const g = gaussianObservablesSeries(derived.fns, derived.binaryLabels, q, m, model.teacherVariance);
+  const g = testObservablesSeries(
+    derived.vec,
+    derived.binaryLabels,
+    Float64Array.from(q),
+    Float64Array.from(m),
+    model.teacherVariance,
+  );
   const observables: Partial<Record<ObservableName, number[]>> = { train_loss, test_loss: g.test_loss };
   if (g.test_error) observables.test_error = g.test_error;
   observables.q = q;

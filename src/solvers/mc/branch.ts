@@ -9,6 +9,7 @@
 //   r_k^± = r_k + Lw[k,a] dZ + sum_{a<=i<k} R[k,i] (l_i^± - l_i) dxi_i.
 // The sum over a is one backward (adjoint) sweep per sample with sources v: O(k^2), like the tangent; the
 // branches need their l-differences stored, 2 x jumps x N^2 / 2 values per sample (a JS implementation).
+import { adjointSweep } from "../../kernels/js.js";
 import type { JumpFn } from "../../symbolic/compile.js";
 import type { CompiledFns } from "../../types.js";
 import { RunError } from "../../util/errors.js";
@@ -17,6 +18,32 @@ import { RunError } from "../../util/errors.js";
 export const INNOVATION_FLOOR = 0.01;
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * Step k of a group solve as the branching estimator sees it: per-sample values (indexed by sample i) and
+ * the step's shared arrays. `r`, `l`, `dl` = l_ac'(r_k), `y`; `sigma` (floored) and `z` the innovation of
+ * w_k; `dxi` (unused at the last step); `lw[lwOff + a]` = Lw[k, a] (coefficient of Z_a in w_k);
+ * `R[Rk + t]` = R_theta[k, t]; `Cc[i * N1 + t]` = l_ac'(r_t) dxi_t for t < k; `Rt` as in responses.ts;
+ * d rho[k, s] (not divided by M) is added to out[0..k].
+ */
+export interface BranchStep {
+  k: number;
+  last: boolean;
+  sigma: number;
+  r: Float64Array;
+  l: Float64Array;
+  dl: Float64Array;
+  y: Float64Array;
+  z: Float64Array;
+  dxi: Float64Array | null;
+  lw: Float64Array;
+  lwOff: number;
+  R: Float64Array;
+  Rk: number;
+  Cc: Float64Array;
+  Rt: Float64Array;
+  out: Float64Array;
+}
 
 /** Per-sample branch state of one group solve (sample-major; pair p = a * J + j for origin a, jump j). */
 export class Branches {
@@ -57,32 +84,14 @@ export class Branches {
 
   /**
    * Step k of sample i: propagates the earlier branches to r_k, opens the branches of step k, and adds
-   * d rho[k, s] (not divided by M) to out[0..k]. `r`, `l`, `dl` = l_ac'(r_k), `y`; `sigma` (floored) and `z`
-   * the innovation of w_k; `dxi` (unused at the last step); `lw[lwOff + a]` = Lw[k, a] (coefficient of Z_a
-   * in w_k); `R[Rk + t]` = R_theta[k, t]; `Cc[CcOff + t]` = l_ac'(r_t) dxi_t for t < k (sample i's row);
-   * `Rt` as in responses.ts.
+   * d rho[k, s] to step.out[0..k].
    */
-  sample(
-    i: number,
-    k: number,
-    r: number,
-    l: number,
-    dl: number,
-    y: number,
-    sigma: number,
-    z: number,
-    dxi: number,
-    last: boolean,
-    lw: Float64Array,
-    lwOff: number,
-    R: Float64Array,
-    Rk: number,
-    Cc: Float64Array,
-    CcOff: number,
-    Rt: Float64Array,
-    out: Float64Array,
-  ): void {
+  sample(step: BranchStep, i: number): void {
+    const { k, last, sigma, lw, lwOff, R, Rk, Cc, Rt, out } = step;
+    const [r, l, dl, y, z] = [step.r[i], step.l[i], step.dl[i], step.y[i], step.z[i]];
+    const dxi = last ? 0 : step.dxi![i];
     const { N1, J: nJ, pairs, plus, minus, dZ, weight, v, P, fns, cj } = this;
+    const CcOff = i * N1;
     const base = i * pairs;
     // Earlier branches at step k: v_a = sum_j W_a^j (l(r_k^+) - l(r_k^-)); store (l^± - l_k) dxi_k.
     for (let a = 0; a < k; a++) {
@@ -132,14 +141,7 @@ export class Branches {
     for (let j = n; j < nJ; j++) weight[base + k * nJ + j] = 0;
     v[k] = local;
     // Adjoint sweep with sources v: P[s] = v_s + Cc_s sum_{a>s} P[a] R[a,s]; rho[k,s] += P[s].
-    P[k] = v[k];
-    out[k] += P[k];
-    for (let s = k - 1; s >= 0; s--) {
-      const rb = s * N1;
-      let acc = 0;
-      for (let a = k; a > s; a--) acc += P[a] * Rt[rb + a];
-      P[s] = v[s] + Cc[CcOff + s] * acc;
-      out[s] += P[s];
-    }
+    adjointSweep(k, N1, Rt, P, 0, Cc, CcOff, v);
+    for (let s = 0; s <= k; s++) out[s] += P[s];
   }
 }

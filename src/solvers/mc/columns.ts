@@ -11,14 +11,17 @@
 // blocks of `orthoBlock(M, width)` columns, each against the ones column and the earlier columns of its own
 // block only (the basis is renewed; across blocks the columns are independent draws).
 // `separate` columns (the Stein estimator's noise columns dB_k at long horizons, group.ts) are instead
-// orthonormalised among themselves, after all other columns and in blocks of their own, so that the other
-// columns need only their own count in samples to be one block. They keep their indices (column, at,
-// appendBlock's coefficients) but are stored after the others (`slot`), so that passes over the other
+// drawn from a stream of their own and orthonormalised among themselves, in blocks of their own, so that
+// the other columns need only their own count in samples to be one block. They keep their indices (column,
+// at, appendBlock's coefficients) but are stored after the others (`slot`), so that passes over the other
 // columns taken (the draws w_k, Stein's dots) read only those, not the interleaved dB_k.
+// Prefix property (checkpoints, issue 15): the first w columns of a wider object, same streams, are the
+// same bits (draws in column order, block boundaries that do not move with the width, and Gram–Schmidt
+// arithmetic per column that does not depend on the columns after it: the panels of appendOrthonormalPanel
+// are bit-identical to one block at a time); test/checkpoint.test.ts checks it.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalPanel, PANEL } from "./linalg.js";
-import { arenaDoubles, colDotsBlock, type WasmArena } from "./wasm.js";
-import { MAX_BLOCK } from "./wasmKernels.js";
+import { arenaDoubles, colDotsBlock, MAX_BLOCK, type WasmArena } from "./wasm.js";
 
 /** Columns orthonormalised per block of the up-front Gram–Schmidt (up to PANEL of them per call). */
 const BLOCK = MAX_BLOCK;
@@ -50,11 +53,12 @@ export class GaussianColumns {
   private readonly orig: Float64Array;
   private readonly dots: Float64Array;
   /** With `separate` columns: the stored position of column j, the column stored at position p, the
-   *  number of other columns (stored first) and how many of them and of the separate ones are taken. */
+   *  number of other columns (stored first) and apartBefore[n] = separate columns among 0..n-1 (so that
+   *  `n` alone, e.g. set by a checkpoint restore, says what is taken). */
   private readonly pos: Int32Array | null = null;
   private readonly stored: Int32Array | null = null;
   private readonly others: number;
-  private taken = [1, 0];
+  private readonly apartBefore: Int32Array | null = null;
 
   constructor(
     readonly M: number,
@@ -65,8 +69,9 @@ export class GaussianColumns {
     arena?: WasmArena,
     /** Most linear combinations evaluated by one appendBlock call. */
     readonly maxCombos = 0,
-    /** Columns orthonormalised separately (increasing; not column 0): drawn and orthonormalised last. */
+    /** Columns orthonormalised separately (increasing; not column 0), drawn from `separateRng`. */
     separate: readonly number[] = [],
+    separateRng: Pick<Rng, "fillNormal"> = rng,
   ) {
     const S = separate.length;
     const F = width - S;
@@ -82,10 +87,11 @@ export class GaussianColumns {
     Z.fill(1, 0, M);
     // The same draws, column after column, as drawing each column when it is first needed. With
     // `separate` columns, they are stored after the others (the ones column counts in their blocks, as it
-    // is centred out of them).
+    // is centred out of them). Their stream is their own, so their values do not depend on how many other
+    // columns there are.
     this.fill(rng, orthogonal, 0, F, block);
     if (S === 0) return;
-    this.fill(rng, orthogonal, F, width, Math.max(1, orthoBlock(M, S + 1) - 1));
+    this.fill(separateRng, orthogonal, F, width, Math.max(1, orthoBlock(M, S + 1) - 1));
     const apart = new Set(separate);
     const stored = Array.from({ length: width }, (_, j) => j).filter((j) => !apart.has(j));
     stored.push(...separate);
@@ -94,6 +100,8 @@ export class GaussianColumns {
     stored.forEach((col, p) => {
       this.pos![col] = p;
     });
+    this.apartBefore = new Int32Array(width + 1);
+    for (let j = 0; j < width; j++) this.apartBefore[j + 1] = this.apartBefore[j] + (apart.has(j) ? 1 : 0);
   }
 
   /**
@@ -115,7 +123,7 @@ export class GaussianColumns {
       // or of the range) of the same orthonormal block, PANEL columns at most; same result as one by one.
       const sizes: number[] = [];
       let end = col;
-      while (end < hi && end < start + block && end - col + BLOCK <= PANEL) {
+      while (end < hi && end < start + block && (end === col || end - col + BLOCK <= PANEL)) {
         const m = Math.min(BLOCK, hi - end, start + block - end);
         sizes.push(m);
         end += m;
@@ -149,13 +157,13 @@ export class GaussianColumns {
     if (n > this.width) throw new RangeError("GaussianColumns: capacity exceeded");
     if (extra > this.maxCombos) throw new RangeError("GaussianColumns: too many combinations");
     const { M, v, pos } = this;
-    if (pos) for (let j = col; j < n; j++) this.taken[pos[j] < this.others ? 0 : 1]++;
     if (extra > 0) {
       v.fill(0, 0, extra * M);
       if (!pos) this.combine(0, n, coefs, (p) => p);
       else {
         const stored = this.stored!;
-        const [f, s] = this.taken;
+        const s = this.apartBefore![n];
+        const f = n - s;
         this.combine(0, f, coefs, (p) => stored[p]);
         // The separate columns only where some coefficient on them is nonzero (never for the draws w_k).
         const F = this.others;

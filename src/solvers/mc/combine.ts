@@ -2,9 +2,9 @@
 // threads) computes a group's observables: test loss / error from the group's own Q, M, overlap entries
 // named by overlapNames. combineGroups applies the optional Richardson extrapolation per group, then takes
 // the mean and standard error over groups; everything is on the recorded steps (GroupSpec.record).
-import { gaussianObservablesSeries } from "../../observables/gaussian.js";
-import { isVector, overlapNames } from "../../observables/names.js";
-import { vectorTestObservables } from "../../observables/vector.js";
+import type { KernelUsage } from "../../kernels/loader.js";
+import { isVector, kernelShape, overlapNames } from "../../observables/names.js";
+import { testObservablesSeries } from "../../observables/vector.js";
 import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import type { CompiledFns, Derived, ObservableName, Result, VectorFns } from "../../types.js";
 import { meanAndStderr } from "../../util/stats.js";
@@ -36,24 +36,9 @@ export function groupSeries(
   const N1 = out.train_loss.length;
   const s: Series = { train_loss: out.train_loss };
   const atStep = sc && model.slots ? (i: number) => setSlots(model.slots!, sc, rec ? rec[i] : i) : undefined;
-  if (!isVector(U, V)) {
-    const gauss = gaussianObservablesSeries(model.fns, model.binaryLabels, out.Q, out.M, rhoStar, atStep);
-    s.test_loss = gauss.test_loss;
-    if (gauss.test_error) s.test_error = gauss.test_error;
-  } else {
-    const test = Array.from({ length: N1 }, (_, k) => {
-      atStep?.(k);
-      return vectorTestObservables(
-        model.vec,
-        out.Q.subarray(k * U * U, (k + 1) * U * U),
-        out.M.subarray(k * U * V, (k + 1) * U * V),
-        rhoStar,
-        model.binaryLabels,
-      );
-    });
-    s.test_loss = test.map((o) => o.test_loss);
-    if (model.binaryLabels) s.test_error = test.map((o) => o.test_error ?? Number.NaN);
-  }
+  const test = testObservablesSeries(model.vec, model.binaryLabels, out.Q, out.M, rhoStar, atStep);
+  s.test_loss = test.test_loss;
+  if (test.test_error) s.test_error = test.test_error;
   for (const e of overlapNames(U, V)) {
     const [src, cols] = e.matrix === "Q" ? [out.Q, U] : [out.M, V];
     const stride = U * cols;
@@ -66,6 +51,8 @@ export function groupSeries(
 export interface GroupResult {
   out: GroupOut;
   series: Series;
+  /** Which kernels ran (src/kernels/loader.ts). */
+  kernels?: KernelUsage;
 }
 
 /**
@@ -96,7 +83,7 @@ export function combineGroups(
   G: number,
   record: number[],
   halves = false,
-): Result & { correction: Series } {
+): Omit<Result, "meta"> & { correction: Series } {
   const coarse = levels[0];
   const outs = results.map((r) => r.out);
   const L = levels.length;
@@ -122,12 +109,11 @@ export function combineGroups(
     }
     perGroup.push(s);
   }
-  const result: Result & { correction: Series } = {
+  const result: Omit<Result, "meta"> & { correction: Series } = {
     correction: {},
     t: record.map((k) => k * coarse.dt),
     observables: {},
     stderr: {},
-    meta: {},
   };
   for (const key of Object.keys(perGroup[0]) as ObservableName[]) {
     const { mean, stderr } = meanAndStderr(perGroup.map((s) => s[key]!));
@@ -138,12 +124,11 @@ export function combineGroups(
   if (coarse.kernels) {
     const N1 = record.length;
     const { k: U, kTeacher: V } = derived.model;
-    const vector = isVector(U, V);
     result.kernels = {};
     for (const name of ["C_theta", "R_theta", "rho", "Gamma"] as const) {
       const { mean, stderr } = meanAndStderr(outs.slice(0, G).map((o) => o.kernels![name]));
-      const shape = name === "Gamma" ? [N1] : [N1, N1];
-      if (vector) shape.push(U, name === "Gamma" ? V : U);
+      const gamma = name === "Gamma";
+      const shape = kernelShape(gamma ? [N1] : [N1, N1], U, V, gamma);
       result.kernels[name] = { shape, data: mean, stderr };
     }
   }

@@ -6,7 +6,8 @@
 // response estimator (exact discrete tangent backwards per sample, so only O(M N) history is stored; or
 // conditional branching, branch.ts; or Stein, stein.ts); Gamma_k by Stein's identity; nu_k with
 // Cov = delta E[(l dxi)(l dxi)^T]; theta_{k+1}; R_theta[k+1,.]. Kernel block (t, s) starts at (t N1 + s) UU.
-// Groups share nothing, so their spread gives honest standard errors.
+// Groups share nothing, so their spread gives honest standard errors. solveGroup can also hand back its
+// state before the last step, or continue from such a state at a longer horizon (checkpoint.ts).
 
 import type { JumpFn } from "../../symbolic/compile.js";
 import type { StepSchedule } from "../../symbolic/schedule.js";
@@ -14,6 +15,7 @@ import type { CompiledFns, VectorFns } from "../../types.js";
 import { type BatchLaw, BatchWeights } from "../../util/batch.js";
 import { Rng } from "../../util/rng.js";
 import { Branches } from "./branch.js";
+import { restoreState, saveState } from "./checkpoint.js";
 import { GaussianColumns } from "./columns.js";
 import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
@@ -65,6 +67,10 @@ export interface GroupSpec {
    * the whole group's.
    */
   rows?: { total: number; from: number };
+  /** Return the state before the last step (GroupOut.state; solve --checkpoint, checkpoint.ts). */
+  checkpoint?: boolean;
+  /** A state saved by a solve of the same group to a horizon <= N: continue from it (solve --resume). */
+  resume?: Float64Array;
 }
 
 /** The Gaussian draws of stream `rng` restricted to rows from..from+M-1 of `total` samples per column. */
@@ -91,6 +97,8 @@ export interface GroupOut {
   kernels?: { C_theta: Float64Array; R_theta: Float64Array; rho: Float64Array; Gamma: Float64Array };
   clamped: number;
   zeroPivots: number;
+  /** The state before step N (GroupSpec.checkpoint). */
+  state?: Float64Array;
 }
 
 /** Gaussian input columns of each side: [prediction, parameter]. */
@@ -105,8 +113,68 @@ export function noiseColumns(p: SchemeParams, U: number, V: number): number[] {
   return Array.from({ length: p.N }, (_, k) => V + 2 + k * (U + 1) + U);
 }
 
-/** The arrays, kernels and Cholesky factors of one group solve (built by groupState, advanced by step). */
-export type GroupState = ReturnType<typeof groupState>;
+/**
+ * The arrays, kernels, Cholesky factors, inputs and random streams of one group solve (built by groupState,
+ * advanced by step.ts, saved and restored by checkpoint.ts). It is also the SampleState of the per-sample
+ * loops (samples.ts). Kernel blocks (t, s) start at (t N1 + s) UU; histories are column-major.
+ */
+export interface GroupState extends SampleState {
+  p: SchemeParams;
+  N: number;
+  D: number;
+  delta: number;
+  UU: number;
+  UV: number;
+  /** Whether the SGF noise dB_k is drawn (sgf with tau > 0). */
+  noise: boolean;
+  /** Blow-up guard on tr Q. */
+  limit: number;
+  /** tau D / delta (Var dxi); with a schedule, updated at every step like tau, sdB, rate. */
+  vDxi: number;
+  /** The scheduled parameters' slots of the model functions (empty without a schedule). */
+  slots: Float64Array;
+  /** Gaussian inputs of the prediction side (teacher, label noise, w_k, dB_k) and parameter side. */
+  pred: GaussianColumns;
+  par: GaussianColumns;
+  /** First parameter-side column of the nu_k (after theta* and theta_0). */
+  nuCol0: number;
+  /** Input column of each row of Lw (teacher V rows, then U per step). */
+  varCols: number[];
+  /** Cholesky factors of Cov(w*, w_0, w_1, ...) and Cov(nu_0, nu_1, ...) (one row per variable). */
+  Lw: GrowingCholesky;
+  Lnu: GrowingCholesky;
+  /** Gss^-1, Gss = <theta* theta*^T> (V x V). */
+  GssInv: Float64Array;
+  /** Kernels (N1 x N1 blocks) and the block transposes Rt, rhoT; Gamma_k (U x V per step). */
+  C: Float64Array;
+  R: Float64Array;
+  Rt: Float64Array;
+  rho: Float64Array;
+  rhoT: Float64Array;
+  Gamma: Float64Array;
+  /** Outputs per step: train loss, Q_k (U x U), M_k (U x V). */
+  train_loss: Float64Array;
+  Qo: Float64Array;
+  Mo: Float64Array;
+  /** The random streams the steps draw from (sgd-limit's Poisson stream or sgd-fraction's batch stream). */
+  streams: Rng[];
+  /** Branching estimator's per-sample branches (branch only). */
+  branches: Branches | null;
+  steinScratch: SteinScratch | null;
+  /** The WebAssembly memory of the arrays above (released by solveGroup). */
+  arena: WasmArena;
+  /** Scratch of the steps. */
+  acc: Float64Array;
+  accA: Float64Array;
+  P: Float64Array;
+  coef: Float64Array;
+  cov: Float64Array;
+  wl: Float64Array;
+  dhRange: Float64Array;
+  rows: Float64Array[];
+  wCoef: Float64Array[];
+  nuCoef: Float64Array[];
+}
 
 /** `slots`: the P of fns and vec (scheduled parameters), written at every step when p.schedule is set;
  *  `jumps`: the compiled jumps of l (branching estimator only). */
@@ -119,7 +187,11 @@ export function solveGroup(
   jumps?: JumpFn,
 ): GroupOut {
   const s = groupState(fns, vec, p, g, slots, jumps);
-  for (let k = 0; k <= p.N; k++) step(s, k);
+  let state: Float64Array | undefined;
+  for (let k = g.resume ? restoreState(s, g.resume) : 0; k <= p.N; k++) {
+    if (k === p.N && g.checkpoint) state = saveState(s);
+    step(s, k);
+  }
   const { train_loss, Qo, Mo, Lw, Lnu, C, R, rho, Gamma, arena } = s;
 
   const rec = g.record ?? Array.from({ length: p.N + 1 }, (_, k) => k);
@@ -132,6 +204,7 @@ export function solveGroup(
     M: pick(Mo, rec, UV),
     clamped: Lw.clamped + Lnu.clamped,
     zeroPivots: Lw.zeroPivots + Lnu.zeroPivots,
+    ...(state ? { state } : {}),
   };
   // Copies out of the arena (a view would structured-clone its whole WebAssembly memory), on the recorded
   // grid only.
@@ -228,7 +301,7 @@ function groupState(
   g: GroupSpec,
   slots?: Float64Array,
   jumps?: JumpFn,
-) {
+): GroupState {
   const { N, dt: D, delta, tau } = p;
   const U = vec.k;
   const V = vec.kTeacher;
@@ -241,6 +314,7 @@ function groupState(
   // sgd-fraction with b < 1: sample weights s_{i,k} in {0, 1/b} (b = 1 draws nothing: the gd path).
   const weights =
     p.batch && p.batch.b < 1 ? new BatchWeights(p.batch, M, new Rng(g.seed, g.tag, g.group, 2)) : null;
+  const streams = [poisson ?? weights?.rng].filter((r): r is Rng => !!r);
   const [predCols, parCols] = inputColumns(p, U, V);
   const SW = N1 * U;
   // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
@@ -260,8 +334,10 @@ function groupState(
   const f64 = (n: number) => arena.f64(n);
   const predRng = rowSubset(new Rng(g.seed, g.tag, g.group, 0), M, g.rows);
   const parRng = rowSubset(new Rng(g.seed, g.tag, g.group, 1), M, g.rows);
+  // The noise columns apart come from a stream of their own (so every column is the same at any N).
   const apart = p.noiseApart ? noiseColumns(p, U, V) : [];
-  const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U, apart);
+  const apartRng = p.noiseApart ? rowSubset(new Rng(g.seed, g.tag, g.group, 3), M, g.rows) : predRng;
+  const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U, apart, apartRng);
   const par = new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
@@ -395,6 +471,7 @@ function groupState(
     rows,
     slots: slots ?? new Float64Array(0),
     steinScratch,
+    streams,
     train_loss,
     vDxi,
     varCols,

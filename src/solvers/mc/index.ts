@@ -4,19 +4,23 @@
 // needs population averages of its own samples at every step, so a group is one task: no per-step
 // messages between threads, and results never depend on the thread count.
 import { totalmem } from "node:os";
+import { mergeKernelUsage } from "../../kernels/loader.js";
+import { modelMeta } from "../../model/meta.js";
 import { resetSlots, stepSchedule } from "../../symbolic/schedule.js";
-import type { Derived, Result } from "../../types.js";
+import type { Derived, McMeta, Result } from "../../types.js";
 import { batchLaw, batchMeta, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
+import type { TaskKind } from "../../util/executor.js";
 import { calibratedRate } from "../../util/feasibility.js";
 import { checkedRecordSteps, recordMeta } from "../../util/record.js";
-import { defaultThreads, mapInWorkers, prewarmWorkers } from "../../util/workers.js";
+import { defaultExecutor, defaultThreads, sharedThreads } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
+import { type CheckpointHeader, checkHorizon, checkpointHeader, checkResume } from "./checkpoint.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
-import { type GroupTask, runGroup } from "./worker.js";
+import { type GroupTask, run, runGroup } from "./worker.js";
 
 /** Internal switches, used by tests and measurements only. */
 export interface McInternals {
@@ -26,16 +30,33 @@ export interface McInternals {
   dropCrossTerm?: boolean;
   /** Stein only: the Richardson step in 1/M (default true; false measures the raw 1/M bias). */
   steinRichardson?: boolean;
+  /** Stein only: the input layout of each level (noise columns apart), instead of the planner's choice at
+   *  this N (a resume keeps the checkpoint's). */
+  noiseApart?: boolean[];
+}
+
+/** solve --checkpoint / --resume (issue 15, checkpoint.ts). */
+export interface McContinuation {
+  /** Keep every group solve's state before its last step; solveMc then fills in `saved`. */
+  save?: boolean;
+  saved?: { header: Omit<CheckpointHeader, "sha256">; states: Float64Array[] };
+  /** Continue from a checkpoint (readCheckpoint) instead of step 0. */
+  resume?: { file: string; header: CheckpointHeader; states: Float64Array[] };
 }
 
 /** Fewest columns orthonormalised together (see planMc). */
 const MIN_BLOCK = 8;
 
-const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+/** The group solves as executor tasks; in-process they use the Derived's own functions (see solveMc). */
+const GROUP_TASKS: TaskKind<GroupTask, GroupResult> = {
+  name: "mc-group",
+  url: new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
+  runHere: run,
+};
 
-/** Starts the solver's worker threads ahead of a solve (the CLI does this while it loads the model). */
-export function prewarmMc(threads?: number): void {
-  prewarmWorkers(WORKER_URL, threads);
+/** Starts the shared worker threads ahead of a solve (the CLI does this while it loads the model). */
+export function prewarmMc(threads = defaultThreads()): void {
+  if (threads > 1) sharedThreads().prewarm(GROUP_TASKS, threads); // one thread solves in-process
 }
 
 /** Bytes held by one group solve of `samples` samples over N steps with U units and V teacher units. */
@@ -238,10 +259,10 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     smallest = sizes[G - 1];
   }
   if (orthogonal && response.estimator === "stein") {
-    for (const lv of levels) {
+    levels.forEach((lv, i) => {
       const width = inputColumns(lv, U, V)[0];
-      if (orthoBlock(smallest, width) < width) lv.noiseApart = true;
-    }
+      if (internals.noiseApart?.[i] ?? orthoBlock(smallest, width) < width) lv.noiseApart = true;
+    });
   }
   // Inputs are orthonormalised in blocks of orthoBlock(...) columns (columns.ts): any N works; a block of
   // fewer than MIN_BLOCK columns would be a pointless moment match.
@@ -291,6 +312,37 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   return { levels, sizes, threads, bytes, multiplyAdds: work, record, seconds, response, halves };
 }
 
+/**
+ * The plan of a resume: the planner's own when it makes the checkpoint's choices at this N too (estimator,
+ * input layout), else those choices kept (meta.response says so).
+ */
+export function resumePlan(
+  derived: Derived,
+  opts: SolveOptions,
+  internals: McInternals,
+  c: CheckpointHeader,
+) {
+  const same = (p: McPlan) =>
+    p.response.estimator === c.response.estimator &&
+    p.levels.every((lv, i) => (lv.noiseApart ?? false) === c.noiseApart[i]);
+  try {
+    const own = planMc(derived, opts, internals);
+    if (same(own)) return own;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+  }
+  const kept = planMc(
+    derived,
+    { ...opts, response: c.response.estimator },
+    { ...internals, noiseApart: c.noiseApart },
+  );
+  kept.response = {
+    ...kept.response,
+    reason: `kept from the checkpoint at N = ${c.N} (${c.response.reason})`,
+  };
+  return kept;
+}
+
 /** meta.varianceReduction: one orthonormal block per side, or blocks of what the smallest group allows. */
 function varianceReduction(levels: SchemeParams[], smallest: number, U: number, V: number): string {
   const finest = levels[levels.length - 1];
@@ -322,13 +374,16 @@ export async function solveMc(
   derived: Derived,
   opts: SolveOptions,
   internals: McInternals = {},
-): Promise<Result> {
+  cont: McContinuation = {},
+): Promise<Result<McMeta>> {
   const started = performance.now();
-  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, response, halves } = planMc(
-    derived,
-    opts,
-    internals,
-  );
+  const resume = cont.resume;
+  if (resume) checkResume(derived, opts, internals, resume.header, resume.file);
+  const planned = resume
+    ? resumePlan(derived, opts, internals, resume.header)
+    : planMc(derived, opts, internals);
+  const { levels, sizes, threads, bytes, multiplyAdds, record, seconds, halves, response } = planned;
+  if (resume) checkHorizon(resume.header, levels);
   const G = sizes.length;
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
@@ -342,7 +397,14 @@ export async function solveMc(
         binaryLabels: derived.binaryLabels,
         params: lv,
         // The dt/2 solve of --extrapolate records the same times (steps 2k).
-        spec: { seed: opts.seed, tag, group: g, samples: sizes[g], record: record.map((k) => k << tag) },
+        spec: {
+          seed: opts.seed,
+          tag,
+          group: g,
+          samples: sizes[g],
+          record: record.map((k) => k << tag),
+          ...(cont.save ? { checkpoint: true } : {}),
+        },
       });
     }
   });
@@ -363,26 +425,45 @@ export async function solveMc(
       }
     }
   }
+  if (resume) {
+    const saved = resume.header.tasks;
+    const same = (t: GroupTask, i: number) =>
+      saved[i].tag === t.spec.tag &&
+      saved[i].group === t.spec.group &&
+      saved[i].from === (t.spec.rows?.from ?? 0) &&
+      saved[i].samples === t.spec.samples;
+    if (saved.length !== tasks.length || !tasks.every(same)) {
+      throw new UsageError(
+        `solve --resume: ${resume.file} holds other group solves than these settings make`,
+      );
+    }
+    tasks.forEach((t, i) => {
+      t.spec = { ...t.spec, resume: resume.states[i] };
+    });
+  }
   const t0 = performance.now();
   opts.onProgress?.(0, tasks.length);
-  let results: GroupResult[] = [];
-  if (threads === 1) {
-    const model = { ...derived, slots: derived.schedule?.slots };
-    try {
-      for (const task of tasks) {
-        results.push(runGroup(model, task));
-        opts.onProgress?.(results.length, tasks.length);
-      }
-    } finally {
-      resetSlots(derived);
-    }
-  } else {
-    results = await mapInWorkers(WORKER_URL, tasks, { threads, onDone: opts.onProgress });
+  const executor = opts.executor ?? defaultExecutor(threads);
+  const here = { ...derived, slots: derived.schedule?.slots };
+  let results: GroupResult[];
+  try {
+    results = await executor.run(
+      { ...GROUP_TASKS, runHere: (task: GroupTask) => runGroup(here, task) },
+      tasks,
+      { threads, onDone: opts.onProgress },
+    );
+  } finally {
+    resetSlots(derived);
   }
   const outs = results.map((r) => r.out);
+  if (cont.save) {
+    const states = outs.map((o) => o.state!);
+    cont.saved = { header: checkpointHeader(derived, opts, internals, planned, tasks, states), states };
+    for (const o of outs) delete o.state;
+  }
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const { correction, ...result } = combineGroups(derived, levels, results, G, record, halves);
+  const { correction, ...series } = combineGroups(derived, levels, results, G, record, halves);
   const last = record.length - 1;
   const steinBias = halves
     ? {
@@ -391,20 +472,14 @@ export async function solveMc(
         relativeCorrectionAtT: Object.fromEntries(
           Object.entries(correction).map(([key, c]) => [
             key,
-            c![last] / result.observables[key as never]![last],
+            c![last] / series.observables[key as never]![last],
           ]),
         ),
       }
     : {};
-  result.meta = {
+  const meta: McMeta = {
     solver: "mc",
-    model: model.name,
-    source: model.source,
-    parameters: model.parameters,
-    ...(model.schedules ? { schedules: model.schedules } : {}),
-    init_std: model.initStd,
-    init_overlap: model.initOverlap,
-    teacher_variance: model.teacherVariance,
+    ...modelMeta(model),
     dynamics: opts.dynamics,
     ...batchMeta(levels[0]),
     dt,
@@ -435,7 +510,11 @@ export async function solveMc(
     zeroPivots: outs.reduce((a, o) => a + o.zeroPivots, 0),
     memoryBytes: bytes,
     multiplyAdds,
+    ...(resume ? { resumed: { from: resume.file, steps: resume.header.N } } : {}),
+    kernels: mergeKernelUsage(results.map((r) => r.kernels)),
     timings: { solveSeconds, totalSeconds: (performance.now() - started) / 1000, estimatedSeconds: seconds },
   };
-  return result;
+  // Keys in the order the JSON has always had.
+  const { t, observables, stderr, kernels } = series;
+  return { t, observables, stderr, meta, ...(kernels ? { kernels } : {}) };
 }

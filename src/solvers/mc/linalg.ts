@@ -58,7 +58,8 @@ export class GrowingCholesky {
     // whole block in one pass (the rows are zero beyond their diagonal), then the triangle inside it.
     for (let j0 = 0; j0 < n; j0 += TRI_BLOCK) {
       const j1 = Math.min(n, j0 + TRI_BLOCK);
-      if (j0 > 0) rowDots(L.subarray(j0 * cap), j1 - j0, cap, j0, L.subarray(row, row + j0), t, "set");
+      t.fill(0, 0, j1 - j0);
+      if (j0 > 0) rowDots(L.subarray(j0 * cap), j1 - j0, cap, j0, L.subarray(row, row + j0), t);
       for (let j = j0; j < j1; j++) {
         const pj = L[j * cap + j];
         let v = 0;

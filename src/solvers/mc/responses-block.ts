@@ -1,9 +1,10 @@
 // Response rows for any k: the block (k x k) versions of the backward per-sample tangent recursions of
-// responses.ts (theory note §6). Same layouts as there with every scalar replaced by a row-major U x U
-// block: Cc[(i N1 + s) UU], H[i UU], Rt[(s N1 + a) UU] = R[a,s], out[s UU]. The entry points dispatch on U:
+// responses.ts (theory note §6). Same layouts as there (TangentRow, ParamRow) with every scalar replaced by
+// a row-major U x U block: Cc[(i N1 + s) UU], H = dl[i UU], Rt[(s N1 + a) UU] = R[a,s], out[s UU]. The entry points dispatch on U:
 // U = 1 to the scalar (SIMD) kernels of responses.ts, U = 2 to an unrolled kernel, else the generic one;
 // tests check that all of them agree.
-import { paramResponseRow, predictionResponseRow } from "./responses.js";
+import { ran } from "../../kernels/loader.js";
+import { type ParamRow, paramResponseRow, predictionResponseRow, type TangentRow } from "./responses.js";
 
 /** C += A B for U x U blocks (row-major, at the given offsets); C must not alias A or B. */
 function mulAdd(
@@ -34,34 +35,18 @@ function setIdentity(U: number, A: Float64Array, o: number): void {
  * P[s] = (sum_{a=s+1..k} P[a] R[a,s]) Cc_s (row k of (I - K)^-1, K[a,s] = R[a,s] H(r_s) dxi_s).
  * `P` is scratch of length >= (k + 2) UU.
  */
-export function predictionResponseRowBlock(
-  U: number,
-  k: number,
-  M: number,
-  N1: number,
-  Cc: Float64Array,
-  H: Float64Array,
-  Rt: Float64Array,
-  P: Float64Array,
-  out: Float64Array,
-): void {
-  if (U === 1) predictionResponseRow(k, M, N1, Cc, H, Rt, P, out);
-  else if (U === 2) predictionResponseRow2(k, M, N1, Cc, H, Rt, P, out);
-  else predictionResponseRowGeneric(U, k, M, N1, Cc, H, Rt, P, out);
+export function predictionResponseRowBlock(U: number, row: TangentRow): void {
+  if (U === 1) predictionResponseRow(row);
+  else {
+    ran("tangent", false);
+    if (U === 2) predictionResponseRow2(row);
+    else predictionResponseRowGeneric(U, row);
+  }
 }
 
 /** predictionResponseRowBlock for any U (exported for the tests against the specialised kernels). */
-export function predictionResponseRowGeneric(
-  U: number,
-  k: number,
-  M: number,
-  N1: number,
-  Cc: Float64Array,
-  H: Float64Array,
-  Rt: Float64Array,
-  P: Float64Array,
-  out: Float64Array,
-): void {
+export function predictionResponseRowGeneric(U: number, row: TangentRow): void {
+  const { k, M, N1, Cc, dl: H, Rt, P, out } = row;
   const UU = U * U;
   const S = (k + 1) * UU; // scratch block after P[0..k]
   out.fill(0, 0, (k + 1) * UU);
@@ -86,16 +71,8 @@ export function predictionResponseRowGeneric(
 }
 
 /** predictionResponseRowBlock for U = 2 with the 2 x 2 products unrolled (the common committee case). */
-function predictionResponseRow2(
-  k: number,
-  M: number,
-  N1: number,
-  Cc: Float64Array,
-  H: Float64Array,
-  Rt: Float64Array,
-  P: Float64Array,
-  out: Float64Array,
-): void {
+function predictionResponseRow2(row: TangentRow): void {
+  const { k, M, N1, Cc, dl: H, Rt, P, out } = row;
   out.fill(0, 0, (k + 1) * 4);
   for (let i = 0; i < M; i++) {
     const base = i * N1 * 4;
@@ -164,35 +141,14 @@ function predictionResponseRow2(
  * Q[k+1] = I, Q[j] = Q[j+1] diag(1 - D h'(theta_j)) - D sum_{a=j..k} Q[a+1] rho[a,j]; d theta_{k+1}/d nu_s = Q[s+1].
  * `Th[(j U + b) M + i]` is the theta history (column-major); `rhoT[(j N1 + a) UU] = rho[a,j]`; `Q` scratch >= (k + 3) UU.
  */
-export function paramResponseRowBlock(
-  U: number,
-  k: number,
-  M: number,
-  N1: number,
-  D: number,
-  Th: Float64Array,
-  dh: (theta: number) => number,
-  rhoT: Float64Array,
-  Q: Float64Array,
-  out: Float64Array,
-): void {
-  if (U === 1) paramResponseRow(k, M, N1, D, Th, dh, rhoT, Q, out);
-  else paramResponseRowGeneric(U, k, M, N1, D, Th, dh, rhoT, Q, out);
+export function paramResponseRowBlock(U: number, row: ParamRow): void {
+  if (U === 1) paramResponseRow(row);
+  else paramResponseRowGeneric(U, row);
 }
 
 /** paramResponseRowBlock for any U (exported for the test against the scalar kernel). */
-export function paramResponseRowGeneric(
-  U: number,
-  k: number,
-  M: number,
-  N1: number,
-  D: number,
-  Th: Float64Array,
-  dh: (theta: number) => number,
-  rhoT: Float64Array,
-  Q: Float64Array,
-  out: Float64Array,
-): void {
+export function paramResponseRowGeneric(U: number, row: ParamRow): void {
+  const { k, M, N1, D, Th, dh, rhoT, Q, out } = row;
   const UU = U * U;
   const S = (k + 2) * UU;
   out.fill(0, 0, (k + 1) * UU);

@@ -167,7 +167,7 @@ function stepPrediction(s: GroupState, k: number): void {
   }
   // rho[k, 0..k] by the exact discrete tangent (plus the branches where l jumps); Gamma_k by Stein's identity.
   if (s.branches) branchRow(s, k, sigma, pred.column(wCol0));
-  else predictionResponseRowBlock(U, k, M, N1, Cc!, Hk, Rt, P, acc);
+  else predictionResponseRowBlock(U, { k, M, N1, Cc: Cc!, dl: Hk, Rt, P, out: acc });
   for (let s = 0; s <= k; s++) {
     for (let e = 0; e < UU; e++) {
       rho[Rk + s * UU + e] = acc[s * UU + e] / M;
@@ -197,31 +197,26 @@ function branchRow(s: GroupState, k: number, sigma: number, z: Float64Array): vo
   const br = s.branches!;
   const Cc = s.Cc!;
   acc.fill(0, 0, k + 1);
-  const lwOff = (V + k) * Lw.capacity + V;
-  const r = wOut[0];
-  for (let i = 0; i < M; i++) {
-    const dxi = dxiOut![i];
-    br.sample(
-      i,
-      k,
-      r[i],
-      lk[i],
-      Hk[i],
-      y[i],
-      sigma,
-      z[i],
-      dxi,
-      k === N,
-      Lw.L,
-      lwOff,
-      R,
-      k * N1,
-      Cc,
-      i * N1,
-      Rt,
-      acc,
-    );
-  }
+  const [lwOff, Rk, r, last] = [(V + k) * Lw.capacity + V, k * N1, wOut[0], k === N];
+  const step = {
+    k,
+    last,
+    sigma,
+    r,
+    l: lk,
+    dl: Hk,
+    y,
+    z,
+    dxi: dxiOut,
+    lw: Lw.L,
+    lwOff,
+    R,
+    Rk,
+    Cc,
+    Rt,
+    out: acc,
+  };
+  for (let i = 0; i < M; i++) br.sample(step, i);
 }
 
 /** Parameter side of step k < N: nu_k, theta_{k+1} and R_theta[k+1, .]. */
@@ -294,7 +289,7 @@ function stepParameters(s: GroupState, k: number): void {
   if (dhMin === dhMax) {
     rThetaConstantCurvature(R, Rt, rho, k, N1, U, D, dhMin);
   } else {
-    paramResponseRowBlock(U, k, M, N1, D, Th, fns.dh, rhoT, P, acc);
+    paramResponseRowBlock(U, { k, M, N1, D, Th, dh: fns.dh, rhoT, Q: P, out: acc });
     for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) R[R1 + s * UU + e] = acc[s * UU + e] / M;
   }
   for (let s = 0; s <= k; s++)

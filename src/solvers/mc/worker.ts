@@ -2,6 +2,7 @@
 // observables (the test-loss quadratures run here, in parallel, not on the main thread afterwards). The
 // model functions are rebuilt from Derived.sources (generated code only; functions cannot cross threads).
 // solveMc with one thread calls runGroup in-process, with the Derived's own functions.
+import { takeKernelUsage } from "../../kernels/loader.js";
 import { type JumpFn, rebuildFns, rebuildJumps, rebuildVectorFns } from "../../symbolic/compile.js";
 import type { CompiledFns, Derived, VectorFns } from "../../types.js";
 import { serveTasks } from "../../util/workers.js";
@@ -28,10 +29,12 @@ function jumpsOf(model: SeriesModel, task: GroupTask): JumpFn | undefined {
 
 /** One group solve and its observables, with the model's functions (and their schedule slots) at hand. */
 export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
+  takeKernelUsage(); // from here on, this group's record
   const out = solveGroup(model.fns, model.vec, task.params, task.spec, model.slots, jumpsOf(model, task));
   return {
     out,
     series: groupSeries(model, out, task.params.rhoStar, task.params.schedule, task.spec.record),
+    kernels: takeKernelUsage(),
   };
 }
 
@@ -50,4 +53,4 @@ export async function run(task: GroupTask): Promise<GroupResult> {
   return runGroup({ ...built, binaryLabels: task.binaryLabels }, task);
 }
 
-serveTasks(run);
+serveTasks(import.meta.url, run);

@@ -1,6 +1,7 @@
-// A minimal WebAssembly (core + SIMD f64x2) encoder for hand-assembled numeric kernels, no toolchain needed:
-// LEB128 and section encoding, the instructions our kernels use, structured-loop helpers, and a module
-// builder (one imported linear memory "env"."mem", exported functions with i32 parameters).
+// A minimal WebAssembly (core + SIMD f64x2) encoder for the hand-assembled kernels of src/kernels/, no
+// toolchain needed: LEB128 and section encoding, the instructions the kernels use, structured-loop helpers,
+// named locals, and a module builder (one imported linear memory "env"."mem", exported functions with i32
+// parameters).
 
 export const I32 = 0x7f;
 export const F64 = 0x7c;
@@ -44,7 +45,7 @@ export const i32sub = [0x6b];
 export const i32mul = [0x6c];
 export const i32and = [0x71];
 export const i32shl = [0x74];
-export const i32eq = [0x46];
+export const i32ne = [0x47];
 const i32geu = [0x4f];
 export const f64add = [0xa0];
 export const f64sub = [0xa1];
@@ -71,9 +72,25 @@ export const whileLt = (a: number, b: number, body: number[]) =>
 /** `if (cond) { then } else { otherwise }`; `cond` leaves an i32 on the stack. */
 export const ifElse = (cond: number[], then: number[], otherwise: number[]) =>
   ins(cond, [0x04, 0x40], then, [0x05], otherwise, [0x0b]);
+/** `if (cond) { then }` */
+export const when = (cond: number[], then: number[]) => ins(cond, [0x04, 0x40], then, [0x0b]);
+/** `do { body } while (cond)`; `cond` leaves an i32 on the stack. */
+export const doWhile = (body: number[], cond: number[]) => ins([0x03, 0x40], body, cond, [0x0d, 0], [0x0b]);
 export const addTo = (i: number, k: number[]) => ins(get(i), k, i32add, set(i));
+export const subFrom = (i: number, k: number[]) => ins(get(i), k, i32sub, set(i));
 /** local[i] = local[a] + local[b] */
 export const sum = (i: number, a: number, b: number) => ins(get(a), get(b), i32add, set(i));
+/** Multiplies the i32 on the stack by `n`, a power of two (a shift; names the byte sizes it scales by). */
+export function times(n: number): number[] {
+  const shift = Math.log2(n);
+  if (!Number.isInteger(shift) || shift < 1) throw new Error(`times: ${n} is not a power of two >= 2`);
+  return ins(i32c(shift), i32shl);
+}
+/** Bytes per f64, per f64x2 vector. */
+export const F64_BYTES = 8;
+export const V128_BYTES = 16;
+/** The i32 on the stack, a count of doubles, as bytes. */
+export const doublesToBytes = times(F64_BYTES);
 
 /** Declares locals after the parameters and hands out their indices. */
 export class Locals {
@@ -83,9 +100,6 @@ export class Locals {
     const first = this.nParams + this.types.length;
     for (let c = 0; c < count; c++) this.types.push(type);
     return Array.from({ length: count }, (_, c) => first + c);
-  }
-  one(type: number): number {
-    return this.add(type)[0];
   }
   /** The locals declaration (runs of equal types) that starts a function body. */
   encode(): number[] {

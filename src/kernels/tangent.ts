@@ -1,9 +1,12 @@
-// The WebAssembly SIMD (f64x2) tangent kernel of the Monte-Carlo solver (predictionResponseRow of
-// responses.ts over whole blocks of TANGENT_LANES samples), assembled with src/util/wasm.ts; exported by
-// wasmKernels.ts as `tangent(k, groups, N1, cc, dl, rt, p, out)` (byte addresses / counts, see wasm.ts).
+// The WebAssembly SIMD (f64x2) tangent kernel of the Monte-Carlo solver (the adjoint sweep of js.ts
+// `tangentRowsJs` over whole blocks of TANGENT_LANES samples), assembled with asm.ts; exported by the
+// kernel module as `tangent(k, groups, N1, cc, dl, rt, p, out)` (byte addresses / counts, see calls.ts).
 import {
   addTo,
   anyTrue,
+  doublesToBytes,
+  doWhile,
+  F64_BYTES,
   f64add,
   f64c,
   f64load,
@@ -13,7 +16,7 @@ import {
   i32add,
   i32c,
   i32mul,
-  i32shl,
+  i32ne,
   i32sub,
   ifElse,
   ins,
@@ -22,7 +25,10 @@ import {
   replaceLane,
   set,
   splat,
+  subFrom,
+  times,
   V128,
+  V128_BYTES,
   vadd,
   vload,
   vload64splat,
@@ -31,18 +37,14 @@ import {
   vor,
   vstore,
   vzero,
+  when,
   whileLt,
-} from "../../util/wasm.js";
+} from "./asm.js";
 
 /** Samples per block of the tangent kernel (a multiple of 4; 2 per f64x2 vector). */
 export const TANGENT_LANES = 8;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** `do { body } while (cond)`; `cond` leaves an i32 on the stack. */
-const doWhile = (body: number[], cond: number[]) => ins([0x03, 0x40], body, cond, [0x0d, 0], [0x0b]);
-/** `if (cond) { then }` */
-const when = (cond: number[], then: number[]) => ins(cond, [0x04, 0x40], then, [0x0b]);
-const i32ne = [0x47];
 /** i8x16.shuffle taking the f64 lanes starting at bytes a (first operand) and b (second). */
 const shuffle = (a: number, b: number) => [
   0xfd,
@@ -69,43 +71,47 @@ export function tangentBody(lanes: number): number[] {
   const acc1 = L.add(V128, U);
   const d = L.add(V128, U);
   const [R0, R1, pv, e] = L.add(V128, 4);
-  const wB = 8 * lanes;
-  const dec = (x: number, n: number) => ins(get(x), i32c(n), i32sub, set(x));
+  const wB = F64_BYTES * lanes;
+  const dec = (x: number, n: number) => subFrom(x, i32c(n));
   /** The P slot at `slot` := c of the block's samples at row `row` (read down the sample-major history). */
   const gather = (row: number[], slot: number) =>
     ins(
-      ins(get(cc), row, i32c(3), i32shl, i32add, set(q)),
+      ins(get(cc), row, doublesToBytes, i32add, set(q)),
       ...range(U).map((u) =>
         ins(
           get(slot),
           ins(get(q), f64load(), splat, get(q), get(rowB), i32add, f64load(), replaceLane(1)),
-          vstore(16 * u),
-          ins(get(q), get(rowB), i32c(1), i32shl, i32add, set(q)),
+          vstore(V128_BYTES * u),
+          ins(get(q), get(rowB), times(2), i32add, set(q)),
         ),
       ),
     );
   /** Slots ps, pl := c at rows s, s-1 (s >= 1): one 16-byte load per sample, lanes regrouped by shuffles. */
   const gather2 = ins(
-    ins(get(cc), get(s), i32c(3), i32shl, i32add, i32c(8), i32sub, set(q)),
+    ins(get(cc), get(s), doublesToBytes, i32add, i32c(F64_BYTES), i32sub, set(q)),
     ...range(U).map((u) =>
       ins(
         ins(get(q), vload(), set(R0), get(q), get(rowB), i32add, vload(), set(R1)),
-        ins(get(ps), get(R0), get(R1), shuffle(8, 24), vstore(16 * u)),
-        ins(get(pl), get(R0), get(R1), shuffle(0, 16), vstore(16 * u)),
-        ins(get(q), get(rowB), i32c(1), i32shl, i32add, set(q)),
+        ins(get(ps), get(R0), get(R1), shuffle(8, 24), vstore(V128_BYTES * u)),
+        ins(get(pl), get(R0), get(R1), shuffle(0, 16), vstore(V128_BYTES * u)),
+        ins(get(q), get(rowB), times(2), i32add, set(q)),
       ),
     ),
   );
   const nonzero = (slot: number) =>
-    ins(...range(U).map((u) => ins(get(slot), vload(16 * u), vzero, vne, u > 0 ? vor : [])), anyTrue);
-  const clear = (slot: number) => ins(...range(U).map((u) => ins(get(slot), vzero, vstore(16 * u))));
+    ins(...range(U).map((u) => ins(get(slot), vload(V128_BYTES * u), vzero, vne, u > 0 ? vor : [])), anyTrue);
+  const clear = (slot: number) => ins(...range(U).map((u) => ins(get(slot), vzero, vstore(V128_BYTES * u))));
   /** P[row] := c_row (in the slot) * acc. */
   const finish = (slot: number, acc: number[]) =>
-    ins(...acc.map((a, u) => ins(get(slot), get(slot), vload(16 * u), get(a), vmul, vstore(16 * u))));
+    ins(
+      ...acc.map((a, u) =>
+        ins(get(slot), get(slot), vload(V128_BYTES * u), get(a), vmul, vstore(V128_BYTES * u)),
+      ),
+    );
   /** acc0 (acc1) := sum_{a=k..s+1} P[a] R[a,s] (R[a,s-1]), descending from +0; then P[s] (r1 at R[s,s-1]). */
   const rows = (both: boolean) =>
     ins(
-      ins(get(rt), get(s), get(rowB), i32mul, i32add, get(k), i32c(3), i32shl, i32add, set(r0)),
+      ins(get(rt), get(s), get(rowB), i32mul, i32add, get(k), doublesToBytes, i32add, set(r0)),
       both ? ins(get(r0), get(rowB), i32sub, set(r1)) : [],
       // a = k (P[k] = 1): acc = 0 + R[k,s], as the JS loop's first term 0 + 1 R[k,s].
       ins(vzero, get(r0), vload64splat(), vadd, set(R0), ...acc0.map((a) => ins(get(R0), set(a)))),
@@ -113,8 +119,8 @@ export function tangentBody(lanes: number): number[] {
         ? ins(vzero, get(r1), vload64splat(), vadd, set(R1), ...acc1.map((a) => ins(get(R1), set(a))))
         : [],
       ins(get(pTop), i32c(wB), i32sub, set(pa)),
-      dec(r0, 8),
-      both ? dec(r1, 8) : [],
+      dec(r0, F64_BYTES),
+      both ? dec(r1, F64_BYTES) : [],
       when(
         ins(get(pa), get(ps), i32ne),
         doWhile(
@@ -123,14 +129,14 @@ export function tangentBody(lanes: number): number[] {
             both ? ins(get(r1), vload64splat(), set(R1)) : [],
             ...range(U).map((u) =>
               ins(
-                ins(get(pa), vload(16 * u), set(pv)),
+                ins(get(pa), vload(V128_BYTES * u), set(pv)),
                 ins(get(acc0[u]), get(pv), get(R0), vmul, vadd, set(acc0[u])),
                 both ? ins(get(acc1[u]), get(pv), get(R1), vmul, vadd, set(acc1[u])) : [],
               ),
             ),
             dec(pa, wB),
-            dec(r0, 8),
-            both ? dec(r1, 8) : [],
+            dec(r0, F64_BYTES),
+            both ? dec(r1, F64_BYTES) : [],
           ),
           ins(get(pa), get(ps), i32ne),
         ),
@@ -140,7 +146,7 @@ export function tangentBody(lanes: number): number[] {
   const pair = ins(
     rows(true),
     ins(get(r1), vload64splat(), set(R1)),
-    ...acc1.map((a, u) => ins(get(a), get(ps), vload(16 * u), get(R1), vmul, vadd, set(a))),
+    ...acc1.map((a, u) => ins(get(a), get(ps), vload(V128_BYTES * u), get(R1), vmul, vadd, set(a))),
     finish(pl, acc1),
   );
   /** Row s (ps = its P slot; pl = the slot of s-1), then s-1 in the same pass or zeroed when possible. */
@@ -163,12 +169,21 @@ export function tangentBody(lanes: number): number[] {
   /** out[s] += (d0 P0 + d2 P2) + (d1 P1 + d3 P3) for the h-th run of four samples, as in the JS loop. */
   const run = (h: number) =>
     ins(
-      ins(get(d[2 * h]), get(ps), vload(32 * h), vmul, get(d[2 * h + 1]), get(ps), vload(32 * h + 16), vmul),
+      ins(
+        get(d[2 * h]),
+        get(ps),
+        vload(2 * V128_BYTES * h),
+        vmul,
+        get(d[2 * h + 1]),
+        get(ps),
+        vload(2 * V128_BYTES * h + V128_BYTES),
+        vmul,
+      ),
       ins(vadd, set(e), get(po), get(po), f64load(), get(e), lane(0), get(e), lane(1), f64add, f64add),
       f64store(),
     );
   const code = ins(
-    ins(get(N1), i32c(3), i32shl, set(rowB)),
+    ins(get(N1), doublesToBytes, set(rowB)),
     ins(get(rowB), i32c(lanes), i32mul, set(grpB)),
     ins(get(cc), get(groups), get(grpB), i32mul, i32add, set(ccEnd)),
     ins(get(p), get(k), i32c(wB), i32mul, i32add, set(pTop)),
@@ -177,13 +192,13 @@ export function tangentBody(lanes: number): number[] {
       ccEnd,
       ins(
         ins(get(pTop), set(ps)),
-        ...range(U).map((u) => ins(get(ps), f64c(1), splat, vstore(16 * u))),
+        ...range(U).map((u) => ins(get(ps), f64c(1), splat, vstore(V128_BYTES * u))),
         ins(get(k), set(s)),
         whileLt(zero, s, row),
-        ...d.map((dv, u) => ins(get(dl), vload(16 * u), set(dv))),
+        ...d.map((dv, u) => ins(get(dl), vload(V128_BYTES * u), set(dv))),
         ins(get(p), set(ps), get(out), set(po)),
-        ins(get(out), get(k), i32c(1), i32add, i32c(3), i32shl, i32add, set(poEnd)),
-        whileLt(po, poEnd, ins(...range(U / 2).map(run), addTo(ps, i32c(wB)), addTo(po, i32c(8)))),
+        ins(get(out), get(k), i32c(1), i32add, doublesToBytes, i32add, set(poEnd)),
+        whileLt(po, poEnd, ins(...range(U / 2).map(run), addTo(ps, i32c(wB)), addTo(po, i32c(F64_BYTES)))),
         addTo(cc, get(grpB)),
         addTo(dl, i32c(wB)),
       ),
