@@ -37,6 +37,24 @@ export function mkdirSync(_path: unknown, _opts?: unknown): never {
 export function existsSync(_path: unknown): boolean {
   return false;
 }
+// Checkpoints (solve --checkpoint / --resume, src/solvers/mc/checkpoint.ts) are files: not in the browser.
+export function openSync(_path: unknown, _flags?: unknown): never {
+  return unavailable("checkpoint files");
+}
+export function readSync(..._args: unknown[]): never {
+  return unavailable("checkpoint files");
+}
+export function writeSync(..._args: unknown[]): never {
+  return unavailable("checkpoint files");
+}
+export function closeSync(_fd: unknown): never {
+  return unavailable("checkpoint files");
+}
+
+// node:crypto — the checkpoint's model hash and state digest.
+export function createHash(_algorithm: unknown): never {
+  return unavailable("checkpoint files");
+}
 
 // node:path (POSIX subset).
 export function dirname(p: string): string {

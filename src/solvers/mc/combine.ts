@@ -3,7 +3,7 @@
 // named by overlapNames. combineGroups applies the optional Richardson extrapolation per group, then takes
 // the mean and standard error over groups; everything is on the recorded steps (GroupSpec.record).
 import type { KernelUsage } from "../../kernels/loader.js";
-import { isVector, kernelShape, overlapNames } from "../../observables/names.js";
+import { kernelShape, overlapNames } from "../../observables/names.js";
 import { testObservablesSeries } from "../../observables/vector.js";
 import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import type { CompiledFns, Derived, ObservableName, Result, VectorFns } from "../../types.js";
