@@ -9,7 +9,7 @@ import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
 import { steinResponseRow } from "./stein.js";
-import { colDots, rowDotsBlock } from "./wasm.js";
+import { colDots, rowDots, rowDotsBlock } from "./wasm.js";
 
 /** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
 function guard(k: number, dt: number, what: string, value: number, limit = Number.POSITIVE_INFINITY): void {
@@ -286,7 +286,14 @@ function stepParameters(s: GroupState, k: number): void {
 
   // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
   const R1 = (k + 1) * N1 * UU;
-  if (dhMin === dhMax) {
+  if (dhMin === dhMax && U === 1) {
+    // The k = 1 case as one SIMD matrix-vector product: acc_s = sum_t R_theta[t, s] rho[k, t] over the
+    // block transpose (R_theta[t, s] = 0 for t <= s, so the sum over t > s needs no bounds).
+    acc.fill(0, 0, k + 1);
+    rowDots(Rt, k + 1, N1, k + 1, rho.subarray(Rk, Rk + k + 1), acc);
+    const decay = 1 - D * dhMin;
+    for (let s = 0; s <= k; s++) R[R1 + s] = decay * R[Rk + s] + (s === k ? 1 : 0) - D * acc[s];
+  } else if (dhMin === dhMax) {
     rThetaConstantCurvature(R, Rt, rho, k, N1, U, D, dhMin);
   } else {
     paramResponseRowBlock(U, { k, M, N1, D, Th, dh: fns.dh, rhoT, Q: P, out: acc });
