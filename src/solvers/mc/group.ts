@@ -176,17 +176,19 @@ export interface GroupState extends SampleState {
   nuCoef: Float64Array[];
 }
 
-/** `slots`: the P of fns and vec (scheduled parameters), written at every step when p.schedule is set;
- *  `jumps`: the compiled jumps of l (branching estimator only). */
-export function solveGroup(
-  fns: CompiledFns,
-  vec: VectorFns,
-  p: SchemeParams,
-  g: GroupSpec,
-  slots?: Float64Array,
-  jumps?: JumpFn,
-): GroupOut {
-  const s = groupState(fns, vec, p, g, slots, jumps);
+/** The model functions a group solve runs (rebuilt from Derived.sources in a worker thread). */
+export interface GroupModel {
+  fns: CompiledFns;
+  vec: VectorFns;
+  /** The P of fns and vec (scheduled parameters), written at every step when p.schedule is set. */
+  slots?: Float64Array;
+  /** The compiled jumps of l (branching estimator only). */
+  jumps?: JumpFn;
+}
+
+export function solveGroup(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupOut {
+  const { vec } = model;
+  const s = groupState(model, p, g);
   let state: Float64Array | undefined;
   for (let k = g.resume ? restoreState(s, g.resume) : 0; k <= p.N; k++) {
     if (k === p.N && g.checkpoint) state = saveState(s);
@@ -294,14 +296,8 @@ function labels(
  * Allocates and initialises everything a group solve needs (step 0's inputs included). Its per-sample loops
  * are small functions of their own, so that this long function is not compiled by on-stack replacement.
  */
-function groupState(
-  fns: CompiledFns,
-  vec: VectorFns,
-  p: SchemeParams,
-  g: GroupSpec,
-  slots?: Float64Array,
-  jumps?: JumpFn,
-): GroupState {
+function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupState {
+  const { fns, vec, slots, jumps } = model;
   const { N, dt: D, delta, tau } = p;
   const U = vec.k;
   const V = vec.kTeacher;

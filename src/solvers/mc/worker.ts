@@ -30,7 +30,7 @@ function jumpsOf(model: SeriesModel, task: GroupTask): JumpFn | undefined {
 /** One group solve and its observables, with the model's functions (and their schedule slots) at hand. */
 export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
   takeKernelUsage(); // from here on, this group's record
-  const out = solveGroup(model.fns, model.vec, task.params, task.spec, model.slots, jumpsOf(model, task));
+  const out = solveGroup({ ...model, jumps: jumpsOf(model, task) }, task.params, task.spec);
   return {
     out,
     series: groupSeries(model, out, task.params.rhoStar, task.params.schedule, task.spec.record),
