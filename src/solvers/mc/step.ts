@@ -198,7 +198,7 @@ function branchRow(s: GroupState, k: number, sigma: number, z: Float64Array): vo
   const Cc = s.Cc!;
   acc.fill(0, 0, k + 1);
   const [lwOff, Rk, r, last] = [(V + k) * Lw.capacity + V, k * N1, wOut[0], k === N];
-  const step = {
+  const row = {
     k,
     last,
     sigma,
@@ -216,7 +216,7 @@ function branchRow(s: GroupState, k: number, sigma: number, z: Float64Array): vo
     Rt,
     out: acc,
   };
-  for (let i = 0; i < M; i++) br.sample(step, i);
+  for (let i = 0; i < M; i++) br.sample(row, i);
 }
 
 /** Parameter side of step k < N: nu_k, theta_{k+1} and R_theta[k+1, .]. */
