@@ -16,7 +16,7 @@ import { UsageError } from "../../util/errors.js";
 import type { SolveOptions } from "../options.js";
 import type { Branches } from "./branch.js";
 import type { GroupState, SchemeParams } from "./group.js";
-import type { McInternals, McPlan } from "./index.js";
+import type { McInternals, McPlan } from "./plan.js";
 import type { GroupTask } from "./worker.js";
 
 const MAGIC = "DMFTCKPT";
