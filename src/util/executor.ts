@@ -37,6 +37,9 @@ export const inProcess: Executor = {
       results.push(await kind.runHere(tasks[i]));
       opts.onResult?.(i, results[i]);
       opts.onDone?.(i + 1, tasks.length);
+      // Let timers run between tasks (a task blocks the thread): the progress lines of a run without a
+      // terminal come from a timer.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return results;
   },
