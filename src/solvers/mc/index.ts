@@ -21,7 +21,6 @@ import { type McInternals, planMc, resumePlan } from "./plan.js";
 import { type GroupTask, run, runGroup } from "./worker.js";
 
 export {
-  BRANCH_MAX_STEPS,
   chooseResponse,
   groupBytes,
   type McInternals,

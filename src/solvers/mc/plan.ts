@@ -85,7 +85,7 @@ export const STEIN_FROM_STEPS = 400;
  * Largest N for which `--response auto` uses branching: its JS loops cost 4.3x the tangent at N = 40 and
  * 23x at N = 100 (bench/response.bench.ts); Stein beyond.
  */
-export const BRANCH_MAX_STEPS = 50;
+const BRANCH_MAX_STEPS = 50;
 
 /** Resolves --response (default auto) for a model and horizon; refuses what is not available. */
 export function chooseResponse(
