@@ -29,19 +29,28 @@ function close(u: number, v: number): boolean {
   return Math.abs(u - v) <= 1e-9 * (1 + Math.abs(u) + Math.abs(v));
 }
 
-/** Checks that h(theta) = lambda theta (h linear through 0) and returns lambda. */
-export function ridgeOf(derived: Derived, what: string): number {
+/** The first probe where h(theta) = lambda theta (h linear through 0) fails, or undefined. */
+function ridgeMiss(derived: Derived): number | undefined {
   const { h, dh } = derived.fns;
   const lambda = dh(0);
-  for (const th of TH_PROBES) {
-    if (!close(h(th), lambda * th) || !close(dh(th), lambda)) {
-      throw new UsageError(
-        `${what} needs a penalty gradient h(theta) = lambda theta (quadratic penalty through 0); ` +
-          `h = ${derived.text.h} is not of that form (h(${th}) = ${h(th)})`,
-      );
-    }
+  return TH_PROBES.find((th) => !close(h(th), lambda * th) || !close(dh(th), lambda));
+}
+
+/** Whether h(theta) = lambda theta (h linear through 0), checked at several points. */
+export function isRidge(derived: Derived): boolean {
+  return ridgeMiss(derived) === undefined;
+}
+
+/** Checks that h(theta) = lambda theta (h linear through 0) and returns lambda. */
+export function ridgeOf(derived: Derived, what: string): number {
+  const th = ridgeMiss(derived);
+  if (th !== undefined) {
+    throw new UsageError(
+      `${what} needs a penalty gradient h(theta) = lambda theta (quadratic penalty through 0); ` +
+        `h = ${derived.text.h} is not of that form (h(${th}) = ${derived.fns.h(th)})`,
+    );
   }
-  return lambda;
+  return derived.fns.dh(0);
 }
 
 /** h(theta) = lambda theta + tilt (checked at several points; tilt = h(0)), or a UsageError. */

@@ -3,7 +3,8 @@
 // and a group computes steps 0..N the same at any horizon (its inputs have the prefix property, columns.ts),
 // so a resume rebuilds the group at the new horizon N' (inputs regenerated from the seed), copies the saved
 // state into it (kernels re-strided from N + 1 to N' + 1) and runs steps N..N': bit-identical to one run.
-// Stored: what cannot be regenerated cheaply — the histories theta, A = l dxi (and the tangent's H dxi, the
+// Stored: what cannot be regenerated cheaply — the histories theta (or the closed-form parameter side's
+// coefficients B, gaussian-params.ts), A = l dxi (and the tangent's H dxi, the
 // branching estimator's branches), the kernels' lower triangles, the outputs, both Cholesky factors, the
 // column counters and the random streams.
 // A resume must keep the settings that change the steps (checkpointSettings; checkResume refuses others).
@@ -20,7 +21,7 @@ import type { McInternals, McPlan } from "./plan.js";
 import type { GroupTask } from "./worker.js";
 
 const MAGIC = "DMFTCKPT";
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 /** Triangle of blocks (t, s), s <= t <= n - 1, of size `size`. */
 const triangle = (n: number, size: number) => ((n * (n + 1)) / 2) * size;
@@ -37,19 +38,22 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
   const streams = p.dynamics === "sgd-limit" || (p.batch && p.batch.b < 1) ? 1 : 0;
   const member = p.batch && p.batch.b < 1 && p.batch.persistence > 0 ? M : 0;
   const nw = V + U * N;
+  // The closed-form parameter side keeps no theta history but its coefficients B (rows up to theta_N).
+  const closed = p.closedParams ?? false;
   return (
     10 +
     nw +
     4 * streams +
     member +
-    M * U * (N + 1) +
+    (closed ? 0 : M * U * (N + 1)) +
     M * U * N * (p.dropCrossTerm ? 2 : 1) +
     (p.response === "stein" ? 0 : M * N * UU) +
     (p.response === "branch" ? M * N * (p.jumpCount ?? 1) * (2 + 2 * N) : 0) +
     3 * triangle(N + 1, UU) +
     N * (2 * UV + 1 + UU) +
     triangle(nw, 1) +
-    triangle(U * N, 1)
+    triangle(U * N, 1) +
+    (closed ? triangle(nw + U, 1) : 0)
   );
 }
 
@@ -101,11 +105,11 @@ export function saveState(s: GroupState): Float64Array {
   const { p, M, U, V, UU, UV, N1, Lw, Lnu, pred, par, varCols } = s;
   const k = s.N;
   const out = new Cursor(new Float64Array(stateDoubles(p, M, U, V)));
-  out.put([k, pred.n, par.n, Lw.n, Lw.clamped, Lw.zeroPivots, Lnu.n, Lnu.clamped, Lnu.zeroPivots, M]);
+  out.put([k, pred.n, par?.n ?? 0, Lw.n, Lw.clamped, Lw.zeroPivots, Lnu.n, Lnu.clamped, Lnu.zeroPivots, M]);
   out.put(varCols);
   for (const rng of s.streams) out.put(rng.save());
   if (s.weights?.member) out.put(s.weights.member);
-  out.put(s.Th.subarray(0, M * U * (k + 1)));
+  if (par) out.put(s.Th.subarray(0, M * U * (k + 1)));
   out.put(s.A.subarray(0, M * U * k));
   if (s.Lh) out.put(s.Lh.subarray(0, M * U * k));
   if (s.Cc) for (let i = 0; i < M; i++) out.put(s.Cc.subarray(i * N1 * UU, (i * N1 + k) * UU));
@@ -117,6 +121,7 @@ export function saveState(s: GroupState): Float64Array {
   out.put(s.Mo.subarray(0, k * UV));
   triangleRows(Lw.L, Lw.capacity, Lw.n, (r) => out.put(r));
   triangleRows(Lnu.L, Lnu.capacity, Lnu.n, (r) => out.put(r));
+  if (s.B) triangleRows(s.B.L, s.B.capacity, s.B.n, (r) => out.put(r));
   if (out.at !== out.buf.length)
     throw new Error(`checkpoint: state of ${out.at} doubles, expected ${out.buf.length}`);
   return out.buf;
@@ -134,12 +139,12 @@ export function restoreState(s: GroupState, data: Float64Array): number {
     throw new UsageError("solve --resume: the checkpoint's group states do not match these settings");
   }
   pred.n = predN;
-  par.n = parN;
+  if (par) par.n = parN;
   s.varCols.length = 0;
   s.varCols.push(...src.take(V + U * k));
   for (const rng of s.streams) rng.restore(src.take(4));
   if (s.weights?.member) s.weights.member.set(src.take(M));
-  s.Th.set(src.take(M * U * (k + 1)));
+  if (par) s.Th.set(src.take(M * U * (k + 1)));
   s.A.set(src.take(M * U * k));
   if (s.Lh) s.Lh.set(src.take(M * U * k));
   if (s.Cc) for (let i = 0; i < M; i++) s.Cc.set(src.take(k * UU), i * N1 * UU);
@@ -164,6 +169,10 @@ export function restoreState(s: GroupState, data: Float64Array): number {
   s.Mo.set(src.take(k * UV));
   triangleRows(Lw.L, Lw.capacity, lwN, (r, i) => r.set(src.take(i + 1)));
   triangleRows(Lnu.L, Lnu.capacity, nuN, (r, i) => r.set(src.take(i + 1)));
+  if (s.B) {
+    s.B.n = V + U * (k + 1);
+    triangleRows(s.B.L, s.B.capacity, s.B.n, (r, i) => r.set(src.take(i + 1)));
+  }
   Lw.n = lwN;
   Lw.clamped = lwC;
   Lw.zeroPivots = lwZ;

@@ -17,6 +17,7 @@ import { Rng } from "../../util/rng.js";
 import { Branches } from "./branch.js";
 import { restoreState, saveState } from "./checkpoint.js";
 import { GaussianColumns } from "./columns.js";
+import { initialRows } from "./gaussian-params.js";
 import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
@@ -51,6 +52,8 @@ export interface SchemeParams {
   /** Stein at long horizons (planMc): the noise columns dB_k are orthonormalised apart from the field
    *  columns (teacher, label noise, w_k), so that only the fields need one orthonormal block. */
   noiseApart?: boolean;
+  /** The parameter side in closed form (gaussian-params.ts): h(theta) = lambda theta, checked by planMc. */
+  closedParams?: boolean;
 }
 
 export interface GroupSpec {
@@ -133,9 +136,10 @@ export interface GroupState extends SampleState {
   vDxi: number;
   /** The scheduled parameters' slots of the model functions (empty without a schedule). */
   slots: Float64Array;
-  /** Gaussian inputs of the prediction side (teacher, label noise, w_k, dB_k) and parameter side. */
+  /** Gaussian inputs of the prediction side (teacher, label noise, w_k, dB_k) and parameter side (none
+   *  when the parameter side is in closed form, p.closedParams). */
   pred: GaussianColumns;
-  par: GaussianColumns;
+  par: GaussianColumns | null;
   /** First parameter-side column of the nu_k (after theta* and theta_0). */
   nuCol0: number;
   /** Input column of each row of Lw (teacher V rows, then U per step). */
@@ -143,6 +147,9 @@ export interface GroupState extends SampleState {
   /** Cholesky factors of Cov(w*, w_0, w_1, ...) and Cov(nu_0, nu_1, ...) (one row per variable). */
   Lw: GrowingCholesky;
   Lnu: GrowingCholesky;
+  /** The closed-form parameter side's coefficients (rows theta*, theta_0, theta_1, ...; one step ahead of
+   *  Lw), gaussian-params.ts; null with parameter-side samples. */
+  B: GrowingCholesky | null;
   /** Gss^-1, Gss = <theta* theta*^T> (V x V). */
   GssInv: Float64Array;
   /** Kernels (N1 x N1 blocks) and the block transposes Rt, rhoT; Gamma_k (U x V per step). */
@@ -161,6 +168,8 @@ export interface GroupState extends SampleState {
   /** Branching estimator's per-sample branches (branch only). */
   branches: Branches | null;
   steinScratch: SteinScratch | null;
+  /** A row of B being built. */
+  bRow: Float64Array | null;
   /** The WebAssembly memory of the arrays above (released by solveGroup). */
   arena: WasmArena;
   /** Scratch of the steps. */
@@ -313,19 +322,21 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   const streams = [poisson ?? weights?.rng].filter((r): r is Rng => !!r);
   const [predCols, parCols] = inputColumns(p, U, V);
   const SW = N1 * U;
+  const closed = p.closedParams ?? false;
   // The per-sample arrays and the coefficient rows the SIMD kernels read share one WebAssembly memory.
   const NN = N1 * N1 * UU;
   const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
   const stein = p.response === "stein";
   const arena = new WasmArena(
     GaussianColumns.doubles(M, predCols, U) +
-      GaussianColumns.doubles(M, parCols, U) +
-      arenaDoubles(M * SW, M * SW, stein ? 0 : M * N1 * UU, M * UU) +
+      (closed ? 0 : GaussianColumns.doubles(M, parCols, U)) +
+      arenaDoubles(closed ? 0 : M * SW, M * SW, stein ? 0 : M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
       3 * U * arenaDoubles(M) +
       GrowingCholesky.doubles(V + U * N1) +
       GrowingCholesky.doubles(U * N1) +
-      (stein ? arenaDoubles(U * M, U * predCols, V + U * N1) : 0),
+      (stein ? arenaDoubles(U * M, U * predCols, V + U * N1) : 0) +
+      (closed ? arenaDoubles(V + U * N1) + GrowingCholesky.doubles(V + U * N1) : 0),
   );
   const f64 = (n: number) => arena.f64(n);
   const predRng = rowSubset(new Rng(g.seed, g.tag, g.group, 0), M, g.rows);
@@ -334,19 +345,23 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   const apart = p.noiseApart ? noiseColumns(p, U, V) : [];
   const apartRng = p.noiseApart ? rowSubset(new Rng(g.seed, g.tag, g.group, 3), M, g.rows) : predRng;
   const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U, apart, apartRng);
-  const par = new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U);
+  const par = closed ? null : new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
-  // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step).
-  const thStar = new Float64Array(M * V);
+  // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step); in
+  // closed form none of it (Gss = <theta* theta*^T> = rho* I, exact for moment-matched inputs).
+  const thStar = new Float64Array(closed ? 0 : M * V);
   // Histories are column-major: column c = s U + a (step s, unit a) is X[c M .. c M + M - 1].
-  const Th = f64(M * SW);
-  const cStar = Array.from({ length: V }, () => par.append());
-  const c0 = Array.from({ length: U }, () => par.append());
-  const nuCol0 = par.n;
+  const Th = f64(closed ? 0 : M * SW);
   const Gss = new Float64Array(V * V);
-  initialParameters(par, p, U, V, cStar, c0, thStar, Th, Gss);
-  for (let e = 0; e < V * V; e++) Gss[e] /= M;
+  let nuCol0 = 1 + V + U;
+  if (par) {
+    const cStar = Array.from({ length: V }, () => par.append());
+    const c0 = Array.from({ length: U }, () => par.append());
+    nuCol0 = par.n;
+    initialParameters(par, p, U, V, cStar, c0, thStar, Th, Gss);
+    for (let e = 0; e < V * V; e++) Gss[e] /= M;
+  } else for (let c = 0; c < V; c++) Gss[c * V + c] = p.rhoStar;
   const GssInv = invertSmall(Gss, V);
 
   // Prediction side: teacher fields w* (covariance Gss), label; histories A_s = l dxi (U), Cc_s = H dxi (UU).
@@ -430,8 +445,10 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
     dxiOut: branches ? new Float64Array(M) : null,
   };
   const dhRange = new Float64Array(2);
+  const bRow = closed ? f64(V + U * N1) : null;
+  const B = closed ? new GrowingCholesky(V + U * N1, arena) : null;
   // One object for the step functions (step.ts); it is also the SampleState of the per-sample loops.
-  return {
+  const state: GroupState = {
     ...sample,
     C,
     D,
@@ -467,6 +484,8 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
     rows,
     slots: slots ?? new Float64Array(0),
     steinScratch,
+    bRow,
+    B,
     streams,
     train_loss,
     vDxi,
@@ -474,4 +493,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
     wCoef,
     wl,
   };
+  // The closed-form parameter side's rows of theta* and theta_0 (gaussian-params.ts).
+  if (closed) initialRows(state);
+  return state;
 }

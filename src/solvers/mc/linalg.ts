@@ -85,6 +85,20 @@ export class GrowingCholesky {
   }
 
   /**
+   * Appends a row given directly (entries 0..n of `row`): a lower-triangular matrix that is not a Cholesky
+   * factor, such as the closed-form parameter side's coefficients B (gaussian-params.ts).
+   */
+  setRow(row: Float64Array): Float64Array {
+    const n = this.n;
+    const cap = this.capacity;
+    if (n >= cap) throw new RangeError("GrowingCholesky: capacity exceeded");
+    const out = this.L.subarray(n * cap, n * cap + n + 1);
+    out.set(row.subarray(0, n + 1));
+    this.n = n + 1;
+    return out;
+  }
+
+  /**
    * Solves L^T x = b in place (x = b on entry, n = this.n entries), with x_j = 0 on zero pivots. Backwards
    * and row-oriented in blocks of rows [j0, j1): inside the block x_j = t_j / L_jj, then t_i -= L_ji x_j for
    * j0 <= i < j; then t_i -= sum_j L_ji x_j for all i < j0 in one kernel pass over the block's rows (when x

@@ -3,10 +3,11 @@
 // input layout (orthonormal blocks, Stein's noise columns apart, its Richardson halves) and estimates memory
 // and time before anything is allocated; a resume's plan keeps a checkpoint's choices (resumePlan).
 import { totalmem } from "node:os";
-import { stepSchedule } from "../../symbolic/schedule.js";
+import { resetSlots, type StepSchedule, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived } from "../../types.js";
 import { batchLaw, fractionTau } from "../../util/batch.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
+import { isRidge } from "../exact/coefficients.js";
 import { calibratedRate } from "../../util/feasibility.js";
 import { checkedRecordSteps } from "../../util/record.js";
 import { defaultThreads } from "../../util/workers.js";
@@ -27,6 +28,9 @@ export interface McInternals {
   /** Stein only: the input layout of each level (noise columns apart), instead of the planner's choice at
    *  this N (a resume keeps the checkpoint's). */
   noiseApart?: boolean[];
+  /** The parameter side in closed form where the penalty allows it (default true; false runs its samples,
+   *  the same results to rounding with moment-matched inputs). */
+  closedParams?: boolean;
 }
 
 /** Fewest columns orthonormalised together (see planMc). */
@@ -35,7 +39,10 @@ const MIN_BLOCK = 8;
 /** Bytes held by one group solve of `samples` samples over N steps with U units and V teacher units. */
 export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): number {
   const N1 = p.N + 1;
-  const [predCols, parCols] = inputColumns(p, U, V);
+  const [predCols, inputsPar] = inputColumns(p, U, V);
+  // The closed-form parameter side has neither inputs nor a theta history (one row of B as scratch).
+  const closed = p.closedParams ?? false;
+  const parCols = closed ? 0 : inputsPar;
   // Histories per sample: theta and A (U per step), Cc (U^2 per step, tangent only), l (U per step,
   // dropCrossTerm only). Plus the kernels' per-sample work columns (conditional draws, memory terms, block
   // Gram–Schmidt; Stein: l_k column-major). Branching adds its stored branches (branch.ts).
@@ -43,7 +50,7 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   const perSample =
     predCols +
     parCols +
-    N1 * (U * (p.dropCrossTerm ? 3 : 2) + (stein ? 0 : U * U)) +
+    N1 * (U * (p.dropCrossTerm ? 3 : 2) - (closed ? U : 0) + (stein ? 0 : U * U)) +
     4 * V +
     8 * U * U +
     5 * U +
@@ -52,7 +59,12 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   const branches = p.response === "branch" ? Branches.doubles(samples, N1, p.jumpCount ?? 1) + samples : 0;
   return (
     8 *
-    (samples * perSample + 7 * N1 * N1 * U * U + (V + U * N1) ** 2 + (stein ? U * predCols : 0) + branches)
+    (samples * perSample +
+      7 * N1 * N1 * U * U +
+      (V + U * N1) ** 2 +
+      (stein ? U * predCols : 0) +
+      (closed ? V + U * N1 : 0) +
+      branches)
   );
 }
 
@@ -141,6 +153,20 @@ const SAMPLE_STEP_COST = 1000;
 /** Test loss / error quadrature of one recorded step in one group task (~1 ms, logistic at s > 1). */
 const QUADRATURE_COST = 5e5;
 
+/** Whether h(theta) = lambda theta at every step (scheduled parameters included): the closed-form parameter side. */
+function linearPenalty(derived: Derived, schedule: StepSchedule | undefined): boolean {
+  if (!schedule) return isRidge(derived);
+  try {
+    for (let k = 0; k < schedule.tau.length; k++) {
+      setSlots(derived.schedule!.slots, schedule, k);
+      if (!isRidge(derived)) return false;
+    }
+    return true;
+  } finally {
+    resetSlots(derived);
+  }
+}
+
 /** Checks the options and estimates memory and work; refuses (UsageError) before anything is allocated. */
 export function planMc(derived: Derived, opts: SolveOptions, internals: McInternals = {}): McPlan {
   const model = derived.model;
@@ -189,6 +215,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     dropCrossTerm: internals.dropCrossTerm ?? false,
     response: response.estimator,
     ...(response.estimator === "branch" ? { jumpCount: derived.jumps!.length } : {}),
+    ...((internals.closedParams ?? true) && linearPenalty(derived, schedule) ? { closedParams: true } : {}),
   };
   const levels: SchemeParams[] = [params];
   if (opts.extrapolate) {
@@ -263,8 +290,11 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     response.estimator === "stein"
       ? model.k * n * steinColumns
       : (response.estimator === "branch" ? 1 + 2 * derived.jumps!.length : 1) * model.k ** 3 * (n ** 3 / 6);
+  // Per sample and step k: O(k) passes over the inputs and histories, and the Gram–Schmidt of both sides;
+  // the closed-form parameter side has no samples, so half of them remain.
+  const passes = params.closedParams ? 2.5 : 5;
   const multiplyAdds = levels.reduce(
-    (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? 5 * (model.k * lv.N) ** 2 : 0)),
+    (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? passes * (model.k * lv.N) ** 2 : 0)),
     0,
   );
   const sampleSteps = (halves ? 2 : 1) * levels.reduce((a, lv) => a + M * lv.N, 0);

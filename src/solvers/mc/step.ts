@@ -5,6 +5,7 @@
 import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import { RunError } from "../../util/errors.js";
 import { INNOVATION_FLOOR } from "./branch.js";
+import { closedMoments, closedParameters } from "./gaussian-params.js";
 import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
@@ -50,7 +51,23 @@ function scheduleStep(s: GroupState, sc: StepSchedule, k: number): void {
 
 /** Parameter-side moments of step k: C_theta[k, 0..k], m_k, Q_k. */
 function stepMoments(s: GroupState, k: number): void {
-  const { C, D, M, Mo, N1, Qo, Th, U, UU, UV, acc, accA, limit, wl } = s;
+  if (s.par) sampleMoments(s, k);
+  else closedMoments(s, k);
+  const { D, Qo, U, UU, limit } = s;
+  let trace = 0;
+  for (let a = 0; a < U; a++) trace += Qo[k * UU + a * U + a];
+  guard(
+    k,
+    D,
+    U === 1 ? "q (parameter-side second moment)" : "tr Q (parameter-side second moment)",
+    trace,
+    limit,
+  );
+}
+
+/** stepMoments over the parameter-side samples. */
+function sampleMoments(s: GroupState, k: number): void {
+  const { C, M, Mo, N1, Qo, Th, U, UU, UV, acc, accA, wl } = s;
   teacherOverlaps(s, k, wl);
   // accA[a W + c] = theta_k^a . theta_c for all history columns c < W = (k + 1) U, all units in one pass.
   const W = (k + 1) * U;
@@ -69,16 +86,7 @@ function stepMoments(s: GroupState, k: number): void {
     }
   }
   for (let e = 0; e < UV; e++) Mo[k * UV + e] = wl[e] / M;
-  let trace = 0;
   for (let e = 0; e < UU; e++) Qo[k * UU + e] = C[(k * N1 + k) * UU + e];
-  for (let a = 0; a < U; a++) trace += Qo[k * UU + a * U + a];
-  guard(
-    k,
-    D,
-    U === 1 ? "q (parameter-side second moment)" : "tr Q (parameter-side second moment)",
-    trace,
-    limit,
-  );
 }
 
 /** Prediction side of step k: w_k, r_k, loss, l_k, H_k, the histories, rho[k, .] and Gamma_k. */
@@ -269,20 +277,28 @@ function stepParameters(s: GroupState, k: number): void {
     guard(k, D, "Var(nu)", cov[n - 1]);
     rows[a] = Lnu.addRow(cov.subarray(0, n));
   }
-  for (let a = 0; a < U; a++) {
-    nuCoef[a].fill(0, 0, par.n + U);
-    nuCoef[a].set(rows[a], nuCol0);
-  }
-  par.appendBlock(U, nuCoef, nuOut);
+  let dhMin: number;
+  let dhMax: number;
+  if (par) {
+    for (let a = 0; a < U; a++) {
+      nuCoef[a].fill(0, 0, par.n + U);
+      nuCoef[a].set(rows[a], nuCol0);
+    }
+    par.appendBlock(U, nuCoef, nuOut);
 
-  // theta_{k+1} = theta_k - D [h(theta_k) + sum_s rho[k,s] theta_s + Gamma_k theta*] + nu_k.
-  for (let a = 0; a < U; a++) {
-    for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = rho[Rk + s * UU + a * U + b];
-    memOut[a].fill(0);
-    colDots(Th, (k + 1) * U, M, M, coef, memOut[a]);
+    // theta_{k+1} = theta_k - D [h(theta_k) + sum_s rho[k,s] theta_s + Gamma_k theta*] + nu_k.
+    for (let a = 0; a < U; a++) {
+      for (let s = 0; s <= k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = rho[Rk + s * UU + a * U + b];
+      memOut[a].fill(0);
+      colDots(Th, (k + 1) * U, M, M, coef, memOut[a]);
+    }
+    thetaStep(s, k, D, Gamma.subarray(k * UV, (k + 1) * UV), dhRange);
+    [dhMin, dhMax] = dhRange;
+  } else {
+    // In closed form: h' = lambda_k (this step's scheduled value, if any), theta_{k+1}'s rows of B.
+    dhMin = dhMax = fns.dh(0);
+    closedParameters(s, k, dhMin);
   }
-  thetaStep(s, k, D, Gamma.subarray(k * UV, (k + 1) * UV), dhRange);
-  const [dhMin, dhMax] = dhRange;
 
   // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
   const R1 = (k + 1) * N1 * UU;
