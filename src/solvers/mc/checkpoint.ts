@@ -216,16 +216,13 @@ export function checkpointBytes(doubles: number[]): number {
   return 16 + 4096 + 64 * doubles.length + 8 * doubles.reduce((a, n) => a + n, 0);
 }
 
-/** Bytes of the checkpoint file of a plan (solve --checkpoint): every group's state, halves included. */
+/** Bytes of the checkpoint file of a plan (solve --checkpoint): every group's state, the halves' included. */
 export function checkpointSize(plan: McPlan, U: number, V: number): number {
   const doubles: number[] = [];
   for (const lv of plan.levels) {
     for (const m of plan.sizes) {
       doubles.push(stateDoubles(lv, m, U, V));
-      if (plan.halves) {
-        const h0 = Math.floor(m / 2);
-        doubles.push(stateDoubles(lv, h0, U, V), stateDoubles(lv, m - h0, U, V));
-      }
+      if (plan.halves) doubles.push(stateDoubles(lv, Math.floor(m / 2), U, V));
     }
   }
   return checkpointBytes(doubles);

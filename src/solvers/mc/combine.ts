@@ -56,16 +56,16 @@ export interface GroupResult {
 }
 
 /**
- * Stein's Richardson step in 1/M (index.ts): a group's series becomes 2 f(m) - mean of f(m/2) over its two
- * halves (which share its random draws). Returns the corrected series and the correction, per key.
+ * Stein's Richardson step in 1/M (index.ts): a group's series becomes 2 f(m) - f(m/2) with its first half
+ * (which shares its random draws). Returns the corrected series and the correction, per key.
  */
-function populationRichardson(full: Series, halves: Series[]): { s: Series; corr: Series } {
+function populationRichardson(full: Series, half: Series): { s: Series; corr: Series } {
   const s: Series = {};
   const corr: Series = {};
   for (const key of Object.keys(full) as ObservableName[]) {
     const f = full[key]!;
-    const [a, b] = [halves[0][key]!, halves[1][key]!];
-    corr[key] = Array.from(f, (v, k) => v - (a[k] + b[k]) / 2);
+    const h = half[key]!;
+    corr[key] = Array.from(f, (v, k) => v - h[k]);
     s[key] = Array.from(f, (v, k) => v + corr[key]![k]);
   }
   return { s, corr };
@@ -73,7 +73,7 @@ function populationRichardson(full: Series, halves: Series[]): { s: Series; corr
 
 /**
  * Combines the group solves. `results` holds the G groups of each level (dt, then dt/2), then, if `halves`,
- * the two half groups of every group in the same order. Also returns the mean Richardson-in-1/M
+ * the half group of every group in the same order. Also returns the mean Richardson-in-1/M
  * correction per observable (empty without halves).
  */
 export function combineGroups(
@@ -91,8 +91,7 @@ export function combineGroups(
   const seriesOf = (tag: number, g: number): Series => {
     const full = results[tag * G + g].series;
     if (!halves) return full;
-    const h = L * G + 2 * (tag * G + g);
-    const { s, corr } = populationRichardson(full, [results[h].series, results[h + 1].series]);
+    const { s, corr } = populationRichardson(full, results[L * G + tag * G + g].series);
     if (tag === 0) corrections.push(corr);
     return s;
   };

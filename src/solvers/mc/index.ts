@@ -116,21 +116,15 @@ export async function solveMc(
       });
     }
   });
-  // Stein's Richardson step in 1/M: each group again as its two halves, on the same random draws.
+  // Stein's Richardson step in 1/M: each group again as its first half, on the same random draws.
   if (halves) {
     for (const task of tasks.slice()) {
       const total = task.spec.samples;
-      const h0 = Math.floor(total / 2);
-      for (const [from, samples] of [
-        [0, h0],
-        [h0, total - h0],
-      ]) {
-        tasks.push({
-          ...task,
-          params: { ...task.params, kernels: false },
-          spec: { ...task.spec, samples, rows: { total, from } },
-        });
-      }
+      tasks.push({
+        ...task,
+        params: { ...task.params, kernels: false },
+        spec: { ...task.spec, samples: Math.floor(total / 2), rows: { total, from: 0 } },
+      });
     }
   }
   if (resume) {
@@ -175,7 +169,7 @@ export async function solveMc(
   const last = record.length - 1;
   const steinBias = halves
     ? {
-        richardson: "2 f(m) - mean f(m/2) per group (m samples per group; the halves share its draws)",
+        richardson: "2 f(m) - f(m/2) per group (m samples per group; the half is its first m/2 samples' draws)",
         correctionAtT: Object.fromEntries(Object.entries(correction).map(([key, c]) => [key, c![last]])),
         relativeCorrectionAtT: Object.fromEntries(
           Object.entries(correction).map(([key, c]) => [

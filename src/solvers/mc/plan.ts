@@ -83,7 +83,7 @@ export interface McPlan {
   seconds: number;
   /** The response estimator and why it was chosen (meta.response). */
   response: { estimator: SchemeParams["response"]; reason: string };
-  /** Stein's Richardson step in 1/M: every group is also solved as its two halves (same draws). */
+  /** Stein's Richardson step in 1/M: every group is also solved as its first half (same draws). */
   halves: boolean;
 }
 
@@ -241,7 +241,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const fields = inputColumns(finest, U, V)[0] - noiseColumns(finest, U, V).length;
   const need = oneBlock(fields);
   let halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
-  // Stein's Richardson step also solves each group as two halves, which need as many samples themselves.
+  // Stein's Richardson step also solves each group as its first half, which needs as many samples itself.
   let smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
   if (orthogonal && response.estimator === "stein" && smallest < need) {
     const what = halves ? "half group (Stein's Richardson step in 1/M)" : "group";
@@ -297,11 +297,11 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     (a, lv) => a + M * (responseWork(lv.N) + (orthogonal ? passes * (model.k * lv.N) ** 2 : 0)),
     0,
   );
-  const sampleSteps = (halves ? 2 : 1) * levels.reduce((a, lv) => a + M * lv.N, 0);
-  const work = (halves ? 2 : 1) * multiplyAdds;
+  const sampleSteps = (halves ? 1.5 : 1) * levels.reduce((a, lv) => a + M * lv.N, 0);
+  const work = (halves ? 1.5 : 1) * multiplyAdds;
   // Per group task, whatever its samples (the halves repeat it): the triangular solves (two growing
   // Cholesky factors, plus Stein's L^T x = b: (k n)^3 / 6 each) and the quadrature at every recorded step.
-  const tasks = G * (halves ? 3 : 1);
+  const tasks = G * (halves ? 2 : 1);
   const triangular = levels.reduce(
     (a, lv) => a + ((response.estimator === "stein" ? 3 : 2) * (model.k * lv.N) ** 3) / 6,
     0,
