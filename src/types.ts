@@ -257,6 +257,8 @@ export interface McMeta extends RunMeta {
   groups: number;
   stderr: string;
   varianceReduction: string;
+  /** How the parameter side is integrated: in closed form (h = lambda theta) or by its samples. */
+  parameterSide: string;
   /** The Richardson step in dt, or false. */
   extrapolate: string | false;
   /** The response estimator, why, and Stein's Richardson correction in 1/M (when applied). */

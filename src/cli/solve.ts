@@ -7,6 +7,7 @@ import type { SolveDynamics, SolverChoice } from "../solvers/index.js";
 import type { McContinuation } from "../solvers/mc/index.js";
 import type { SolveOptions } from "../solvers/options.js";
 import type { Result } from "../types.js";
+import { DEFAULT_SAMPLES } from "../util/defaults.js";
 import { UsageError } from "../util/errors.js";
 import { checkFeasible, DEFAULT_MAX_MINUTES, formatBytes, formatSeconds } from "../util/feasibility.js";
 import { observableOrder } from "../validate/compare.js";
@@ -43,7 +44,10 @@ export function addSolveOptions(cmd: Command): Command {
         record: "write every K-th step (and the last) or log-spaced steps (default: every step)",
       },
     )
-    .option("--samples <M>", "Monte-Carlo population size", "20000")
+    .option(
+      "--samples <M>",
+      `Monte-Carlo population size (default ${DEFAULT_SAMPLES}; more where Stein's long horizons need it)`,
+    )
     .option("--groups <G>", "independent sample groups for the standard errors", "8")
     .option("--solver <name>", "auto (exact for linear models, else mc) | mc | exact", "auto")
     .option("--extrapolate", "Richardson extrapolation 2 f(dt/2) - f(dt) to the continuum", false)
@@ -71,7 +75,10 @@ export function solveOptionsOf(opts: Record<string, unknown>, seed: number): Cli
     // Only when given, so that the options of other dynamics stay as they were (sweeps hash them).
     ...(dynamics === "sgd-fraction" ? fraction : {}),
     ...cli.gridOf(opts),
-    samples: cli.parseIntOption("samples", opts.samples as string, 20000),
+    // Only when given: the planner raises the default where Stein needs more samples (long horizons).
+    ...(opts.samples === undefined
+      ? {}
+      : { samples: cli.parseIntOption("samples", opts.samples as string, 1) }),
     groups: cli.parseIntOption("groups", opts.groups as string, 8, 2),
     seed,
     extrapolate: Boolean(opts.extrapolate),
@@ -171,7 +178,7 @@ export function registerSolve(program: Command): void {
           label: "Monte-Carlo DMFT",
           seconds: plan.seconds,
           bytes: plan.bytes,
-          detail: `${lv.N} steps${resumed ? ` (resumed from step ${resumed.header.N << (plan.levels.length - 1)})` : ""}, ${solveOpts.samples} samples in ${plan.sizes.length} groups, ${plan.multiplyAdds.toPrecision(2)} multiply-adds on ${plan.threads} threads${saving}`,
+          detail: `${lv.N} steps${resumed ? ` (resumed from step ${resumed.header.N << (plan.levels.length - 1)})` : ""}, ${plan.sizes.reduce((a, b) => a + b, 0)} samples in ${plan.sizes.length} groups, ${plan.multiplyAdds.toPrecision(2)} multiply-adds on ${plan.threads} threads${saving}`,
         };
         const maxMinutes = cli.parseNumberOption("max-minutes", opts.maxMinutes as string | undefined);
         checkFeasible("solve", [stage], maxMinutes, ", or raise --dt");

@@ -82,7 +82,10 @@ export function registerValidate(program: Command): void {
     )
     .option("--d <d>", `simulation dimension (default ${FULL.d}; --quick ${QUICK.d})`)
     .option("--seeds <S>", `independent simulation seeds (default ${FULL.seeds}; --quick ${QUICK.seeds})`)
-    .option("--samples <M>", `DMFT Monte-Carlo samples (default ${FULL.samples}; --quick ${QUICK.samples})`)
+    .option(
+      "--samples <M>",
+      `DMFT Monte-Carlo samples (default ${FULL.samples}, more where Stein's long horizons need it; --quick ${QUICK.samples})`,
+    )
     .option("--groups <G>", "DMFT independent sample groups for the standard errors (default 8)")
     .option("--batch <B>", "SGD minibatch size (learning rate eta = tau B)", "1")
     .option("--dynamics <name>", "sgf | gd | sgd-fraction: the dynamics of the gating comparison", "sgf")

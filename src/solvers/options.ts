@@ -17,7 +17,11 @@ export interface SolveOptions {
   dt?: number;
   /** Horizon (default: the model's time.T); N = round(T / dt) steps. */
   T?: number;
-  /** Monte-Carlo population size M (default 20000), split into `groups` independent solves. */
+  /**
+   * Monte-Carlo population size M, split into `groups` independent solves. Default DEFAULT_SAMPLES
+   * (util/defaults.ts), raised by the planner where Stein's orthonormal fields need more per group (long
+   * horizons; meta.samples says what ran).
+   */
   samples?: number;
   seed: number;
   /** Also solve at dt/2 and report the Richardson combination 2 f(dt/2) - f(dt) on the dt grid. */

@@ -3,6 +3,7 @@
 // curve was solved. Kept light so that `dmftkit --help` stays fast.
 
 import type { Model } from "../types.js";
+import { DEFAULT_SAMPLES } from "../util/defaults.js";
 import { UsageError } from "../util/errors.js";
 import type { StageEstimate } from "../util/feasibility.js";
 import type { RecordSpec } from "../util/record.js";
@@ -63,7 +64,8 @@ export interface ValidateOptions {
 export interface ValidateSettings {
   d: number;
   seeds: number;
-  samples: number;
+  /** DMFT Monte-Carlo samples; absent: the solver's default (raised where Stein needs more, meta.samples). */
+  samples?: number;
   groups?: number;
   record?: RecordSpec;
   timeAxis?: "linear" | "log";
@@ -80,7 +82,7 @@ export interface ValidateSettings {
 }
 
 /** Full defaults: what a paper figure needs. */
-export const FULL = { d: 2000, seeds: 8, samples: 20000 };
+export const FULL = { d: 2000, seeds: 8, samples: DEFAULT_SAMPLES };
 /** --quick defaults: measured to finish validate in < 2 min on 2 cores for models/logistic-regression.yaml. */
 export const QUICK = { d: 1000, seeds: 8, samples: 10000 };
 
@@ -89,7 +91,7 @@ export function settingsOf(model: Model, opts: ValidateOptions): ValidateSetting
   const s: ValidateSettings = {
     d: opts.d ?? base.d,
     seeds: opts.seeds ?? base.seeds,
-    samples: opts.samples ?? base.samples,
+    samples: opts.samples ?? (opts.quick ? QUICK.samples : undefined),
     groups: opts.groups,
     record: opts.record,
     timeAxis: opts.timeAxis ?? (opts.record === "log" ? "log" : "linear"),
@@ -137,8 +139,12 @@ export function stageLabel(name: StageName, s: SimulatedDynamics): string {
 
 /** How the DMFT curve of a verdict was solved, for summaries ("Monte Carlo, M samples" or the exact solver). */
 export function solverLabel(v: Verdict): string {
-  const { solver, response } = v.runs.dmft.meta as { solver?: string; response?: { estimator?: string } };
+  const { solver, response, samples } = v.runs.dmft.meta as {
+    solver?: string;
+    response?: { estimator?: string };
+    samples?: number;
+  };
   return solver === "mc"
-    ? `Monte Carlo, ${v.settings.samples} samples, ${response?.estimator ?? "tangent"} response estimator`
+    ? `Monte Carlo, ${samples ?? v.settings.samples} samples, ${response?.estimator ?? "tangent"} response estimator`
     : `${solver} (deterministic, no Monte Carlo)`;
 }

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import type { Derived } from "../../types.js";
+import { DEFAULT_SAMPLES } from "../../util/defaults.js";
 import { UsageError } from "../../util/errors.js";
 import type { SolveOptions } from "../options.js";
 import type { Branches } from "./branch.js";
@@ -240,7 +241,7 @@ export function checkpointSettings(
     batchFraction: opts.batchFraction ?? null,
     persistence: opts.persistence ?? null,
     dt: opts.dt ?? derived.model.time.dt,
-    samples: opts.samples ?? 20000,
+    samples: opts.samples ?? DEFAULT_SAMPLES,
     groups: opts.groups ?? 8,
     seed: opts.seed,
     extrapolate: opts.extrapolate ?? false,

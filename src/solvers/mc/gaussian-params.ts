@@ -73,7 +73,8 @@ export function closedParameters(s: GroupState, k: number, lambda: number): void
   for (let a = 0; a < U; a++) {
     const own = (V + k * U + a) * cap;
     row.fill(0, 0, width + U);
-    for (let t = 0; t <= k; t++) for (let b = 0; b < U; b++) coef[t * U + b] = -D * rho[Rk + t * UU + a * U + b];
+    for (let t = 0; t <= k; t++)
+      for (let b = 0; b < U; b++) coef[t * U + b] = -D * rho[Rk + t * UU + a * U + b];
     // The rows of theta_0..theta_k as the "columns" of colDots: row_j += sum_r coef_r B[V + r, j].
     colDots(L.subarray(V * cap), (k + 1) * U, cap, width, coef, row);
     for (let j = 0; j < width; j++) row[j] += (1 - D * lambda) * L[own + j];

@@ -169,7 +169,8 @@ export async function solveMc(
   const last = record.length - 1;
   const steinBias = halves
     ? {
-        richardson: "2 f(m) - f(m/2) per group (m samples per group; the half is its first m/2 samples' draws)",
+        richardson:
+          "2 f(m) - f(m/2) per group (m samples per group; the half is its first m/2 samples' draws)",
         correctionAtT: Object.fromEntries(Object.entries(correction).map(([key, c]) => [key, c![last]])),
         relativeCorrectionAtT: Object.fromEntries(
           Object.entries(correction).map(([key, c]) => [
@@ -189,7 +190,7 @@ export async function solveMc(
     steps: N,
     record: recordMeta(opts.record),
     seed: opts.seed,
-    samples: opts.samples ?? 20000,
+    samples: sizes.reduce((a, b) => a + b, 0),
     groups: G,
     stderr: "standard deviation over independent sample groups / sqrt(groups)",
     varianceReduction: orthogonal
@@ -200,6 +201,9 @@ export async function solveMc(
           model.kTeacher,
         )
       : "none",
+    parameterSide: levels[0].closedParams
+      ? "closed form: h(theta) = lambda theta, so theta_k = B_k . Z with deterministic coefficients B (no parameter-side samples)"
+      : "Monte-Carlo samples (h is not linear through 0)",
     extrapolate: opts.extrapolate
       ? "Richardson 2 f(dt/2) - f(dt) per group, on the dt grid (kernels, if any, are from the dt solve)"
       : false,

@@ -6,11 +6,12 @@ import { totalmem } from "node:os";
 import { resetSlots, type StepSchedule, setSlots, stepSchedule } from "../../symbolic/schedule.js";
 import type { Derived } from "../../types.js";
 import { batchLaw, fractionTau } from "../../util/batch.js";
+import { DEFAULT_SAMPLES } from "../../util/defaults.js";
 import { checkMemory, UsageError } from "../../util/errors.js";
-import { isRidge } from "../exact/coefficients.js";
 import { calibratedRate } from "../../util/feasibility.js";
 import { checkedRecordSteps } from "../../util/record.js";
 import { defaultThreads } from "../../util/workers.js";
+import { isRidge } from "../exact/coefficients.js";
 import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
 import type { CheckpointHeader } from "./checkpoint.js";
@@ -176,7 +177,7 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const N = Math.round(T / dt);
   if (N < 1) throw new UsageError(`solve: T = ${T} is shorter than one step dt = ${dt}`);
   const record = checkedRecordSteps("solve", N, opts.record);
-  const M = opts.samples ?? 20000;
+  let M = opts.samples ?? DEFAULT_SAMPLES;
   const G = opts.groups ?? 8;
   if (!Number.isInteger(G) || G < 2)
     throw new UsageError(`solve: --groups must be an integer >= 2, got ${G}`);
@@ -225,7 +226,8 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
     levels.push({ ...params, dt: dt / 2, N: 2 * N, kernels: false, ...(half ? { schedule: half } : {}) });
   }
 
-  const sizes = Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
+  const split = (M: number) => Array.from({ length: G }, (_, g) => Math.floor(M / G) + (g < M % G ? 1 : 0));
+  let sizes = split(M);
   const finest = levels[levels.length - 1];
   // Stein reads its responses off <Z l_k> as an exact least-squares fit only when the columns of its fields
   // g = (w*, w_0, ..., w_k) (teacher, label noise, w_k) are orthonormal together (one block, columns.ts).
@@ -243,6 +245,16 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   let halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
   // Stein's Richardson step also solves each group as its first half, which needs as many samples itself.
   let smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
+  let raised = "";
+  if (orthogonal && response.estimator === "stein" && smallest < need && opts.samples === undefined) {
+    // Default sample size: as many as Stein needs (no wall at long horizons; memory and time are checked
+    // below like any other size, and meta.samples says what ran).
+    M = need * G * (halves ? 2 : 1);
+    sizes = split(M);
+    smallest = need;
+    raised = `; samples raised from the default ${DEFAULT_SAMPLES} to ${M}: ${need} per ${halves ? "half " : ""}group for its ${fields} field columns at ${finest.N} steps`;
+    response = { ...response, reason: response.reason + raised };
+  }
   if (orthogonal && response.estimator === "stein" && smallest < need) {
     const what = halves ? "half group (Stein's Richardson step in 1/M)" : "group";
     const why = `Stein needs ${need} samples per ${what} for ${finest.N} steps (its ${fields} field columns orthonormal together), got ${smallest}`;
