@@ -242,3 +242,30 @@ describe("expectFreshPair / testObservables against closed forms", () => {
     }
   });
 });
+
+describe("the coarse rule of the Monte-Carlo groups", () => {
+  it("gives the precise rule's test loss and error to 1e-7 on every built-in k = 1 model", async () => {
+    const { readdirSync } = await import("node:fs");
+    const { loadDerived } = await import("../src/symbolic/index.js");
+    const { vectorTestObservables } = await import("../src/observables/vector.js");
+    let checked = 0;
+    for (const file of readdirSync("models")) {
+      const d = loadDerived(`models/${file}`, {});
+      if (d.vec.k !== 1) continue;
+      const rho = d.model.teacherVariance;
+      for (const q of [0.5, 2, 4, 9, 25]) {
+        for (const c of [0, 0.5, 0.95]) {
+          const [Q, M] = [Float64Array.of(q), Float64Array.of(c * Math.sqrt(q * rho))];
+          const precise = vectorTestObservables(d.vec, Q, M, rho, d.binaryLabels, false);
+          const coarse = vectorTestObservables(d.vec, Q, M, rho, d.binaryLabels, true);
+          for (const key of Object.keys(precise) as (keyof typeof precise)[]) {
+            const rel = Math.abs(coarse[key]! - precise[key]!) / Math.abs(precise[key]!);
+            expect(rel, `${file} q = ${q} ${key}`).toBeLessThan(1e-7);
+          }
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+});

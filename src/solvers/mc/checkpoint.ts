@@ -160,8 +160,8 @@ export function restoreState(s: GroupState, data: Float64Array): number {
       const lo = (t * N1 + u) * UU;
       const hi = (u * N1 + t) * UU;
       for (let a = 0; a < U; a++) for (let b = 0; b < U; b++) s.C[hi + b * U + a] = s.C[lo + a * U + b];
-      s.Rt.set(s.R.subarray(lo, lo + UU), hi);
-      s.rhoT.set(s.rho.subarray(lo, lo + UU), hi);
+      if (s.Rt.length > 0) s.Rt.set(s.R.subarray(lo, lo + UU), hi);
+      if (s.rhoT.length > 0) s.rhoT.set(s.rho.subarray(lo, lo + UU), hi);
     }
   }
   s.Gamma.set(src.take(k * UV));

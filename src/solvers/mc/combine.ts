@@ -36,7 +36,8 @@ export function groupSeries(
   const N1 = out.train_loss.length;
   const s: Series = { train_loss: out.train_loss };
   const atStep = sc && model.slots ? (i: number) => setSlots(model.slots!, sc, rec ? rec[i] : i) : undefined;
-  const test = testObservablesSeries(model.vec, model.binaryLabels, out.Q, out.M, rhoStar, atStep);
+  // The coarse quadrature rule: error <= 1e-7 relative, against group standard errors of ~1e-3.
+  const test = testObservablesSeries(model.vec, model.binaryLabels, out.Q, out.M, rhoStar, atStep, true);
   s.test_loss = test.test_loss;
   if (test.test_error) s.test_error = test.test_error;
   for (const e of overlapNames(U, V)) {

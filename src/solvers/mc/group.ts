@@ -17,7 +17,7 @@ import { Rng } from "../../util/rng.js";
 import { Branches } from "./branch.js";
 import { restoreState, saveState } from "./checkpoint.js";
 import { GaussianColumns } from "./columns.js";
-import { initialRows } from "./gaussian-params.js";
+import { closedKernels, initialRows } from "./gaussian-params.js";
 import { GrowingCholesky } from "./linalg.js";
 import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
@@ -152,7 +152,9 @@ export interface GroupState extends SampleState {
   B: GrowingCholesky | null;
   /** Gss^-1, Gss = <theta* theta*^T> (V x V). */
   GssInv: Float64Array;
-  /** Kernels (N1 x N1 blocks) and the block transposes Rt, rhoT; Gamma_k (U x V per step). */
+  /** Kernels (N1 x N1 blocks) and the block transposes Rt, rhoT (empty where nothing reads them: Rt is for
+   *  the tangent, branching and k > 1, rhoT for the per-sample R_theta of a non-linear h); Gamma_k (U x V
+   *  per step). */
   C: Float64Array;
   R: Float64Array;
   Rt: Float64Array;
@@ -168,6 +170,8 @@ export interface GroupState extends SampleState {
   /** Branching estimator's per-sample branches (branch only). */
   branches: Branches | null;
   steinScratch: SteinScratch | null;
+  /** Rows of B checked to be rows of Lw as well, and whether all are (gaussian-params.ts lwIsB). */
+  lwIsB: { rows: number; same: boolean } | null;
   /** A row of B being built. */
   bRow: Float64Array | null;
   /** The WebAssembly memory of the arrays above (released by solveGroup). */
@@ -220,6 +224,7 @@ export function solveGroup(model: GroupModel, p: SchemeParams, g: GroupSpec): Gr
   // Copies out of the arena (a view would structured-clone its whole WebAssembly memory), on the recorded
   // grid only.
   if (p.kernels) {
+    if (s.B) closedKernels(s, rec);
     const two = (X: Float64Array) => pickTwoTime(X, p.N + 1, rec, UU);
     out.kernels = { C_theta: two(C), R_theta: two(R), rho: two(rho), Gamma: pick(Gamma, rec, UV) };
   }
@@ -327,11 +332,14 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   const NN = N1 * N1 * UU;
   const pLen = Math.max(TANGENT_LANES * (N1 + 1), (N1 + 3) * UU);
   const stein = p.response === "stein";
+  // The block transposes only where something reads them (their strided writes cost ~10 % of a long Stein
+  // solve): Rt for the tangent, branching and k > 1; rhoT for the per-sample R_theta of a non-linear h.
+  const rtLen = !stein || U > 1 ? NN : 0;
   const arena = new WasmArena(
     GaussianColumns.doubles(M, predCols, U) +
       (closed ? 0 : GaussianColumns.doubles(M, parCols, U)) +
       arenaDoubles(closed ? 0 : M * SW, M * SW, stein ? 0 : M * N1 * UU, M * UU) +
-      arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, NN, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
+      arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, rtLen, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
       3 * U * arenaDoubles(M) +
       GrowingCholesky.doubles(V + U * N1) +
       GrowingCholesky.doubles(U * N1) +
@@ -387,9 +395,9 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   // Kernels (block row-major) and block transposes used by the inner loops.
   const C = new Float64Array(N1 * N1 * UU);
   const R = f64(NN);
-  const Rt = f64(NN);
+  const Rt = f64(rtLen);
   const rho = f64(NN);
-  const rhoT = new Float64Array(N1 * N1 * UU);
+  const rhoT = new Float64Array(closed ? 0 : NN);
   const Gamma = new Float64Array(N1 * UV);
   const train_loss = new Float64Array(N1);
   const Qo = new Float64Array(N1 * UU);
@@ -486,6 +494,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
     steinScratch,
     bRow,
     B,
+    lwIsB: closed ? { rows: 0, same: true } : null,
     streams,
     train_loss,
     vDxi,

@@ -13,7 +13,7 @@ export const TRI_BLOCK = 64;
  * Relative size (to the new variable's variance) below which a squared pivot is treated as zero: rounding
  * in ill-conditioned Gram matrices (e.g. converged gradient-flow noise covariances) reaches ~1e-7.
  */
-const PIVOT_TOL = 1e-6;
+export const PIVOT_TOL = 1e-6;
 
 /**
  * Cholesky factor L of a covariance matrix that grows by one variable at a time. Rows are appended with

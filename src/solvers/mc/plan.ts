@@ -61,8 +61,9 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   return (
     8 *
     (samples * perSample +
-      7 * N1 * N1 * U * U +
-      (V + U * N1) ** 2 +
+      // C, R, rho, their block transposes where kept (group.ts), and scratch; the closed-form parameter side's B.
+      (7 - (stein && U === 1 ? 1 : 0) - (closed ? 1 : 0)) * N1 * N1 * U * U +
+      (closed ? 2 : 1) * (V + U * N1) ** 2 +
       (stein ? U * predCols : 0) +
       (closed ? V + U * N1 : 0) +
       branches)

@@ -10,7 +10,7 @@ import type { GroupState } from "./group.js";
 import { paramResponseRowBlock, predictionResponseRowBlock } from "./responses-block.js";
 import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
 import { steinResponseRow } from "./stein.js";
-import { colDots, rowDots, rowDotsBlock } from "./wasm.js";
+import { colDots, rowDotsBlock } from "./wasm.js";
 
 /** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
 function guard(k: number, dt: number, what: string, value: number, limit = Number.POSITIVE_INFINITY): void {
@@ -128,7 +128,8 @@ function stepPrediction(s: GroupState, k: number): void {
   } = s;
   // w_k conditionally on (w*, w_0..w_{k-1}) one unit at a time, from the prediction-side columns taken so
   // far (this step takes w_k, then dB_k); then r_k = w_k + sum_s R[k,s] A_s.
-  for (let a = 0; a < U; a++) {
+  // (The closed-form parameter side may have copied them from B already, gaussian-params.ts.)
+  for (let a = 0; a < U && Lw.n < V + (k + 1) * U; a++) {
     let n = 0;
     for (let c = 0; c < V; c++) cov[n++] = Mo[k * UV + a * V + c];
     for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) cov[n++] = C[(k * N1 + s) * UU + a * U + b];
@@ -165,23 +166,18 @@ function stepPrediction(s: GroupState, k: number): void {
     const gam = Gamma.subarray(k * UV, (k + 1) * UV);
     steinResponseRow(U, V, k, M, s.lk, pred, Lw, varCols, steinScratch, acc, gam);
     for (let e = 0; e < UV; e++) guard(k, D, "Gamma", gam[e]);
-    for (let t = 0; t <= k; t++) {
-      for (let e = 0; e < UU; e++) {
-        rho[Rk + t * UU + e] = acc[t * UU + e];
-        rhoT[(t * N1 + k) * UU + e] = acc[t * UU + e];
-      }
-    }
+    for (let t = 0; t <= k; t++) for (let e = 0; e < UU; e++) rho[Rk + t * UU + e] = acc[t * UU + e];
+    if (rhoT.length > 0)
+      for (let t = 0; t <= k; t++) for (let e = 0; e < UU; e++) rhoT[(t * N1 + k) * UU + e] = acc[t * UU + e];
     return;
   }
   // rho[k, 0..k] by the exact discrete tangent (plus the branches where l jumps); Gamma_k by Stein's identity.
   if (s.branches) branchRow(s, k, sigma, pred.column(wCol0));
   else predictionResponseRowBlock(U, { k, M, N1, Cc: Cc!, dl: Hk, Rt, P, out: acc });
-  for (let s = 0; s <= k; s++) {
-    for (let e = 0; e < UU; e++) {
-      rho[Rk + s * UU + e] = acc[s * UU + e] / M;
-      rhoT[(s * N1 + k) * UU + e] = acc[s * UU + e] / M;
-    }
-  }
+  for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) rho[Rk + s * UU + e] = acc[s * UU + e] / M;
+  if (rhoT.length > 0)
+    for (let s = 0; s <= k; s++)
+      for (let e = 0; e < UU; e++) rhoT[(s * N1 + k) * UU + e] = rho[Rk + s * UU + e];
   // Stein: E[l_k w*^T] = Gamma_k Gss + sum_s rho[k,s] m_s.
   for (let a = 0; a < U; a++) {
     for (let c = 0; c < V; c++) {
@@ -303,10 +299,10 @@ function stepParameters(s: GroupState, k: number): void {
   // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
   const R1 = (k + 1) * N1 * UU;
   if (dhMin === dhMax && U === 1) {
-    // The k = 1 case as one SIMD matrix-vector product: acc_s = sum_t R_theta[t, s] rho[k, t] over the
-    // block transpose (R_theta[t, s] = 0 for t <= s, so the sum over t > s needs no bounds).
+    // The k = 1 case as one SIMD vector-matrix product over the rows of R_theta: acc_s = sum_t
+    // R_theta[t, s] rho[k, t] (R_theta[t, s] = 0 for t <= s, so the sum over t > s needs no bounds).
     acc.fill(0, 0, k + 1);
-    rowDots(Rt, k + 1, N1, k + 1, rho.subarray(Rk, Rk + k + 1), acc);
+    colDots(R, k + 1, N1, k + 1, rho.subarray(Rk, Rk + k + 1), acc);
     const decay = 1 - D * dhMin;
     for (let s = 0; s <= k; s++) R[R1 + s] = decay * R[Rk + s] + (s === k ? 1 : 0) - D * acc[s];
   } else if (dhMin === dhMax) {
@@ -315,8 +311,9 @@ function stepParameters(s: GroupState, k: number): void {
     paramResponseRowBlock(U, { k, M, N1, D, Th, dh: fns.dh, rhoT, Q: P, out: acc });
     for (let s = 0; s <= k; s++) for (let e = 0; e < UU; e++) R[R1 + s * UU + e] = acc[s * UU + e] / M;
   }
-  for (let s = 0; s <= k; s++)
-    for (let e = 0; e < UU; e++) Rt[(s * N1 + k + 1) * UU + e] = R[R1 + s * UU + e];
+  if (Rt.length > 0)
+    for (let s = 0; s <= k; s++)
+      for (let e = 0; e < UU; e++) Rt[(s * N1 + k + 1) * UU + e] = R[R1 + s * UU + e];
 }
 
 /**
