@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/index.js";
 import { readCheckpoint, writeCheckpoint } from "../src/solvers/mc/checkpoint.js";
-import { GaussianColumns } from "../src/solvers/mc/columns.js";
+import { GaussianColumns, type InputPrefix } from "../src/solvers/mc/columns.js";
 import { type McContinuation, solveMc } from "../src/solvers/mc/index.js";
 import { WasmArena } from "../src/solvers/mc/wasm.js";
 import { loadDerived } from "../src/symbolic/index.js";
@@ -53,6 +53,30 @@ describe("the prefix property of the Gaussian inputs", () => {
       };
       const [a, b] = [columns(w), columns(200)];
       expect(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer)), `width ${w}`).toBe(0);
+    }
+  });
+
+  it("a wider GaussianColumns built on a narrower one's stored columns (Stein's resume) is the same bits", () => {
+    const M = 150;
+    for (const [w, apart] of [
+      [60, []],
+      [70, []],
+      [80, [5, 9, 13, 17]],
+    ] as [number, number[]][]) {
+      const sep = (width: number) => [
+        ...apart,
+        ...Array.from({ length: apart.length ? width - w : 0 }, (_, j) => w + j),
+      ];
+      const build = (width: number, prefix?: InputPrefix) =>
+        new GaussianColumns(M, width, new Rng(3, 0), true, undefined, 2, sep(width), new Rng(3, 9), prefix);
+      const narrow = build(w).storedColumns();
+      const fresh = build(200).Z;
+      const resumed = build(200, { ...narrow, Z: narrow.Z.slice() }).Z;
+      expect(Buffer.compare(Buffer.from(fresh.buffer), Buffer.from(resumed.buffer)), `width ${w}`).toBe(0);
+      // The stored columns are what is used: altered, they come out altered.
+      const altered = narrow.Z.slice();
+      altered[M + 1] += 1;
+      expect(build(200, { ...narrow, Z: altered }).Z[M + 1]).toBe(altered[M + 1]);
     }
   });
 

@@ -17,7 +17,8 @@ import { DEFAULT_SAMPLES } from "../../util/defaults.js";
 import { UsageError } from "../../util/errors.js";
 import type { SolveOptions } from "../options.js";
 import type { Branches } from "./branch.js";
-import type { GroupState, SchemeParams } from "./group.js";
+import type { InputPrefix } from "./columns.js";
+import { type GroupState, inputColumns, noiseColumns, type SchemeParams } from "./group.js";
 import type { McInternals, McPlan } from "./plan.js";
 import type { GroupTask } from "./worker.js";
 
@@ -54,8 +55,41 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
     N * (2 * UV + 1 + UU) +
     triangle(nw, 1) +
     triangle(U * N, 1) +
-    (closed ? triangle(nw + U, 1) : 0)
+    (closed ? triangle(nw + U, 1) : 0) +
+    inputDoubles(p, M, U, V)
   );
+}
+
+/**
+ * Stein's states also hold the group's orthonormalised inputs (last, so that groupState finds them before
+ * the rest is restored): their Gram–Schmidt is a large part of a Stein solve, and a resume then
+ * orthonormalises only the new columns (columns.ts `prefix`). The tangent's is a small part of its M N^3
+ * work: its inputs are regenerated from the seed.
+ */
+function inputDoubles(p: SchemeParams, M: number, U: number, V: number): number {
+  if (p.response !== "stein") return 0;
+  const [pred, par] = inputColumns(p, U, V);
+  return M * (pred + (p.closedParams ? 0 : par));
+}
+
+/** The inputs stored at the end of a Stein state saved at horizon data[0] (see inputDoubles). */
+export function savedInputs(
+  p: SchemeParams,
+  M: number,
+  U: number,
+  V: number,
+  data: Float64Array,
+): { pred: InputPrefix; par?: InputPrefix } | undefined {
+  const at = { ...p, N: data[0] };
+  const n = inputDoubles(at, M, U, V);
+  if (n === 0) return undefined;
+  const [pred, par] = inputColumns(at, U, V);
+  const apart = p.noiseApart ? noiseColumns(at, U, V).length : 0;
+  const Z = data.subarray(data.length - n);
+  return {
+    pred: { Z: Z.subarray(0, M * pred), others: pred - apart, separate: apart },
+    ...(p.closedParams ? {} : { par: { Z: Z.subarray(M * pred), others: par, separate: 0 } }),
+  };
 }
 
 /** Sequential reads or writes of a Float64Array. */
@@ -123,6 +157,10 @@ export function saveState(s: GroupState): Float64Array {
   triangleRows(Lw.L, Lw.capacity, Lw.n, (r) => out.put(r));
   triangleRows(Lnu.L, Lnu.capacity, Lnu.n, (r) => out.put(r));
   if (s.B) triangleRows(s.B.L, s.B.capacity, s.B.n, (r) => out.put(r));
+  if (inputDoubles(p, M, U, V) > 0) {
+    out.put(pred.storedColumns().Z);
+    if (par) out.put(par.storedColumns().Z);
+  }
   if (out.at !== out.buf.length)
     throw new Error(`checkpoint: state of ${out.at} doubles, expected ${out.buf.length}`);
   return out.buf;

@@ -37,6 +37,14 @@ export function orthoBlock(M: number, width: number): number {
   return Math.min(width, Math.max(Math.floor((M - 1) / 2), M - SLACK));
 }
 
+/** Stored columns of a GaussianColumns (see its constructor's `prefix`). */
+export interface InputPrefix {
+  /** The stored columns, in storage order: `others` other columns, then `separate` separate ones. */
+  Z: Float64Array;
+  others: number;
+  separate: number;
+}
+
 export class GaussianColumns {
   /** Doubles a GaussianColumns(M, width, ..., maxCombos) takes from its WasmArena. */
   static doubles(M: number, width: number, maxCombos: number): number {
@@ -72,6 +80,12 @@ export class GaussianColumns {
     /** Columns orthonormalised separately (increasing; not column 0), drawn from `separateRng`. */
     separate: readonly number[] = [],
     separateRng: Pick<Rng, "fillNormal"> = rng,
+    /**
+     * The stored columns of a narrower object of the same streams (a checkpoint's, `stored()`): by the
+     * prefix property its first `others` other columns and its `separate` separate ones are the first of
+     * this object's, so they are copied (their draws skipped) instead of orthonormalised again.
+     */
+    prefix?: InputPrefix,
   ) {
     const S = separate.length;
     const F = width - S;
@@ -89,9 +103,17 @@ export class GaussianColumns {
     // `separate` columns, they are stored after the others (the ones column counts in their blocks, as it
     // is centred out of them). Their stream is their own, so their values do not depend on how many other
     // columns there are.
-    this.fill(rng, orthogonal, 0, F, block);
+    const have = prefix ? { others: prefix.others, separate: prefix.separate, Z: prefix.Z } : undefined;
+    this.fill(rng, orthogonal, 0, F, block, have && { n: have.others, Z: have.Z });
     if (S === 0) return;
-    this.fill(separateRng, orthogonal, F, width, Math.max(1, orthoBlock(M, S + 1) - 1));
+    this.fill(
+      separateRng,
+      orthogonal,
+      F,
+      width,
+      Math.max(1, orthoBlock(M, S + 1) - 1),
+      have && { n: have.separate, Z: have.Z.subarray(have.others * M) },
+    );
     const apart = new Set(separate);
     const stored = Array.from({ length: width }, (_, j) => j).filter((j) => !apart.has(j));
     stored.push(...separate);
@@ -115,6 +137,8 @@ export class GaussianColumns {
     lo: number,
     hi: number,
     block: number,
+    /** Columns lo..lo+n-1 as stored (Z: column lo first), see the constructor's `prefix`. */
+    prefix?: { n: number; Z: Float64Array },
   ): void {
     const { M, Z, v, orig, dots } = this;
     for (let col = Math.max(lo, 1); col < hi; ) {
@@ -130,7 +154,10 @@ export class GaussianColumns {
       }
       const P = end - col;
       rng.fillNormal(v.subarray(0, P * M));
-      if (!orthogonal) Z.set(v.subarray(0, P * M), col * M);
+      // A panel inside the prefix: its draws are skipped (drawn above, so the stream moves on as it would),
+      // its columns copied. (A panel across the prefix's end is recomputed: the same bits.)
+      if (prefix && end - lo <= prefix.n) Z.set(prefix.Z.subarray((col - lo) * M, (end - lo) * M), col * M);
+      else if (!orthogonal) Z.set(v.subarray(0, P * M), col * M);
       else if (start === 0) appendOrthonormalPanel(Z, M, col, sizes, v, dots, orig);
       else {
         // A renewed basis: centre (orthogonal to the ones column), then Gram–Schmidt within the block.
@@ -139,6 +166,12 @@ export class GaussianColumns {
       }
       col = end;
     }
+  }
+
+  /** All columns as stored (for a checkpoint: the prefix of a wider object, see the constructor). */
+  storedColumns(): InputPrefix {
+    const S = this.width - this.others;
+    return { Z: this.Z.subarray(0, this.M * this.width), others: this.others, separate: S };
   }
 
   /** Takes the next column and returns its index. */

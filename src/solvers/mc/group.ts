@@ -15,7 +15,7 @@ import type { CompiledFns, VectorFns } from "../../types.js";
 import { type BatchLaw, BatchWeights } from "../../util/batch.js";
 import { Rng } from "../../util/rng.js";
 import { Branches } from "./branch.js";
-import { restoreState, saveState } from "./checkpoint.js";
+import { restoreState, savedInputs, saveState } from "./checkpoint.js";
 import { GaussianColumns } from "./columns.js";
 import { closedKernels, initialRows } from "./gaussian-params.js";
 import { GrowingCholesky } from "./linalg.js";
@@ -352,8 +352,22 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   // The noise columns apart come from a stream of their own (so every column is the same at any N).
   const apart = p.noiseApart ? noiseColumns(p, U, V) : [];
   const apartRng = p.noiseApart ? rowSubset(new Rng(g.seed, g.tag, g.group, 3), M, g.rows) : predRng;
-  const pred = new GaussianColumns(M, predCols, predRng, p.orthogonal, arena, U, apart, apartRng);
-  const par = closed ? null : new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U);
+  // A resumed Stein solve starts from its checkpoint's orthonormalised inputs (checkpoint.ts savedInputs).
+  const saved = g.resume ? savedInputs(p, M, U, V, g.resume) : undefined;
+  const pred = new GaussianColumns(
+    M,
+    predCols,
+    predRng,
+    p.orthogonal,
+    arena,
+    U,
+    apart,
+    apartRng,
+    saved?.pred,
+  );
+  const par = closed
+    ? null
+    : new GaussianColumns(M, parCols, parRng, p.orthogonal, arena, U, [], parRng, saved?.par);
   const limit = 1e10 * (1 + p.rhoStar + p.initStd ** 2);
 
   // Parameter side: theta* (V per sample) and theta_0, then the history theta_0..theta_N (U per step); in
