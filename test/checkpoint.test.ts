@@ -1,12 +1,12 @@
 // Continuation (issue 15): `solve --checkpoint FILE` then `solve --resume FILE --T T'` writes the same JSON,
 // byte for byte (but meta.timings and meta.resumed), as one `solve --T T'`; the prefix property of the
 // Gaussian inputs it rests on; and the refusals (exit 2) of a resume that cannot continue.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/index.js";
-import { readCheckpoint, writeCheckpoint } from "../src/solvers/mc/checkpoint.js";
+import { readCheckpoint } from "../src/solvers/mc/checkpoint-file.js";
 import { GaussianColumns, type InputPrefix } from "../src/solvers/mc/columns.js";
 import { type McContinuation, solveMc } from "../src/solvers/mc/index.js";
 import { WasmArena } from "../src/solvers/mc/wasm.js";
@@ -164,9 +164,8 @@ describe("solve --checkpoint / --resume", () => {
     // planner puts the noise columns apart, but the resume of an N = 60 checkpoint keeps them together.
     const derived = loadDerived(logistic, {});
     const opts = { dynamics: "sgf" as const, samples: 1600, groups: 4, seed: 2, response: "stein" as const };
-    const cont: McContinuation = { save: true };
+    const cont: McContinuation = { save: file("layout.ckpt") };
     await solveMc(derived, { ...opts, T: 6, threads: 1 }, {}, cont);
-    writeCheckpoint(file("layout.ckpt"), cont.saved!.header, cont.saved!.states);
     const resume = { file: "layout.ckpt", ...readCheckpoint(file("layout.ckpt")) };
     const resumed = await solveMc(derived, { ...opts, T: 8, threads: 1 }, {}, { resume });
     const single = await solveMc(derived, { ...opts, T: 8, threads: 1 }, { noiseApart: [false] });
@@ -176,6 +175,14 @@ describe("solve --checkpoint / --resume", () => {
     const own = await solveMc(derived, { ...opts, T: 8, threads: 1 });
     expect(own.meta.varianceReduction).toMatch(/apart/);
     expect(single.meta.varianceReduction).not.toMatch(/apart/);
+  });
+
+  it("a solve that fails leaves no checkpoint (its states are written to FILE.partial, removed)", async () => {
+    const ck = file("blown.ckpt");
+    const args = ["solve", "models/linear-regression.yaml", "--quiet", "--solver", "mc", "--set", "lambda=-30"];
+    expect(await main([...args, "--T", "4", "--samples", "400", "--groups", "2", "--checkpoint", ck])).toBe(1);
+    expect(said()).toMatch(/blew up at step 11/);
+    expect(existsSync(ck) || existsSync(`${ck}.partial`)).toBe(false);
   });
 
   it("refuses (exit 2) a missing, foreign, corrupt or truncated file, a shorter T, another model or settings", async () => {
@@ -188,7 +195,7 @@ describe("solve --checkpoint / --resume", () => {
     expect(said()).toMatch(/not a dmftkit checkpoint/);
     const bytes = readFileSync(ck);
     const flipped = Buffer.from(bytes);
-    flipped[bytes.length - 100] ^= 1;
+    flipped[100] ^= 1; // in the first state
     writeFileSync(file("flipped.ckpt"), flipped);
     expect(await resume(["--resume", file("flipped.ckpt")])).toBe(2);
     expect(said()).toMatch(/corrupt \(checksum/);

@@ -126,15 +126,21 @@ export function registerSolve(program: Command): void {
       const resumeFile = opts.resume as string | undefined;
       if (checkpointFile) checkOutput(checkpointFile, "file");
       // Loaded here, not at start-up (`--help` must stay fast).
-      const [{ loadDerived }, { chooseSolver, solve }, { planMc, prewarmMc, resumePlan, solveMc }, ckpt] =
-        await Promise.all([
-          import("../symbolic/index.js"),
-          import("../solvers/index.js"),
-          import("../solvers/mc/index.js"),
-          import("../solvers/mc/checkpoint.js"),
-        ]);
+      const [
+        { loadDerived },
+        { chooseSolver, solve },
+        { planMc, prewarmMc, resumePlan, solveMc },
+        ckpt,
+        ckptFile,
+      ] = await Promise.all([
+        import("../symbolic/index.js"),
+        import("../solvers/index.js"),
+        import("../solvers/mc/index.js"),
+        import("../solvers/mc/checkpoint.js"),
+        import("../solvers/mc/checkpoint-file.js"),
+      ]);
       // --resume: the checkpoint's settings, unless given here (then they must agree: solveMc checks).
-      const resumed = resumeFile ? { file: resumeFile, ...ckpt.readCheckpoint(resumeFile) } : undefined;
+      const resumed = resumeFile ? { file: resumeFile, ...ckptFile.readCheckpoint(resumeFile) } : undefined;
       if (resumed) {
         const kept: Record<string, unknown> = {};
         for (const [key, option] of KEPT) {
@@ -189,7 +195,7 @@ export function registerSolve(program: Command): void {
           );
         }
       }
-      const cont: McContinuation = { save: !!checkpointFile, resume: resumed };
+      const cont: McContinuation = { save: checkpointFile, resume: resumed };
       const result = await cli.withProgress(
         "solve",
         "groups",
@@ -206,10 +212,8 @@ export function registerSolve(program: Command): void {
         estimate,
       );
       cli.writeJsonOut(common.out, tidyTimes(result));
-      if (checkpointFile && cont.saved) {
-        ckpt.writeCheckpoint(checkpointFile, cont.saved.header, cont.saved.states);
-        if (!common.quiet) process.stderr.write(`solve: checkpoint written to ${checkpointFile}\n`);
-      }
+      if (checkpointFile && !common.quiet)
+        process.stderr.write(`solve: checkpoint written to ${checkpointFile}\n`);
       if (!common.quiet) process.stderr.write(`${summary(result)}\n`);
     });
 }

@@ -37,7 +37,7 @@ export function mkdirSync(_path: unknown, _opts?: unknown): never {
 export function existsSync(_path: unknown): boolean {
   return false;
 }
-// Checkpoints (solve --checkpoint / --resume, src/solvers/mc/checkpoint.ts) are files: not in the browser.
+// Checkpoints (solve --checkpoint / --resume, src/solvers/mc/checkpoint-file.ts) are files: not in the browser.
 export function openSync(_path: unknown, _flags?: unknown): never {
   return unavailable("checkpoint files");
 }
@@ -48,6 +48,12 @@ export function writeSync(..._args: unknown[]): never {
   return unavailable("checkpoint files");
 }
 export function closeSync(_fd: unknown): never {
+  return unavailable("checkpoint files");
+}
+export function renameSync(_from: unknown, _to: unknown): never {
+  return unavailable("checkpoint files");
+}
+export function unlinkSync(_path: unknown): never {
   return unavailable("checkpoint files");
 }
 

@@ -1,29 +1,25 @@
 // Checkpoints of the Monte-Carlo solver (issue 15, `solve --checkpoint FILE` / `--resume FILE`): the state
-// of every group solve just before its last step k = N, and the file that holds them. The scheme is causal
+// of every group solve just before its last step k = N, the header that describes them and the checks of a
+// resume (the file itself: checkpoint-file.ts). The scheme is causal
 // and a group computes steps 0..N the same at any horizon (its inputs have the prefix property, columns.ts),
-// so a resume rebuilds the group at the new horizon N' (inputs regenerated from the seed), copies the saved
+// so a resume rebuilds the group at the new horizon N' (the tangent's inputs regenerated from the seed), copies the saved
 // state into it (kernels re-strided from N + 1 to N' + 1) and runs steps N..N': bit-identical to one run.
 // Stored: what cannot be regenerated cheaply — the histories theta (or the closed-form parameter side's
 // coefficients B, gaussian-params.ts), A = l dxi (and the tangent's H dxi, the
 // branching estimator's branches), the kernels' lower triangles, the outputs, both Cholesky factors, the
-// column counters and the random streams.
+// column counters and the random streams; Stein's orthonormalised inputs (savedInputs).
 // A resume must keep the settings that change the steps (checkpointSettings; checkResume refuses others).
-// File: 8-byte magic, uint32 version, uint32 header length, the JSON header (padded to 8 bytes), then the
-// states as float64 (little-endian) one after another; the header holds their lengths and a SHA-256.
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import type { Derived } from "../../types.js";
 import { DEFAULT_SAMPLES } from "../../util/defaults.js";
 import { UsageError } from "../../util/errors.js";
 import type { SolveOptions } from "../options.js";
 import type { Branches } from "./branch.js";
+import { CHECKPOINT_VERSION, checkpointBytes } from "./checkpoint-file.js";
 import type { InputPrefix } from "./columns.js";
 import { type GroupState, inputColumns, noiseColumns, type SchemeParams } from "./group.js";
 import type { McInternals, McPlan } from "./plan.js";
 import type { GroupTask } from "./worker.js";
-
-const MAGIC = "DMFTCKPT";
-export const CHECKPOINT_VERSION = 2;
 
 /** Triangle of blocks (t, s), s <= t <= n - 1, of size `size`. */
 const triangle = (n: number, size: number) => ((n * (n + 1)) / 2) * size;
@@ -244,15 +240,8 @@ export interface CheckpointHeader {
   noiseApart: boolean[];
   /** Whether each level draws the SGF noise dB_k (a tau schedule can switch it on later). */
   noise: boolean[];
-  /** One entry per group solve, in solveMc's task order: which solve, and its state's doubles. */
-  tasks: { tag: number; group: number; from: number; samples: number; doubles: number }[];
-  /** SHA-256 of the states' bytes. */
-  sha256: string;
-}
-
-/** Bytes of a checkpoint file with these states (the header's size is a generous allowance). */
-export function checkpointBytes(doubles: number[]): number {
-  return 16 + 4096 + 64 * doubles.length + 8 * doubles.reduce((a, n) => a + n, 0);
+  /** One entry per group solve, in solveMc's task order: which solve, its state's doubles and SHA-256. */
+  tasks: { tag: number; group: number; from: number; samples: number; doubles: number; sha256: string }[];
 }
 
 /** Bytes of the checkpoint file of a plan (solve --checkpoint): every group's state, the halves' included. */
@@ -338,8 +327,8 @@ export function checkpointHeader(
   internals: McInternals,
   plan: McPlan,
   tasks: GroupTask[],
-  states: Float64Array[],
-): Omit<CheckpointHeader, "sha256"> {
+  hashes: string[],
+): CheckpointHeader {
   return {
     version: CHECKPOINT_VERSION,
     modelHash: modelHash(derived),
@@ -355,89 +344,8 @@ export function checkpointHeader(
       group: t.spec.group,
       from: t.spec.rows?.from ?? 0,
       samples: t.spec.samples,
-      doubles: states[i].length,
+      doubles: t.saveTo!.doubles,
+      sha256: hashes[i],
     })),
   };
-}
-
-const CHUNK = 1 << 24;
-
-/** Bytes of a Float64Array, in pieces of at most CHUNK (writeSync/readSync/update take any size, but keep it modest). */
-function pieces(x: Float64Array, f: (b: Uint8Array) => void): void {
-  const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  for (let o = 0; o < bytes.length; o += CHUNK) f(bytes.subarray(o, Math.min(bytes.length, o + CHUNK)));
-}
-
-/** Writes a checkpoint file (header.sha256 is filled in here). */
-export function writeCheckpoint(
-  file: string,
-  header: Omit<CheckpointHeader, "sha256">,
-  states: Float64Array[],
-) {
-  const hash = createHash("sha256");
-  for (const x of states) pieces(x, (b) => hash.update(b));
-  const json = Buffer.from(JSON.stringify({ ...header, sha256: hash.digest("hex") }));
-  const pad = (8 - ((16 + json.length) % 8)) % 8;
-  const head = Buffer.alloc(16 + json.length + pad, 0x20);
-  head.write(MAGIC, 0, "latin1");
-  head.writeUInt32LE(CHECKPOINT_VERSION, 8);
-  head.writeUInt32LE(json.length + pad, 12);
-  json.copy(head, 16);
-  const fd = openSync(file, "w");
-  try {
-    writeSync(fd, head);
-    for (const x of states) pieces(x, (b) => writeSync(fd, b));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Reads and checks a checkpoint file; a missing, foreign, truncated or altered file is a UsageError. */
-export function readCheckpoint(file: string): { header: CheckpointHeader; states: Float64Array[] } {
-  const bad = (why: string) => new UsageError(`solve --resume: ${file} ${why}`);
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw bad("does not exist or cannot be read");
-  }
-  const fd = openSync(file, "r");
-  try {
-    const head = Buffer.alloc(16);
-    if (size < 16 || readSync(fd, head, 0, 16, 0) !== 16 || head.toString("latin1", 0, 8) !== MAGIC) {
-      throw bad("is not a dmftkit checkpoint");
-    }
-    const version = head.readUInt32LE(8);
-    if (version !== CHECKPOINT_VERSION) {
-      throw bad(`is a checkpoint of version ${version}; this dmftkit reads version ${CHECKPOINT_VERSION}`);
-    }
-    const len = head.readUInt32LE(12);
-    if (16 + len > size) throw bad("is truncated (header)");
-    const json = Buffer.alloc(len);
-    readSync(fd, json, 0, len, 16);
-    let header: CheckpointHeader;
-    try {
-      header = JSON.parse(json.toString("utf8"));
-    } catch {
-      throw bad("has a corrupt header");
-    }
-    if (!Array.isArray(header.tasks)) throw bad("has a corrupt header");
-    const total = header.tasks.reduce((a, t) => a + t.doubles, 0);
-    if (16 + len + 8 * total !== size) throw bad(`is truncated or has extra bytes (${size} bytes)`);
-    let pos = 16 + len;
-    const hash = createHash("sha256");
-    const states = header.tasks.map((t) => {
-      const x = new Float64Array(t.doubles);
-      pieces(x, (b) => {
-        readSync(fd, b, 0, b.length, pos);
-        pos += b.length;
-        hash.update(b);
-      });
-      return x;
-    });
-    if (hash.digest("hex") !== header.sha256) throw bad("is corrupt (checksum of the states differs)");
-    return { header, states };
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -54,6 +54,8 @@ export interface GroupResult {
   series: Series;
   /** Which kernels ran (src/kernels/loader.ts). */
   kernels?: KernelUsage;
+  /** solve --checkpoint: the SHA-256 of the state the task wrote (checkpoint-file.ts). */
+  stateSha256?: string;
 }
 
 /**

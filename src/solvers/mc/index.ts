@@ -13,7 +13,14 @@ import type { TaskKind } from "../../util/executor.js";
 import { recordMeta } from "../../util/record.js";
 import { defaultExecutor, defaultThreads, sharedThreads } from "../../util/workers.js";
 import type { SolveOptions } from "../options.js";
-import { type CheckpointHeader, checkHorizon, checkpointHeader, checkResume } from "./checkpoint.js";
+import {
+  type CheckpointHeader,
+  checkHorizon,
+  checkpointHeader,
+  checkResume,
+  stateDoubles,
+} from "./checkpoint.js";
+import { abandonCheckpoint, finishCheckpoint, type StateSlot, startCheckpoint } from "./checkpoint-file.js";
 import { orthoBlock } from "./columns.js";
 import { combineGroups, type GroupResult } from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
@@ -30,13 +37,12 @@ export {
   STEIN_FROM_STEPS,
 } from "./plan.js";
 
-/** solve --checkpoint / --resume (issue 15, checkpoint.ts). */
+/** solve --checkpoint / --resume (issue 15, checkpoint.ts and checkpoint-file.ts). */
 export interface McContinuation {
-  /** Keep every group solve's state before its last step; solveMc then fills in `saved`. */
-  save?: boolean;
-  saved?: { header: Omit<CheckpointHeader, "sha256">; states: Float64Array[] };
+  /** Write every group solve's state before its last step to this checkpoint file. */
+  save?: string;
   /** Continue from a checkpoint (readCheckpoint) instead of step 0. */
-  resume?: { file: string; header: CheckpointHeader; states: Float64Array[] };
+  resume?: { file: string; header: CheckpointHeader; slots: StateSlot[] };
 }
 
 /** The group solves as executor tasks; in-process they use the Derived's own functions (see solveMc). */
@@ -111,7 +117,6 @@ export async function solveMc(
           group: g,
           samples: sizes[g],
           record: record.map((k) => k << tag),
-          ...(cont.save ? { checkpoint: true } : {}),
         },
       });
     }
@@ -140,7 +145,18 @@ export async function solveMc(
       );
     }
     tasks.forEach((t, i) => {
-      t.spec = { ...t.spec, resume: resume.states[i] };
+      t.resumeFrom = resume.slots[i];
+    });
+  }
+  // --checkpoint: each task writes its state into its slot of FILE.partial; the header comes last.
+  if (cont.save) {
+    const { k: U, kTeacher: V } = model;
+    const slots = startCheckpoint(
+      cont.save,
+      tasks.map((t) => stateDoubles(t.params, t.spec.samples, U, V)),
+    );
+    tasks.forEach((t, i) => {
+      t.saveTo = slots[i];
     });
   }
   const t0 = performance.now();
@@ -154,15 +170,17 @@ export async function solveMc(
       tasks,
       { threads, onDone: opts.onProgress },
     );
+    if (cont.save) {
+      const hashes = results.map((r) => r.stateSha256!);
+      finishCheckpoint(cont.save, checkpointHeader(derived, opts, internals, planned, tasks, hashes));
+    }
+  } catch (e) {
+    if (cont.save) abandonCheckpoint(cont.save);
+    throw e;
   } finally {
     resetSlots(derived);
   }
   const outs = results.map((r) => r.out);
-  if (cont.save) {
-    const states = outs.map((o) => o.state!);
-    cont.saved = { header: checkpointHeader(derived, opts, internals, planned, tasks, states), states };
-    for (const o of outs) delete o.state;
-  }
   const solveSeconds = (performance.now() - t0) / 1000;
 
   const { correction, ...series } = combineGroups(derived, levels, results, G, record, halves);

@@ -6,6 +6,7 @@ import { takeKernelUsage } from "../../kernels/loader.js";
 import { type JumpFn, rebuildFns, rebuildJumps, rebuildVectorFns } from "../../symbolic/compile.js";
 import type { CompiledFns, Derived, VectorFns } from "../../types.js";
 import { serveTasks } from "../../util/workers.js";
+import { readStateAt, type StateSlot, writeStateAt } from "./checkpoint-file.js";
 import { type GroupResult, groupSeries, type SeriesModel } from "./combine.js";
 import { type GroupSpec, type SchemeParams, solveGroup } from "./group.js";
 
@@ -17,6 +18,10 @@ export interface GroupTask {
   binaryLabels: boolean;
   params: SchemeParams;
   spec: GroupSpec;
+  /** solve --checkpoint: write the state before the last step here (checkpoint-file.ts). */
+  saveTo?: StateSlot;
+  /** solve --resume: continue from the state stored here. */
+  resumeFrom?: StateSlot;
 }
 
 const cache = new Map<string, { fns: CompiledFns; vec: VectorFns; slots: Float64Array }>();
@@ -30,11 +35,23 @@ function jumpsOf(model: SeriesModel, task: GroupTask): JumpFn | undefined {
 /** One group solve and its observables, with the model's functions (and their schedule slots) at hand. */
 export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
   takeKernelUsage(); // from here on, this group's record
-  const out = solveGroup({ ...model, jumps: jumpsOf(model, task) }, task.params, task.spec);
+  // Checkpoint states go to and come from the file here, in the task (not through the main thread).
+  const spec: GroupSpec = {
+    ...task.spec,
+    ...(task.saveTo ? { checkpoint: true } : {}),
+    ...(task.resumeFrom ? { resume: readStateAt(task.resumeFrom) } : {}),
+  };
+  const out = solveGroup({ ...model, jumps: jumpsOf(model, task) }, task.params, spec);
+  let stateSha256: string | undefined;
+  if (task.saveTo) {
+    stateSha256 = writeStateAt(task.saveTo, out.state!);
+    delete out.state;
+  }
   return {
     out,
     series: groupSeries(model, out, task.params.rhoStar, task.params.schedule, task.spec.record),
     kernels: takeKernelUsage(),
+    ...(stateSha256 ? { stateSha256 } : {}),
   };
 }
 
