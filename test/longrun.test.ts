@@ -199,6 +199,8 @@ describe("progress", () => {
     expect(remainingSeconds(10, 0, 8)).toBeUndefined();
     expect(remainingSeconds(30, 2, 8, 50)).toBe(90);
     expect(remainingSeconds(30, 8, 8, 50)).toBe(0);
+    // With the share of the work done (Stein's half groups cost half a group): 2 of 16 tasks but 1/6 of it.
+    expect(remainingSeconds(30, 2, 16, 50, 1 / 6)).toBeCloseTo(150, 10);
   });
 });
 

@@ -135,7 +135,7 @@ export async function withProgress<T>(
   label: string,
   unit: string,
   quiet: boolean,
-  task: (onProgress: (done: number, total: number) => void) => Promise<T>,
+  task: (onProgress: (done: number, total: number, work?: number) => void) => Promise<T>,
   estimate?: number,
 ): Promise<T> {
   const progress = startProgress(label, unit, quiet, estimate);

@@ -8,21 +8,26 @@ import { formatSeconds } from "../util/feasibility.js";
 /** Seconds between progress lines without a terminal. */
 export const LINE_EVERY_SECONDS = 10;
 
-/** Estimated seconds left: from the fraction done once there is one, else from the estimate. */
+/**
+ * Estimated seconds left: from the fraction of the work done once there is one (`work`, else done / total),
+ * else from the estimate.
+ */
 export function remainingSeconds(
   elapsed: number,
   done: number,
   total: number,
   estimate?: number,
+  work?: number,
 ): number | undefined {
   if (total > 0 && done >= total) return 0;
-  if (done > 0 && total > 0) return (elapsed * (total - done)) / done;
+  const f = work ?? (total > 0 ? done / total : 0);
+  if (done > 0 && f > 0) return (elapsed * (1 - f)) / f;
   return estimate === undefined ? undefined : Math.max(0, estimate - elapsed);
 }
 
 export interface Progress {
-  /** done of total units (groups, seeds) finished. */
-  update: (done: number, total: number) => void;
+  /** done of total units (groups, seeds) finished, and the share of the work they were (if known). */
+  update: (done: number, total: number, work?: number) => void;
   /** A new estimate of the remaining work's total (e.g. the next stage of validate). */
   restart: (label: string, estimate?: number, after?: number) => void;
   stop: () => void;
@@ -42,11 +47,19 @@ export function startProgress(
 ): Progress {
   if (quiet) return { update: () => {}, restart: () => {}, stop: () => {} };
   const tty = Boolean(process.stderr.isTTY);
-  let state = { label, estimate, after, started: performance.now(), done: 0, total: 0 };
+  let state = {
+    label,
+    estimate,
+    after,
+    started: performance.now(),
+    done: 0,
+    total: 0,
+    work: undefined as number | undefined,
+  };
   let bar: cliProgress.SingleBar | undefined;
   const elapsed = () => (performance.now() - state.started) / 1000;
   const left = () => {
-    const r = remainingSeconds(elapsed(), state.done, state.total, state.estimate);
+    const r = remainingSeconds(elapsed(), state.done, state.total, state.estimate, state.work);
     return r === undefined ? "?" : `~${formatSeconds(r + state.after)}`;
   };
   const line = () => {
@@ -64,9 +77,10 @@ export function startProgress(
     bar = undefined;
   };
   return {
-    update: (done, total) => {
+    update: (done, total, work) => {
       state.done = done;
       state.total = total;
+      state.work = work;
       if (tty && !bar) {
         bar = new cliProgress.SingleBar(
           {
@@ -82,7 +96,15 @@ export function startProgress(
     },
     restart: (label, est, aft = 0) => {
       stopBar();
-      state = { label, estimate: est, after: aft, started: performance.now(), done: 0, total: 0 };
+      state = {
+        label,
+        estimate: est,
+        after: aft,
+        started: performance.now(),
+        done: 0,
+        total: 0,
+        work: undefined,
+      };
     },
     stop: () => {
       clearInterval(timer);

@@ -43,7 +43,7 @@ function progressReporter(quiet: boolean, law: SimulatedDynamics) {
     estimates = e;
     if (!quiet) process.stderr.write(`validate: estimated\n${describeStages(e)}\n`);
   };
-  const onProgress = (stage: StageName, done: number, total: number) => {
+  const onProgress = (stage: StageName, done: number, total: number, work?: number) => {
     if (current?.stage !== stage) {
       finish();
       current = { stage, started: performance.now() };
@@ -51,7 +51,7 @@ function progressReporter(quiet: boolean, law: SimulatedDynamics) {
       const after = i < 0 ? 0 : estimates.slice(i + 1).reduce((a, e) => a + e.seconds, 0);
       progress.restart(label(stage).padEnd(28), estimates[i]?.seconds, after);
     }
-    progress.update(done, total);
+    progress.update(done, total, work);
   };
   return {
     onPlan,

@@ -41,7 +41,9 @@ export interface SolveOptions {
   response?: "auto" | "tangent" | "branch" | "stein";
   /** Which steps are written out: every K-th (default 1) or log-spaced (src/util/record.ts). */
   record?: RecordSpec;
-  onProgress?: (done: number, total: number) => void;
+  /** After each finished task (group): tasks done, their total, and (Monte-Carlo) the share of the work
+   *  done, for a remaining time that does not count a half group as a whole one. */
+  onProgress?: (done: number, total: number, work?: number) => void;
   /** How the Monte-Carlo groups run (default: in-process for one thread, else worker threads). */
   executor?: Executor;
 }

@@ -72,12 +72,15 @@ export async function validate(source: ModelSource, opts: ValidateOptions = {}):
   const progress = opts.onProgress ?? (() => {});
   // The gating simulation's label names its dynamics (known once the options are checked).
   const label = (name: StageName) => stageLabel(name, opts);
-  async function stage<T>(name: StageName, fn: (p: (done: number, total: number) => void) => Promise<T>) {
+  async function stage<T>(
+    name: StageName,
+    fn: (p: (done: number, total: number, work?: number) => void) => Promise<T>,
+  ) {
     const t0 = performance.now();
     progress(name, 0, 1);
     let value: T;
     try {
-      value = await fn((done, total) => progress(name, done, total));
+      value = await fn((done, total, work) => progress(name, done, total, work));
     } catch (err) {
       // Keep the error's class (it carries the exit code); say which stage failed.
       if (err instanceof Error && name !== "derive") err.message = `${label(name)}: ${err.message}`;

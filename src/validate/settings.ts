@@ -57,7 +57,7 @@ export interface ValidateOptions {
   /** Called with the stage estimates once they pass the feasibility check, before the first stage. */
   onPlan?: (estimates: StageEstimate[]) => void;
   /** Called when a stage starts (done = 0) and as it progresses. */
-  onProgress?: (stage: StageName, done: number, total: number) => void;
+  onProgress?: (stage: StageName, done: number, total: number, work?: number) => void;
 }
 
 /** Sizes used by a run (after defaults). */

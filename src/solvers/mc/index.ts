@@ -165,10 +165,21 @@ export async function solveMc(
   const here = { ...derived, slots: derived.schedule?.slots };
   let results: GroupResult[];
   try {
+    // Progress in work, not tasks: a task costs about samples x N^2 (Stein) or samples x N^3 (tangent).
+    const power = response.estimator === "stein" ? 2 : 3;
+    const weight = tasks.map((t) => t.spec.samples * t.params.N ** power);
+    const all = weight.reduce((a, b) => a + b, 0);
+    let [count, work] = [0, 0];
     results = await executor.run(
       { ...GROUP_TASKS, runHere: (task: GroupTask) => runGroup(here, task) },
       tasks,
-      { threads, onDone: opts.onProgress },
+      {
+        threads,
+        onResult: (i) => {
+          work += weight[i];
+          opts.onProgress?.(++count, tasks.length, work / all);
+        },
+      },
     );
     if (cont.save) {
       const hashes = results.map((r) => r.stateSha256!);
