@@ -268,6 +268,8 @@ export interface McMeta extends RunMeta {
     richardson?: string;
     correctionAtT?: Record<string, number>;
     relativeCorrectionAtT?: Record<string, number>;
+    /** Set when that correction is large (>= 10 % of the train loss at T). */
+    warning?: string;
     /** How the kernels written with --kernels are estimated. */
     kernels?: string;
   };

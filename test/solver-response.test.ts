@@ -4,7 +4,7 @@
 // and says what it chose, and the memory estimate covers the Stein path.
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { chooseResponse, groupBytes, planMc, solveMc } from "../src/solvers/mc/index.js";
+import { chooseResponse, groupBytes, largeCorrection, planMc, solveMc } from "../src/solvers/mc/index.js";
 import { loadDerived } from "../src/symbolic/index.js";
 import { compareObservable } from "../src/validate/compare.js";
 
@@ -43,8 +43,11 @@ describe("Stein response estimator", () => {
     }
     const resp = st.meta.response as { estimator: string; relativeCorrectionAtT: Record<string, number> };
     expect(resp.estimator).toBe("stein");
-    // The Richardson step in 1/M is reported, and small at N = 40.
+    // The Richardson step in 1/M is reported, and small at N = 40 (no warning); a large one is flagged.
     expect(Math.abs(resp.relativeCorrectionAtT.train_loss)).toBeLessThan(0.02);
+    expect(st.meta.response).not.toHaveProperty("warning");
+    expect(largeCorrection(0.164).warning).toMatch(/16 % of the train loss at T.*--samples/);
+    expect(largeCorrection(-0.05)).toEqual({});
   });
 
   it("handles vector models (erf committee, k = 2) like the tangent", async () => {

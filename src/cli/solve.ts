@@ -25,6 +25,8 @@ function summary(result: Result): string {
     const se = result.stderr[name]?.[k] ?? Number.NaN;
     lines.push(`  ${name.padEnd(11)} ${result.observables[name]![k].toPrecision(6)} ± ${se.toPrecision(2)}`);
   }
+  const warning = (result.meta as { response?: { warning?: string } }).response?.warning;
+  if (warning) lines.push(`note: ${warning}`);
   return lines.join("\n");
 }
 
