@@ -179,8 +179,9 @@ describe("solve --checkpoint / --resume", () => {
 
   it("a solve that fails leaves no checkpoint (its states are written to FILE.partial, removed)", async () => {
     const ck = file("blown.ckpt");
-    const args = ["solve", "models/linear-regression.yaml", "--quiet", "--solver", "mc", "--set", "lambda=-30"];
-    expect(await main([...args, "--T", "4", "--samples", "400", "--groups", "2", "--checkpoint", ck])).toBe(1);
+    const model = ["solve", "models/linear-regression.yaml", "--quiet", "--set", "lambda=-30"];
+    const args = [...model, "--solver", "mc", "--T", "4", "--samples", "400", "--groups", "2"];
+    expect(await main([...args, "--checkpoint", ck])).toBe(1);
     expect(said()).toMatch(/blew up at step 11/);
     expect(existsSync(ck) || existsSync(`${ck}.partial`)).toBe(false);
   });
