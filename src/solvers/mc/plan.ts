@@ -246,15 +246,14 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   let halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
   // Stein's Richardson step also solves each group as its first half, which needs as many samples itself.
   let smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
-  let raised = "";
   if (orthogonal && response.estimator === "stein" && smallest < need && opts.samples === undefined) {
     // Default sample size: as many as Stein needs (no wall at long horizons; memory and time are checked
     // below like any other size, and meta.samples says what ran).
     M = need * G * (halves ? 2 : 1);
     sizes = split(M);
     smallest = need;
-    raised = `; samples raised from the default ${DEFAULT_SAMPLES} to ${M}: ${need} per ${halves ? "half " : ""}group for its ${fields} field columns at ${finest.N} steps`;
-    response = { ...response, reason: response.reason + raised };
+    const raised = `samples raised from the default ${DEFAULT_SAMPLES} to ${M}: ${need} per ${halves ? "half " : ""}group for its ${fields} field columns at ${finest.N} steps`;
+    response = { ...response, reason: `${response.reason}; ${raised}` };
   }
   if (orthogonal && response.estimator === "stein" && smallest < need) {
     const what = halves ? "half group (Stein's Richardson step in 1/M)" : "group";
