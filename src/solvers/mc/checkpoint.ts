@@ -47,7 +47,7 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
     M * U * N * (p.dropCrossTerm ? 2 : 1) +
     (p.response === "stein" ? 0 : M * N * UU) +
     (p.response === "branch" ? M * N * (p.jumpCount ?? 1) * (2 + 2 * N) : 0) +
-    3 * triangle(N + 1, UU) +
+    (closed ? 2 : 3) * triangle(N + 1, UU) +
     N * (2 * UV + 1 + UU) +
     triangle(nw, 1) +
     triangle(U * N, 1) +
@@ -104,6 +104,11 @@ class Cursor {
   }
 }
 
+/** The kernels a state holds (lower block triangles): C_theta, R_theta and rho; no C_theta in closed form. */
+function kernelsKept(s: GroupState): Float64Array[] {
+  return s.par ? [s.C, s.R, s.rho] : [s.R, s.rho];
+}
+
 /** Rows 0..n-1 of a lower-triangular matrix with row stride `cap`: row i has i + 1 entries. */
 function triangleRows(L: Float64Array, cap: number, n: number, f: (row: Float64Array, i: number) => void) {
   for (let i = 0; i < n; i++) f(L.subarray(i * cap, i * cap + i + 1), i);
@@ -145,7 +150,9 @@ export function saveState(s: GroupState): Float64Array {
   if (s.Lh) out.put(s.Lh.subarray(0, M * U * k));
   if (s.Cc) for (let i = 0; i < M; i++) out.put(s.Cc.subarray(i * N1 * UU, (i * N1 + k) * UU));
   if (s.branches) branchPairs(s.branches, M, k, p.jumpCount ?? 1, (x) => out.put(x));
-  for (const X of [s.C, s.R, s.rho]) blockTriangle(X, N1, UU, k + 1, (b) => out.put(b));
+  // C_theta only with parameter-side samples: in closed form it is B's row products (gaussian-params.ts),
+  // and no step reads its past rows.
+  for (const X of kernelsKept(s)) blockTriangle(X, N1, UU, k + 1, (b) => out.put(b));
   out.put(s.Gamma.subarray(0, k * UV));
   out.put(s.train_loss.subarray(0, k));
   out.put(s.Qo.subarray(0, k * UU));
@@ -186,14 +193,15 @@ export function restoreState(s: GroupState, data: Float64Array): number {
   if (s.branches) branchPairs(s.branches, M, k, p.jumpCount ?? 1, (x) => x.set(src.take(x.length)));
   // Lower block triangles, then the other halves: C symmetric (blocks transposed), Rt and rhoT the block
   // transposes of R and rho (blocks as they are), exactly what the steps write.
-  for (const X of [s.C, s.R, s.rho]) {
+  for (const X of kernelsKept(s)) {
     for (let t = 0; t <= k; t++) X.set(src.take((t + 1) * UU), t * N1 * UU);
   }
   for (let t = 0; t <= k; t++) {
     for (let u = 0; u <= t; u++) {
       const lo = (t * N1 + u) * UU;
       const hi = (u * N1 + t) * UU;
-      for (let a = 0; a < U; a++) for (let b = 0; b < U; b++) s.C[hi + b * U + a] = s.C[lo + a * U + b];
+      if (par)
+        for (let a = 0; a < U; a++) for (let b = 0; b < U; b++) s.C[hi + b * U + a] = s.C[lo + a * U + b];
       if (s.Rt.length > 0) s.Rt.set(s.R.subarray(lo, lo + UU), hi);
       if (s.rhoT.length > 0) s.rhoT.set(s.rho.subarray(lo, lo + UU), hi);
     }

@@ -376,7 +376,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   // Histories are column-major: column c = s U + a (step s, unit a) is X[c M .. c M + M - 1].
   const Th = f64(closed ? 0 : M * SW);
   const Gss = new Float64Array(V * V);
-  let nuCol0 = 1 + V + U;
+  let nuCol0 = 0; // the sample path's (stepParameters reads it only then)
   if (par) {
     const cStar = Array.from({ length: V }, () => par.append());
     const c0 = Array.from({ length: U }, () => par.append());
