@@ -229,6 +229,50 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
     });
   }
 
+  // X of floats (the solver's stored inputs and histories): the kernels widen each float to a double, so
+  // they compute exactly what the JS loops compute on the same floats.
+  for (const [M, ncols, m] of [
+    [203, 17, 1],
+    [200, 16, 3],
+    [61, 1, 2],
+    [7, 5, 1],
+  ]) {
+    const stride = ncols + 3;
+    const setup = () => {
+      const rng = new Rng(M, ncols, m, 32);
+      const arena = new WasmArena(arenaDoubles(M * stride, m * M, m * stride, m * M));
+      const X = arena.f32(M * stride);
+      const [V, C, out] = [arena.f64(m * M), arena.f64(m * stride), arena.f64(m * M)];
+      for (let i = 0; i < M * stride; i++) X[i] = rng.normal();
+      for (let i = 0; i < m * M; i++) V[i] = rng.normal();
+      for (let j = 0; j < m * stride; j++) C[j] = rng.normal();
+      return { X, V, C, out };
+    };
+
+    it(`float X: colDotsBlock equals the JS loop bit for bit, M = ${M}, ${ncols} columns, ${m} vectors`, () => {
+      const { X, V, C } = setup();
+      const ref = Float64Array.from(C);
+      for (let t = 0; t < m; t++)
+        colDotsJs(0, X, M, stride, ncols, V.subarray(t * M, (t + 1) * M), ref.subarray(t * stride));
+      takeKernelUsage();
+      colDotsBlock(X, M, stride, ncols, m, V, M, C, stride);
+      expect(takeKernelUsage().dots).toBe("wasm-simd");
+      expect(Array.from(C)).toEqual(Array.from(ref));
+    });
+
+    it(`float X: rowDotsBlock matches the JS loop to 1e-12, M = ${M}, ${ncols} columns, ${m} vectors`, () => {
+      const { X, V, C, out } = setup();
+      out.set(V);
+      const ref = Float64Array.from(V);
+      for (let t = 0; t < m; t++) {
+        const c = C.subarray(t * stride, t * stride + ncols);
+        rowDotsJs(0, X, M, stride, ncols, c, ref.subarray(t * M, (t + 1) * M), "add");
+      }
+      rowDotsBlock(X, M, stride, ncols, m, C, stride, out, M);
+      expect(maxRelDiff(out, ref)).toBeLessThan(1e-12);
+    });
+  }
+
   it("runs in place only when all arrays share one arena (else the JS loops, same numbers)", () => {
     const [X, v] = wasmArrays(8 * 3, 8);
     expect(sameArena(X, v)).toBe(true);

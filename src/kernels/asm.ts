@@ -51,9 +51,16 @@ export const f64add = [0xa0];
 export const f64sub = [0xa1];
 export const f64mul = [0xa2];
 export const f64load = (off = 0) => [0x2b, 3, ...uleb(off)];
+export const f32load = (off = 0) => [0x2a, 2, ...uleb(off)];
+/** f64.promote_f32 */
+export const promoteF32 = [0xbb];
 export const f64store = (off = 0) => [0x39, 3, ...uleb(off)];
 export const vload = (off = 0) => [0xfd, 0x00, 3, ...uleb(off)];
 export const vload64splat = (off = 0) => [0xfd, 0x0a, 3, ...uleb(off)];
+/** v128.load64_zero: 8 bytes into the low half, the high half zero. */
+export const vload64zero = (off = 0) => [0xfd, 0x5d, 3, ...uleb(off)];
+/** f64x2.promote_low_f32x4: the two low floats as doubles. */
+export const promoteLowF32x2 = [0xfd, 0x5f];
 export const vstore = (off = 0) => [0xfd, 0x0b, 3, ...uleb(off)];
 export const splat = [0xfd, 0x14];
 export const lane = (k: number) => [0xfd, 0x21, k];
@@ -88,6 +95,7 @@ export function times(n: number): number[] {
 }
 /** Bytes per f64, per f64x2 vector. */
 export const F64_BYTES = 8;
+export const F32_BYTES = 4;
 export const V128_BYTES = 16;
 /** The i32 on the stack, a count of doubles, as bytes. */
 export const doublesToBytes = times(F64_BYTES);

@@ -7,9 +7,12 @@
 // arena, and otherwise run the JS loops of js.ts (a copy would cost as much as the work). Every wrapper
 // records in loader.ts which implementation ran.
 import { MAX_BLOCK } from "./dense.js";
-import { colDotsJs, rowDotsJs, type TangentRow } from "./js.js";
+import { colDotsJs, type DenseX, rowDotsJs, type TangentRow } from "./js.js";
 import { instanceOf, instantiate, type KernelInstance, ran, wasmEnabled } from "./loader.js";
 import { TANGENT_LANES } from "./tangent.js";
+
+/** Doubles that n floats take in an arena (WasmArena.f32; pass it to arenaDoubles). */
+export const floatDoubles = (n: number) => Math.ceil(n / 2);
 
 /** The memory of this thread's last released WasmArena, for the next one. */
 let spare: WebAssembly.Memory | null = null;
@@ -56,6 +59,16 @@ export class WasmArena {
     this.top += n + (n & 1);
     return a;
   }
+
+  /** n floats, taking floatDoubles(n) of the arena's doubles. */
+  f32(n: number): Float32Array {
+    if (!this.mem) return new Float32Array(n);
+    const d = floatDoubles(n);
+    if (this.top + d > this.doubles) throw new RangeError("WasmArena: capacity exceeded");
+    const a = new Float32Array(this.mem.buffer, 8 * this.top, n);
+    this.top += d + (d & 1);
+    return a;
+  }
 }
 
 /** Zero-filled Float64Arrays of the given lengths in one new `WasmArena`. */
@@ -65,7 +78,7 @@ export function wasmArrays(...lengths: number[]): Float64Array[] {
 }
 
 /** The kernel instance owning all of `arrays` (same WebAssembly memory), if any. */
-export function sharedInstance(...arrays: Float64Array[]): KernelInstance | undefined {
+export function sharedInstance(...arrays: DenseX[]): KernelInstance | undefined {
   const ex = instanceOf(arrays[0].buffer);
   return ex && arrays.every((a) => a.buffer === arrays[0].buffer) ? ex : undefined;
 }
@@ -141,7 +154,7 @@ export function tangentRowSimd(row: TangentRow): number {
 
 /** A dense product over m vectors: (X, M, stride, ncols, m, vectors, vstep, out, ostep), see below. */
 type DotsBlock = (
-  X: Float64Array,
+  X: DenseX,
   M: number,
   stride: number,
   ncols: number,
@@ -158,10 +171,11 @@ function dotsBlock(kind: "colDots" | "rowDots"): DotsBlock {
     const quads = Math.floor(M / 4);
     const ex = quads > 0 && ncols > 0 ? sharedInstance(X, V, out) : undefined;
     if (quads > 0 && ncols > 0) ran("dots", ex !== undefined);
-    for (let t = 0; ex && t < m; t += MAX_BLOCK) {
+    const kernels = ex && (X instanceof Float32Array ? ex[`${kind}32`] : ex[kind]);
+    for (let t = 0; kernels && t < m; t += MAX_BLOCK) {
       const v = V.byteOffset + 8 * t * vstep;
       const o = out.byteOffset + 8 * t * ostep;
-      ex[kind][Math.min(MAX_BLOCK, m - t)](X.byteOffset, v, o, quads, stride, ncols, 8 * vstep, 8 * ostep);
+      kernels[Math.min(MAX_BLOCK, m - t)](X.byteOffset, v, o, quads, stride, ncols, 8 * vstep, 8 * ostep);
     }
     // The rows after the last whole block (all rows without a kernel), one vector at a time.
     const from = ex ? 4 * quads : 0;
@@ -194,7 +208,7 @@ export const rowDotsBlock = dotsBlock("rowDots");
 
 /** colDotsBlock for one vector: out[j] += sum_i X[i*stride + j] v_i. */
 export const colDots = (
-  X: Float64Array,
+  X: DenseX,
   M: number,
   stride: number,
   ncols: number,
@@ -204,7 +218,7 @@ export const colDots = (
 
 /** rowDotsBlock for one vector: out_i += X[i*stride + 0..ncols-1] . c. */
 export const rowDots = (
-  X: Float64Array,
+  X: DenseX,
   M: number,
   stride: number,
   ncols: number,

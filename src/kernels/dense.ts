@@ -4,14 +4,18 @@
 //   colDots: out_t[j] += sum_i X[i,j] v_t[i]      (Gram–Schmidt dots, the simulator's X^T v)
 //   rowDots: out_t[i] (= or +=) X[i, 0..ncols-1] . c_t   (projections, moments, the simulator's X theta)
 // Every kernel takes (x, vec, out, quads, stride, ncols, vstep, ostep): byte addresses, the number of
-// four-row blocks, row stride and used columns in doubles, and the byte distances between consecutive
-// vectors t of `vec` and of `out`. The arithmetic per output is fixed by the options (see each generator);
+// four-row blocks, row stride and used columns in elements of X, and the byte distances between consecutive
+// vectors t of `vec` and of `out`. X holds doubles, or (`x = "f32"`) floats that the kernel widens to
+// doubles as it loads them (the solver's stored inputs and histories: half the memory traffic of the
+// passes, which are bound by it; all arithmetic stays in doubles). The arithmetic per output is fixed by the options (see each generator);
 // js.ts holds the plain-JS loops (colDots with order "chain" is bit-identical to colDotsJs).
 import {
   addTo,
   doublesToBytes,
+  F32_BYTES,
   F64,
   F64_BYTES,
+  f32load,
   f64add,
   f64load,
   f64mul,
@@ -24,6 +28,8 @@ import {
   ins,
   Locals,
   lane,
+  promoteF32,
+  promoteLowF32x2,
   set,
   splat,
   sum,
@@ -32,6 +38,7 @@ import {
   V128_BYTES,
   vadd,
   vload,
+  vload64zero,
   vmul,
   vstore,
   vzero,
@@ -47,6 +54,18 @@ const ROWS = range(4);
 const PARAMS = 8;
 const [X, VEC, OUT, QUADS, STRIDE, NCOLS, VSTEP, OSTEP] = range(PARAMS);
 
+/** Element type of X: doubles, or floats widened to doubles on load. */
+export type XType = "f64" | "f32";
+
+/** Bytes per element of X. */
+const xBytes = (x: XType) => (x === "f64" ? F64_BYTES : F32_BYTES);
+
+/** Loads a pair of X's elements at `off` bytes from the address on the stack as an f64x2 (wide), or one. */
+function xLoad(x: XType, wide: boolean, off = 0): number[] {
+  if (x === "f64") return wide ? vload(off) : f64load(off);
+  return wide ? ins(vload64zero(off), promoteLowF32x2) : ins(f32load(off), promoteF32);
+}
+
 /**
  * The loop shared by both generators: over four-row blocks (`perBlock`, a parameter, advances 32 bytes per
  * block), the pointer `w` walks the columns of the parameter `along` in steps of `pairDoubles` doubles
@@ -54,7 +73,7 @@ const [X, VEC, OUT, QUADS, STRIDE, NCOLS, VSTEP, OSTEP] = range(PARAMS);
  */
 function blockLoop(
   L: Locals,
-  o: { along: number; perBlock: number; pairDoubles: number },
+  o: { along: number; perBlock: number; pairDoubles: number; x: XType },
   body: (f: { w: number; q: number; p: number[] }) => {
     prologue: number[];
     wide: number[];
@@ -66,9 +85,12 @@ function blockLoop(
   const [rowB, blockEnd, w, wWide, wEnd, q] = L.add(I32, 6);
   const p = L.add(I32, 4);
   const b = body({ w, q, p });
-  const advance = (bytes: number) => ins(...p.map((pr) => addTo(pr, i32c(bytes))), addTo(w, i32c(bytes)));
+  const xb = xBytes(o.x);
+  // X's row pointers advance by elements of X, the walk `w` (over doubles) by doubles.
+  const advance = (n: number) =>
+    ins(...p.map((pr) => addTo(pr, i32c(n * xb))), addTo(w, i32c(n * F64_BYTES)));
   return ins(
-    ins(get(STRIDE), doublesToBytes, set(rowB)),
+    ins(get(STRIDE), times(xb), set(rowB)),
     ins(get(QUADS), times(4 * F64_BYTES), get(o.perBlock), i32add, set(blockEnd)),
     ins(get(NCOLS), i32c(-o.pairDoubles), i32and, doublesToBytes, get(o.along), i32add, set(wWide)),
     ins(get(NCOLS), doublesToBytes, get(o.along), i32add, set(wEnd)),
@@ -79,9 +101,9 @@ function blockLoop(
         b.prologue,
         ins(get(X), set(p[0]), ...[1, 2, 3].map((r) => sum(p[r], p[r - 1], rowB))),
         ins(get(o.along), set(w)),
-        whileLt(w, wWide, ins(b.wide, advance(o.pairDoubles * F64_BYTES))),
+        whileLt(w, wWide, ins(b.wide, advance(o.pairDoubles))),
         b.middle,
-        whileLt(w, wEnd, ins(b.narrow, advance(F64_BYTES))),
+        whileLt(w, wEnd, ins(b.narrow, advance(1))),
         b.epilogue,
         ins(get(X), get(rowB), times(4), i32add, set(X)),
         addTo(o.perBlock, i32c(4 * F64_BYTES)),
@@ -97,7 +119,7 @@ function blockLoop(
  * (((x0 v0 + x1 v1) + x2 v2) + x3 v3, the JS loop's) or "tree" ((x0 v0 + x1 v1) + (x2 v2 + x3 v3)), and
  * added to out; `pairs` f64x2 outputs per step of the walk (an unrolling: the same arithmetic).
  */
-export function colDotsBody(m: number, order: "chain" | "tree", pairs = 1): number[] {
+export function colDotsBody(m: number, order: "chain" | "tree", pairs = 1, x: XType = "f64"): number[] {
   const L = new Locals(PARAMS);
   const vv = range(m).map(() => L.add(V128, 4));
   const sv = range(m).map(() => L.add(F64, 4));
@@ -107,19 +129,21 @@ export function colDotsBody(m: number, order: "chain" | "tree", pairs = 1): numb
     order === "chain"
       ? ins(terms[0], terms[1], add, terms[2], add, terms[3], add)
       : ins(terms[0], terms[1], add, terms[2], terms[3], add, add);
-  const code = blockLoop(L, { along: OUT, perBlock: VEC, pairDoubles: 2 * pairs }, ({ w, q, p }) => {
+  const code = blockLoop(L, { along: OUT, perBlock: VEC, pairDoubles: 2 * pairs, x }, ({ w, q, p }) => {
     /** out_t[w + off] += the block's terms, for every t (wide: two doubles); x from memory for m = 1. */
-    const update = (wide: boolean, off = 0) => {
+    const update = (wide: boolean, pair = 0) => {
+      const off = V128_BYTES * pair;
       const [load, store, mul, add] = wide
         ? [vload(off), vstore(off), vmul, vadd]
         : [f64load(), f64store(), f64mul, f64add];
+      const xLoadAt = xLoad(x, wide, wide ? 2 * xBytes(x) * pair : 0);
       const xl = wide ? xv : xs;
-      const x = (r: number) => (m === 1 ? ins(get(p[r]), load) : get(xl[r]));
+      const xr = (r: number) => (m === 1 ? ins(get(p[r]), xLoadAt) : get(xl[r]));
       return ins(
-        m === 1 ? [] : ins(...ROWS.map((r) => ins(get(p[r]), load, set(xl[r])))),
+        m === 1 ? [] : ins(...ROWS.map((r) => ins(get(p[r]), xLoadAt, set(xl[r])))),
         ins(get(w), set(q)),
         ...range(m).map((t) => {
-          const terms = ROWS.map((r) => ins(x(r), get(wide ? vv[t][r] : sv[t][r]), mul));
+          const terms = ROWS.map((r) => ins(xr(r), get(wide ? vv[t][r] : sv[t][r]), mul));
           return ins(get(q), get(q), load, combine(terms, add), add, store, addTo(q, get(OSTEP)));
         }),
       );
@@ -136,7 +160,7 @@ export function colDotsBody(m: number, order: "chain" | "tree", pairs = 1): numb
           ),
         ),
       ),
-      wide: ins(...range(pairs).map((h) => update(true, V128_BYTES * h))),
+      wide: ins(...range(pairs).map((h) => update(true, h))),
       middle: [],
       narrow: update(false),
       epilogue: [],
@@ -152,7 +176,7 @@ export function colDotsBody(m: number, order: "chain" | "tree", pairs = 1): numb
  * order, the two lanes added, and the remaining ncols mod 2 acc columns added one by one. `store` "set"
  * writes the dot, "add" adds it to out.
  */
-export function rowDotsBody(m: number, acc: number, store: "set" | "add"): number[] {
+export function rowDotsBody(m: number, acc: number, store: "set" | "add", x: XType = "f64"): number[] {
   const L = new Locals(PARAMS);
   const sums = range(m).map(() => ROWS.map(() => L.add(V128, acc)));
   const sv = range(m).map(() => L.add(F64, 4));
@@ -160,12 +184,11 @@ export function rowDotsBody(m: number, acc: number, store: "set" | "add"): numbe
   const xs = L.add(F64, 4);
   const [cv] = L.add(V128, 1);
   const [cs] = L.add(F64, 1);
-  const code = blockLoop(L, { along: VEC, perBlock: OUT, pairDoubles: 2 * acc }, ({ w, q, p }) => {
-    const xWide = (r: number, h: number) => (m === 1 ? ins(get(p[r]), vload(V128_BYTES * h)) : get(xv[r][h]));
-    const xOne = (r: number) => (m === 1 ? ins(get(p[r]), f64load()) : get(xs[r]));
-    const loadX = ROWS.flatMap((r) =>
-      range(acc).map((h) => ins(get(p[r]), vload(V128_BYTES * h), set(xv[r][h]))),
-    );
+  const code = blockLoop(L, { along: VEC, perBlock: OUT, pairDoubles: 2 * acc, x }, ({ w, q, p }) => {
+    const pairAt = (h: number) => xLoad(x, true, 2 * xBytes(x) * h);
+    const xWide = (r: number, h: number) => (m === 1 ? ins(get(p[r]), pairAt(h)) : get(xv[r][h]));
+    const xOne = (r: number) => (m === 1 ? ins(get(p[r]), xLoad(x, false)) : get(xs[r]));
+    const loadX = ROWS.flatMap((r) => range(acc).map((h) => ins(get(p[r]), pairAt(h), set(xv[r][h]))));
     /** sv = lane 0 + lane 1 of (sums[0] + sums[1] + ...). */
     const reduce = (s: number[], out: number) =>
       ins(
@@ -197,7 +220,7 @@ export function rowDotsBody(m: number, acc: number, store: "set" | "add"): numbe
       ),
       middle: ins(...range(m).flatMap((t) => ROWS.map((r) => reduce(sums[t][r], sv[t][r])))),
       narrow: ins(
-        m === 1 ? [] : ins(...ROWS.map((r) => ins(get(p[r]), f64load(), set(xs[r])))),
+        m === 1 ? [] : ins(...ROWS.map((r) => ins(get(p[r]), xLoad(x, false), set(xs[r])))),
         ins(get(w), set(q)),
         ...range(m).map((t) =>
           ins(

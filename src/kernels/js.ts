@@ -6,10 +6,13 @@
 /** Row-dot update modes: out_i = d, out_i += d. */
 export type RowMode = "set" | "add";
 
+/** The matrix X of the dense products: doubles, or floats (read as doubles; see dense.ts). */
+export type DenseX = Float64Array | Float32Array;
+
 /** out[j] += sum_{i >= from} X[i,j] v_i for j < ncols; four rows at a time (each out[j] load serves four). */
 export function colDotsJs(
   from: number,
-  X: Float64Array,
+  X: DenseX,
   M: number,
   stride: number,
   ncols: number,
@@ -39,7 +42,7 @@ export function colDotsJs(
 /** out_i (=, +=) X[i, 0..ncols-1] . c for i >= from; four rows at a time. */
 export function rowDotsJs(
   from: number,
-  X: Float64Array,
+  X: DenseX,
   M: number,
   stride: number,
   ncols: number,

@@ -13,9 +13,12 @@ type Kernel = (...args: number[]) => void;
 export interface KernelInstance {
   /** tangent(k, groups, N1, cc, dl, rt, p, out): see tangent.ts. */
   tangent: Kernel;
-  /** colDots[m], rowDots[m] for m = 1..MAX_BLOCK vectors: see dense.ts (colDots in the JS loop's order). */
+  /** colDots[m], rowDots[m] for m = 1..MAX_BLOCK vectors: see dense.ts (colDots in the JS loop's order);
+   *  colDots32, rowDots32 the same over an X of floats. */
   colDots: Record<number, Kernel>;
   rowDots: Record<number, Kernel>;
+  colDots32: Record<number, Kernel>;
+  rowDots32: Record<number, Kernel>;
   /** The simulator's r = X theta (rowDots, two accumulators per row, "set") and inc += X^T v ("tree", two pairs per step). */
   matVec: Kernel;
   matTVec: Kernel;
@@ -29,6 +32,8 @@ export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
     ...range(MAX_BLOCK).flatMap((m) => [
       { name: `colDots${m}`, params: 8, body: colDotsBody(m, "chain") },
       { name: `rowDots${m}`, params: 8, body: rowDotsBody(m, 1, "add") },
+      { name: `colDots32_${m}`, params: 8, body: colDotsBody(m, "chain", 1, "f32") },
+      { name: `rowDots32_${m}`, params: 8, body: rowDotsBody(m, 1, "add", "f32") },
     ]),
     { name: "matVec", params: 8, body: rowDotsBody(1, 2, "set") },
     { name: "matTVec", params: 8, body: colDotsBody(1, "tree", 2) },
@@ -89,6 +94,8 @@ export function instantiate(bytes: number): { mem: WebAssembly.Memory; ex: Kerne
     tangent: raw.tangent,
     colDots: Object.fromEntries(range(MAX_BLOCK).map((m) => [m, raw[`colDots${m}`]])),
     rowDots: Object.fromEntries(range(MAX_BLOCK).map((m) => [m, raw[`rowDots${m}`]])),
+    colDots32: Object.fromEntries(range(MAX_BLOCK).map((m) => [m, raw[`colDots32_${m}`]])),
+    rowDots32: Object.fromEntries(range(MAX_BLOCK).map((m) => [m, raw[`rowDots32_${m}`]])),
     matVec: raw.matVec,
     matTVec: raw.matTVec,
   };

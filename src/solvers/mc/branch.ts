@@ -34,7 +34,7 @@ export interface BranchStep {
   l: Float64Array;
   dl: Float64Array;
   y: Float64Array;
-  z: Float64Array;
+  z: Float32Array;
   dxi: Float64Array | null;
   lw: Float64Array;
   lwOff: number;

@@ -11,7 +11,7 @@ import { UsageError } from "../../util/errors.js";
 import type { CheckpointHeader } from "./checkpoint.js";
 
 const MAGIC = "DMFTCKPT";
-export const CHECKPOINT_VERSION = 3;
+export const CHECKPOINT_VERSION = 4;
 const PREFIX = 24;
 
 /** Where a group solve's state lies in a checkpoint file (bytes from its start), and its length in doubles. */

@@ -19,6 +19,7 @@ import { CHECKPOINT_VERSION, checkpointBytes } from "./checkpoint-file.js";
 import type { InputPrefix } from "./columns.js";
 import { type GroupState, inputColumns, noiseColumns, type SchemeParams } from "./group.js";
 import type { McInternals, McPlan } from "./plan.js";
+import { floatDoubles } from "./wasm.js";
 import type { GroupTask } from "./worker.js";
 
 /** Triangle of blocks (t, s), s <= t <= n - 1, of size `size`. */
@@ -44,7 +45,8 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
     4 * streams +
     member +
     (closed ? 0 : M * U * (N + 1)) +
-    M * U * N * (p.dropCrossTerm ? 2 : 1) +
+    floatDoubles(M * U * N) +
+    (p.dropCrossTerm ? M * U * N : 0) +
     (p.response === "stein" ? 0 : M * N * UU) +
     (p.response === "branch" ? M * N * (p.jumpCount ?? 1) * (2 + 2 * N) : 0) +
     (closed ? 2 : 3) * triangle(N + 1, UU) +
@@ -65,7 +67,7 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
 function inputDoubles(p: SchemeParams, M: number, U: number, V: number): number {
   if (p.response !== "stein") return 0;
   const [pred, par] = inputColumns(p, U, V);
-  return M * (pred + (p.closedParams ? 0 : par));
+  return floatDoubles(M * pred) + (p.closedParams ? 0 : floatDoubles(M * par));
 }
 
 /** The inputs stored at the end of a Stein state saved at horizon data[0] (see inputDoubles). */
@@ -81,14 +83,18 @@ export function savedInputs(
   if (n === 0) return undefined;
   const [pred, par] = inputColumns(at, U, V);
   const apart = p.noiseApart ? noiseColumns(at, U, V).length : 0;
-  const Z = data.subarray(data.length - n);
+  const floats = (from: number, count: number) =>
+    new Float32Array(data.buffer, data.byteOffset + 8 * from, count);
+  const base = data.length - n;
   return {
-    pred: { Z: Z.subarray(0, M * pred), others: pred - apart, separate: apart },
-    ...(p.closedParams ? {} : { par: { Z: Z.subarray(M * pred), others: par, separate: 0 } }),
+    pred: { Z: floats(base, M * pred), others: pred - apart, separate: apart },
+    ...(p.closedParams
+      ? {}
+      : { par: { Z: floats(base + floatDoubles(M * pred), M * par), others: par, separate: 0 } }),
   };
 }
 
-/** Sequential reads or writes of a Float64Array. */
+/** Sequential reads or writes of a Float64Array; floats (the stored inputs, A) two to a double. */
 class Cursor {
   at = 0;
   constructor(readonly buf: Float64Array) {}
@@ -100,6 +106,19 @@ class Cursor {
     if (this.at + n > this.buf.length) throw new RangeError("checkpoint state too short");
     const x = this.buf.subarray(this.at, this.at + n);
     this.at += n;
+    return x;
+  }
+  putFloats(x: Float32Array): void {
+    this.floats(x.length).set(x);
+  }
+  takeFloats(n: number): Float32Array {
+    return this.floats(n);
+  }
+  private floats(n: number): Float32Array {
+    const d = floatDoubles(n);
+    if (this.at + d > this.buf.length) throw new RangeError("checkpoint state too short");
+    const x = new Float32Array(this.buf.buffer, this.buf.byteOffset + 8 * this.at, n);
+    this.at += d;
     return x;
   }
 }
@@ -146,7 +165,7 @@ export function saveState(s: GroupState): Float64Array {
   for (const rng of s.streams) out.put(rng.save());
   if (s.weights?.member) out.put(s.weights.member);
   if (par) out.put(s.Th.subarray(0, M * U * (k + 1)));
-  out.put(s.A.subarray(0, M * U * k));
+  out.putFloats(s.A.subarray(0, M * U * k));
   if (s.Lh) out.put(s.Lh.subarray(0, M * U * k));
   if (s.Cc) for (let i = 0; i < M; i++) out.put(s.Cc.subarray(i * N1 * UU, (i * N1 + k) * UU));
   if (s.branches) branchPairs(s.branches, M, k, p.jumpCount ?? 1, (x) => out.put(x));
@@ -161,8 +180,8 @@ export function saveState(s: GroupState): Float64Array {
   triangleRows(Lnu.L, Lnu.capacity, Lnu.n, (r) => out.put(r));
   if (s.B) triangleRows(s.B.L, s.B.capacity, s.B.n, (r) => out.put(r));
   if (inputDoubles(p, M, U, V) > 0) {
-    out.put(pred.storedColumns().Z);
-    if (par) out.put(par.storedColumns().Z);
+    out.putFloats(pred.storedColumns().Z);
+    if (par) out.putFloats(par.storedColumns().Z);
   }
   if (out.at !== out.buf.length)
     throw new Error(`checkpoint: state of ${out.at} doubles, expected ${out.buf.length}`);
@@ -187,7 +206,7 @@ export function restoreState(s: GroupState, data: Float64Array): number {
   for (const rng of s.streams) rng.restore(src.take(4));
   if (s.weights?.member) s.weights.member.set(src.take(M));
   if (par) s.Th.set(src.take(M * U * (k + 1)));
-  s.A.set(src.take(M * U * k));
+  s.A.set(src.takeFloats(M * U * k));
   if (s.Lh) s.Lh.set(src.take(M * U * k));
   if (s.Cc) for (let i = 0; i < M; i++) s.Cc.set(src.take(k * UU), i * N1 * UU);
   if (s.branches) branchPairs(s.branches, M, k, p.jumpCount ?? 1, (x) => x.set(src.take(x.length)));

@@ -6,6 +6,11 @@
 // BLOCK columns); the solver then takes them in order (`append`, `appendBlock`) and evaluates its draws as
 // combinations of the columns taken so far. Column-major storage makes both the Gram–Schmidt passes and the
 // draws stream whole columns (sequential reads) instead of reading a short piece of every sample's row.
+// The columns are stored as floats (Z, a Float32Array): the solver's passes over them, the Gram–Schmidt's
+// included, are bound by memory traffic, which floats halve (the kernels widen them to doubles; all
+// arithmetic is in doubles, and each new column is orthonormalised in doubles against the stored floats
+// before it is stored): moments exact to float rounding (~1e-8) instead of ~1e-15, far below the
+// Monte-Carlo noise.
 // Orthonormality needs more samples than columns orthonormalised together (with some slack, orthoBlock):
 // when the columns outnumber that (long horizons, small groups), they are orthonormalised in consecutive
 // blocks of `orthoBlock(M, width)` columns, each against the ones column and the earlier columns of its own
@@ -21,7 +26,7 @@
 // are bit-identical to one block at a time); test/checkpoint.test.ts checks it.
 import type { Rng } from "../../util/rng.js";
 import { appendOrthonormalPanel, PANEL } from "./linalg.js";
-import { arenaDoubles, colDotsBlock, MAX_BLOCK, type WasmArena } from "./wasm.js";
+import { arenaDoubles, colDotsBlock, floatDoubles, MAX_BLOCK, type WasmArena } from "./wasm.js";
 
 /** Columns orthonormalised per block of the up-front Gram–Schmidt (up to PANEL of them per call). */
 const BLOCK = MAX_BLOCK;
@@ -40,7 +45,7 @@ export function orthoBlock(M: number, width: number): number {
 /** Stored columns of a GaussianColumns (see its constructor's `prefix`). */
 export interface InputPrefix {
   /** The stored columns, in storage order: `others` other columns, then `separate` separate ones. */
-  Z: Float64Array;
+  Z: Float32Array;
   others: number;
   separate: number;
 }
@@ -49,11 +54,11 @@ export class GaussianColumns {
   /** Doubles a GaussianColumns(M, width, ..., maxCombos) takes from its WasmArena. */
   static doubles(M: number, width: number, maxCombos: number): number {
     const scratch = Math.max(PANEL, maxCombos);
-    return arenaDoubles(M * width, M * scratch, M * PANEL, width * scratch + 3 * PANEL);
+    return arenaDoubles(floatDoubles(M * width), M * scratch, M * PANEL, width * scratch + 3 * PANEL);
   }
 
-  /** Column j is Z[j M .. j M + M - 1]. */
-  readonly Z: Float64Array;
+  /** Column j is Z[j M .. j M + M - 1] (floats, see the header). */
+  readonly Z: Float32Array;
   /** Number of columns taken; column 0 is all ones. */
   n = 1;
   private readonly v: Float64Array;
@@ -93,7 +98,7 @@ export class GaussianColumns {
     const block = orthoBlock(M, F);
     if (orthogonal && block < 2) throw new RangeError(`orthogonal columns need more samples (${M})`);
     const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
-    const Z = f64(M * width);
+    const Z = arena ? arena.f32(M * width) : new Float32Array(M * width);
     this.Z = Z;
     this.v = f64(M * Math.max(PANEL, maxCombos));
     this.orig = f64(M * PANEL);
@@ -138,7 +143,7 @@ export class GaussianColumns {
     hi: number,
     block: number,
     /** Columns lo..lo+n-1 as stored (Z: column lo first), see the constructor's `prefix`. */
-    prefix?: { n: number; Z: Float64Array },
+    prefix?: { n: number; Z: Float32Array },
   ): void {
     const { M, Z, v, orig, dots } = this;
     for (let col = Math.max(lo, 1); col < hi; ) {
@@ -229,7 +234,7 @@ export class GaussianColumns {
   }
 
   /** Column `col` (a view: samples 0..M-1). */
-  column(col: number): Float64Array {
+  column(col: number): Float32Array {
     const p = this.slot(col);
     return this.Z.subarray(p * this.M, (p + 1) * this.M);
   }

@@ -23,7 +23,7 @@ import type { SampleState } from "./samples.js";
 import { invertSmall } from "./small.js";
 import type { SteinScratch } from "./stein.js";
 import { step } from "./step.js";
-import { arenaDoubles, TANGENT_LANES, WasmArena } from "./wasm.js";
+import { arenaDoubles, floatDoubles, TANGENT_LANES, WasmArena } from "./wasm.js";
 
 export interface SchemeParams {
   dynamics: "sgf" | "gd" | "sgd-limit" | "sgd-fraction";
@@ -176,7 +176,8 @@ export interface GroupState extends SampleState {
   bRow: Float64Array | null;
   /** The WebAssembly memory of the arrays above (released by solveGroup). */
   arena: WasmArena;
-  /** Scratch of the steps. */
+  /** Scratch of the steps; Ak: the history's last U columns as doubles (Cov nu's coefficients). */
+  Ak: Float64Array;
   acc: Float64Array;
   accA: Float64Array;
   P: Float64Array;
@@ -338,9 +339,10 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   const arena = new WasmArena(
     GaussianColumns.doubles(M, predCols, U) +
       (closed ? 0 : GaussianColumns.doubles(M, parCols, U)) +
-      arenaDoubles(closed ? 0 : M * SW, M * SW, stein ? 0 : M * N1 * UU, M * UU) +
+      arenaDoubles(closed ? 0 : M * SW, floatDoubles(M * SW), stein ? 0 : M * N1 * UU, M * UU) +
       arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, rtLen, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
       3 * U * arenaDoubles(M) +
+      arenaDoubles(U * M) +
       GrowingCholesky.doubles(V + U * N1) +
       GrowingCholesky.doubles(U * N1) +
       (stein ? arenaDoubles(U * M, U * predCols, V + U * N1) : 0) +
@@ -398,7 +400,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   const wcEps = pred.append();
   const y = new Float64Array(M);
   labels(vec, pred, wcEps, wstar, y);
-  const A = f64(M * SW);
+  const A = arena.f32(M * SW);
   // The tangent's H dxi history (Stein needs no derivative of l).
   const Cc = stein ? null : f64(M * N1 * UU);
   const Lh = p.dropCrossTerm ? f64(M * SW) : null;
@@ -429,6 +431,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   const wCoef = Array.from({ length: U }, () => new Float64Array(predCols));
   const nuCoef = Array.from({ length: U }, () => new Float64Array(parCols));
   const memOut = Array.from({ length: U }, () => f64(M));
+  const Ak = f64(U * M);
   const rows: Float64Array[] = new Array(U);
   const branches =
     p.response === "branch" && jumps ? new Branches(M, N1, fns, jumps, p.jumpCount ?? 1) : null;
@@ -486,6 +489,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
     Rt,
     UU,
     UV,
+    Ak,
     acc,
     accA,
     arena,

@@ -4,6 +4,7 @@
 // The triangular solves (a new row of the factor, and L^T x = b for Stein, stein.ts) run in blocks of
 // TRI_BLOCK rows: the products with all earlier rows in one SIMD kernel pass per block, only the small
 // triangle inside the block in JS (rows 0..TRI_BLOCK-1 therefore come out exactly as a plain JS loop).
+import type { DenseX } from "../../kernels/js.js";
 import { arenaDoubles, colDots, colDotsBlock, rowDots, rowDotsBlock, type WasmArena } from "./wasm.js";
 
 /** Rows per block of the blocked triangular solves. */
@@ -144,7 +145,7 @@ const CHUNK = 16;
  * when Z, W and dots come from one WasmArena (the dots then differ from the JS loop at rounding level).
  */
 export function appendOrthonormalColumns(
-  Z: Float64Array,
+  Z: DenseX,
   M: number,
   ncols: number,
   m: number,
@@ -166,7 +167,7 @@ export function appendOrthonormalColumns(
  * (sum of sizes).
  */
 export function appendOrthonormalPanel(
-  Z: Float64Array,
+  Z: DenseX,
   M: number,
   ncols: number,
   sizes: readonly number[],

@@ -44,17 +44,17 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   // The closed-form parameter side has neither inputs nor a theta history (one row of B as scratch).
   const closed = p.closedParams ?? false;
   const parCols = closed ? 0 : inputsPar;
-  // Histories per sample: theta and A (U per step), Cc (U^2 per step, tangent only), l (U per step,
-  // dropCrossTerm only). Plus the kernels' per-sample work columns (conditional draws, memory terms, block
-  // Gram–Schmidt; Stein: l_k column-major). Branching adds its stored branches (branch.ts).
+  // Doubles per sample: the inputs and A (U per step) as floats (half a double each); histories theta (U
+  // per step), Cc (U^2 per step, tangent only), l (U per step, dropCrossTerm only). Plus the kernels'
+  // per-sample work columns (conditional draws, memory terms, block Gram–Schmidt, Cov nu's A_k; Stein: l_k
+  // column-major). Branching adds its stored branches (branch.ts).
   const stein = p.response === "stein";
   const perSample =
-    predCols +
-    parCols +
-    N1 * (U * (p.dropCrossTerm ? 3 : 2) - (closed ? U : 0) + (stein ? 0 : U * U)) +
+    (predCols + parCols + N1 * U) / 2 +
+    N1 * (U * (p.dropCrossTerm ? 2 : 1) - (closed ? U : 0) + (stein ? 0 : U * U)) +
     4 * V +
     8 * U * U +
-    5 * U +
+    6 * U +
     3 +
     (stein ? U : 0);
   const branches = p.response === "branch" ? Branches.doubles(samples, N1, p.jumpCount ?? 1) + samples : 0;

@@ -30,8 +30,9 @@ export interface SampleState {
   lk: Float64Array;
   Hk: Float64Array;
   rbuf: Float64Array;
-  /** Histories A_s = l_s dxi_s, Cc_s = H_s dxi_s (tangent estimator only); Lh = l_s (dropCrossTerm only). */
-  A: Float64Array;
+  /** Histories A_s = l_s dxi_s (floats, like the inputs: columns.ts), Cc_s = H_s dxi_s (tangent estimator
+   *  only); Lh = l_s (dropCrossTerm only). */
+  A: Float32Array;
   Cc: Float64Array | null;
   Lh: Float64Array | null;
   /**
@@ -69,7 +70,7 @@ export function predictionSamples(
   st: SampleState,
   k: number,
   last: boolean,
-  dB: Float64Array | null,
+  dB: Float32Array | null,
   wl: Float64Array,
 ): number {
   const { M, U, V, N1, vec, wOut, wstar, y, lk, Hk, rbuf, A, Cc, Lh, eDxi, sdB, jumps, weights } = st;

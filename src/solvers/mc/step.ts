@@ -196,7 +196,7 @@ function stepPrediction(s: GroupState, k: number): void {
 }
 
 /** acc[0..k] = sum over samples of the branching estimator's rho[k, .] (k = 1 models, branch.ts). */
-function branchRow(s: GroupState, k: number, sigma: number, z: Float64Array): void {
+function branchRow(s: GroupState, k: number, sigma: number, z: Float32Array): void {
   const { M, N, N1, V, Lw, R, Rt, acc, y, lk, Hk, wOut, dxiOut } = s;
   const br = s.branches!;
   const Cc = s.Cc!;
@@ -227,6 +227,7 @@ function branchRow(s: GroupState, k: number, sigma: number, z: Float64Array): vo
 function stepParameters(s: GroupState, k: number): void {
   const {
     A,
+    Ak,
     D,
     Gamma,
     Lh,
@@ -262,7 +263,8 @@ function stepParameters(s: GroupState, k: number): void {
   const width = (k + 1) * U;
   acc.fill(0, 0, U * width);
   const src = Lh ?? A;
-  rowDotsBlock(src, width, M, M, U, hist(src, k * U, M, U), M, acc, width);
+  Ak.set(src.subarray(k * U * M, (k + 1) * U * M));
+  rowDotsBlock(src, width, M, M, U, Ak, M, acc, width);
   for (let a = 0; a < U; a++) {
     const n = k * U + a + 1;
     for (let j = 0; j < n; j++) {

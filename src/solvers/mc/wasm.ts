@@ -4,6 +4,7 @@ export {
   arenaDoubles,
   colDots,
   colDotsBlock,
+  floatDoubles,
   MAX_BLOCK,
   rowDots,
   rowDotsBlock,
