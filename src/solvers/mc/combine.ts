@@ -1,10 +1,12 @@
 // Turns G independent group solves into a Result. groupSeries (run inside each group's task, on the worker
-// threads) computes a group's observables: test loss / error from the group's own Q, M, overlap entries
-// named by overlapNames. combineGroups applies the optional Richardson extrapolation per group, then takes
-// the mean and standard error over groups; everything is on the recorded steps (GroupSpec.record).
+// threads) reads a group's train loss and the overlap entries named by overlapNames. combineGroups applies
+// the optional Richardson extrapolations per group (linear in each series, and in the overlaps Q, M), takes
+// the mean and standard error over groups, and evaluates the test observables once per recorded step at the
+// groups' mean overlaps, with their standard error by the delta method (testAtMean); everything is on the
+// recorded steps (GroupSpec.record).
 import type { KernelUsage } from "../../kernels/loader.js";
 import { kernelShape, overlapNames } from "../../observables/names.js";
-import { testObservablesSeries } from "../../observables/vector.js";
+import { vectorTestObservables } from "../../observables/vector.js";
 import { type StepSchedule, setSlots } from "../../symbolic/schedule.js";
 import type { CompiledFns, Derived, ObservableName, Result, VectorFns } from "../../types.js";
 import { meanAndStderr } from "../../util/stats.js";
@@ -21,25 +23,11 @@ export interface SeriesModel {
   slots?: Float64Array;
 }
 
-/**
- * Observables of one group solve, at its recorded steps `rec` (default every step; the dt/2 solve of
- * --extrapolate records 2k). Scheduled parameters take step rec[i]'s values for the i-th recorded point.
- */
-export function groupSeries(
-  model: SeriesModel,
-  out: GroupOut,
-  rhoStar: number,
-  sc?: StepSchedule,
-  rec?: number[],
-): Series {
+/** The train loss and overlap entries of one group solve, at its recorded steps. */
+export function groupSeries(model: SeriesModel, out: GroupOut): Series {
   const { k: U, kTeacher: V } = model.vec;
   const N1 = out.train_loss.length;
   const s: Series = { train_loss: out.train_loss };
-  const atStep = sc && model.slots ? (i: number) => setSlots(model.slots!, sc, rec ? rec[i] : i) : undefined;
-  // The coarse quadrature rule: error <= 1e-7 relative, against group standard errors of ~1e-3.
-  const test = testObservablesSeries(model.vec, model.binaryLabels, out.Q, out.M, rhoStar, atStep, true);
-  s.test_loss = test.test_loss;
-  if (test.test_error) s.test_error = test.test_error;
   for (const e of overlapNames(U, V)) {
     const [src, cols] = e.matrix === "Q" ? [out.Q, U] : [out.M, V];
     const stride = U * cols;
@@ -58,20 +46,21 @@ export interface GroupResult {
   stateSha256?: string;
 }
 
-/**
- * Stein's Richardson step in 1/M (index.ts): a group's series becomes 2 f(m) - f(m/2) with its first half
- * (which shares its random draws). Returns the corrected series and the correction, per key.
- */
-function populationRichardson(full: Series, half: Series): { s: Series; corr: Series } {
-  const s: Series = {};
-  const corr: Series = {};
-  for (const key of Object.keys(full) as ObservableName[]) {
-    const f = full[key]!;
-    const h = half[key]!;
-    corr[key] = Array.from(f, (v, k) => v - h[k]);
-    s[key] = Array.from(f, (v, k) => v + corr[key]![k]);
-  }
-  return { s, corr };
+/** A group's series and its overlaps per recorded step (Q: U x U, M: U x V), as the extrapolations see them. */
+type Lines = Record<string, ArrayLike<number>>;
+const Q_LINE = "overlap Q";
+const M_LINE = "overlap M";
+
+/** 2 a - b, entry by entry, per line (both Richardson steps: 2 f(m) - f(m/2) and 2 f(dt/2) - f(dt)). */
+function extrapolate(a: Lines, b: Lines): Lines {
+  return Object.fromEntries(
+    Object.keys(a).map((key) => [key, Array.from(a[key], (v, i) => 2 * v - b[key][i])]),
+  );
+}
+
+/** a - b, entry by entry, per line. */
+function difference(a: Lines, b: Lines): Lines {
+  return Object.fromEntries(Object.keys(a).map((key) => [key, Array.from(a[key], (v, i) => v - b[key][i])]));
 }
 
 /**
@@ -90,26 +79,19 @@ export function combineGroups(
   const coarse = levels[0];
   const outs = results.map((r) => r.out);
   const L = levels.length;
-  const corrections: Series[] = [];
-  const seriesOf = (tag: number, g: number): Series => {
-    const full = results[tag * G + g].series;
+  const linesOf = (i: number): Lines => ({ ...results[i].series, [Q_LINE]: outs[i].Q, [M_LINE]: outs[i].M });
+  const corrections: Lines[] = [];
+  const groupLines = (tag: number, g: number): Lines => {
+    const full = linesOf(tag * G + g);
     if (!halves) return full;
-    const { s, corr } = populationRichardson(full, results[L * G + tag * G + g].series);
-    if (tag === 0) corrections.push(corr);
-    return s;
+    const half = linesOf(L * G + tag * G + g);
+    if (tag === 0) corrections.push(difference(full, half));
+    return extrapolate(full, half);
   };
-  const perGroup: Series[] = [];
+  const perGroup: Lines[] = [];
   for (let g = 0; g < G; g++) {
-    const s = { ...seriesOf(0, g) };
-    if (L > 1) {
-      const fine = seriesOf(1, g);
-      for (const key of Object.keys(s) as ObservableName[]) {
-        const c = s[key]!;
-        const f = fine[key]!;
-        s[key] = Array.from(c, (v, k) => 2 * f[k] - v);
-      }
-    }
-    perGroup.push(s);
+    const c = groupLines(0, g);
+    perGroup.push(L > 1 ? extrapolate(groupLines(1, g), c) : c);
   }
   const result: Omit<Result, "meta"> & { correction: Series } = {
     correction: {},
@@ -117,12 +99,19 @@ export function combineGroups(
     observables: {},
     stderr: {},
   };
-  for (const key of Object.keys(perGroup[0]) as ObservableName[]) {
-    const { mean, stderr } = meanAndStderr(perGroup.map((s) => s[key]!));
+  const stats = (lines: Lines[], key: string) => meanAndStderr(lines.map((s) => s[key] as number[]));
+  for (const key of Object.keys(perGroup[0]).filter(
+    (k) => k !== Q_LINE && k !== M_LINE,
+  ) as ObservableName[]) {
+    const { mean, stderr } = stats(perGroup, key);
     result.observables[key] = mean;
     result.stderr[key] = stderr;
-    if (halves) result.correction[key] = meanAndStderr(corrections.map((c) => c[key]!)).mean;
+    if (halves) result.correction[key] = stats(corrections, key).mean;
   }
+  const test = testAtMean(derived, coarse.schedule, record, perGroup, halves ? corrections : undefined);
+  Object.assign(result.observables, test.observables);
+  Object.assign(result.stderr, test.stderr);
+  Object.assign(result.correction, test.correction);
   if (coarse.kernels) {
     const N1 = record.length;
     const { k: U, kTeacher: V } = derived.model;
@@ -135,4 +124,82 @@ export function combineGroups(
     }
   }
   return result;
+}
+
+/**
+ * Relative step of testAtMean's forward differences: their truncation error is ~DIFF_STEP/2 relative on
+ * the gradient (0.05 % of a standard error), and the quadrature's rounding noise (~1e-16 relative) is
+ * amplified only by 1/DIFF_STEP (so the standard errors agree across JavaScript engines to ~1e-13).
+ */
+const DIFF_STEP = 1e-3;
+
+/**
+ * Test loss (and error, for +-1 labels) at every recorded step, evaluated once at the groups' mean overlaps
+ * (Q, M) rather than averaged over groups: the same limit, without the Jensen bias of averaging a non-linear
+ * function of noisy overlaps (relative ~ its curvature x the groups' spread^2, ~1e-4 here), and at the cost
+ * of 1 + (number of free overlap entries) quadratures per step instead of one per group solve (the largest
+ * part of a long Stein solve's work was these quadratures). Standard error by the delta method: each group's
+ * value linearised about the mean, f(x) + grad f . (x_g - x), with grad f by forward differences; the
+ * mean Richardson correction (if given) likewise, grad f . mean(x_full - x_half).
+ */
+function testAtMean(
+  derived: Derived,
+  sc: StepSchedule | undefined,
+  record: number[],
+  perGroup: Lines[],
+  corrections?: Lines[],
+): { observables: Series; stderr: Series; correction: Series } {
+  const { vec, binaryLabels: binary } = derived;
+  const { k: U, kTeacher: V } = vec;
+  const [UU, UV] = [U * U, U * V];
+  const rhoStar = derived.model.teacherVariance;
+  const slots = derived.schedule?.slots;
+  // Free entries of (Q, M) per step: Q's upper triangle (a symmetric pair moves together), all of M.
+  const free: { q: boolean; a: number; b: number }[] = [];
+  for (let a = 0; a < U; a++) for (let b = a; b < U; b++) free.push({ q: true, a, b });
+  for (let a = 0; a < U; a++) for (let c = 0; c < V; c++) free.push({ q: false, a, b: c });
+  const entry = (lines: Lines, e: (typeof free)[number], i: number) =>
+    e.q ? lines[Q_LINE][i * UU + e.a * U + e.b] : lines[M_LINE][i * UV + e.a * V + e.b];
+  const mean = (e: (typeof free)[number], i: number, of: Lines[]) =>
+    of.reduce((acc, l) => acc + entry(l, e, i), 0) / of.length;
+  const keys: ObservableName[] = binary ? ["test_loss", "test_error"] : ["test_loss"];
+  const out = { observables: {} as Series, stderr: {} as Series, correction: {} as Series };
+  for (const key of keys) {
+    out.observables[key] = [];
+    out.stderr[key] = [];
+    if (corrections) out.correction[key] = [];
+  }
+  const Q = new Float64Array(UU);
+  const M = new Float64Array(UV);
+  const at = (x: number[]) => {
+    free.forEach((e, c) => {
+      if (!e.q) M[e.a * V + e.b] = x[c];
+      else Q[e.a * U + e.b] = Q[e.b * U + e.a] = x[c];
+    });
+    const o = vectorTestObservables(vec, Q, M, rhoStar, binary);
+    return keys.map((key) => o[key as "test_loss" | "test_error"] ?? Number.NaN);
+  };
+  for (let i = 0; i < record.length; i++) {
+    if (sc && slots) setSlots(slots, sc, record[i]);
+    const x = free.map((e) => mean(e, i, perGroup));
+    const f0 = at(x);
+    const grad = free.map((_, c) => {
+      const h = DIFF_STEP * Math.max(1, Math.abs(x[c]));
+      const fc = at(x.map((v, j) => (j === c ? v + h : v)));
+      return fc.map((v, r) => (v - f0[r]) / h);
+    });
+    keys.forEach((key, r) => {
+      const lin = perGroup.map(
+        (l) => f0[r] + free.reduce((acc, e, c) => acc + grad[c][r] * (entry(l, e, i) - x[c]), 0),
+      );
+      const { stderr } = meanAndStderr(lin.map((v) => [v]));
+      (out.observables[key] as number[]).push(f0[r]);
+      (out.stderr[key] as number[]).push(stderr[0]);
+      if (corrections)
+        (out.correction[key] as number[]).push(
+          free.reduce((acc, e, c) => acc + grad[c][r] * mean(e, i, corrections), 0),
+        );
+    });
+  }
+  return out;
 }

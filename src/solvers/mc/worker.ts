@@ -1,5 +1,5 @@
-// Worker-thread entry of the Monte-Carlo solver: one task = one independent group solve and its
-// observables (the test-loss quadratures run here, in parallel, not on the main thread afterwards). The
+// Worker-thread entry of the Monte-Carlo solver: one task = one independent group solve and its series
+// (train loss, overlaps; the test observables are evaluated once at the groups' mean, combine.ts). The
 // model functions are rebuilt from Derived.sources (generated code only; functions cannot cross threads).
 // solveMc with one thread calls runGroup in-process, with the Derived's own functions.
 import { takeKernelUsage } from "../../kernels/loader.js";
@@ -49,7 +49,7 @@ export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
   }
   return {
     out,
-    series: groupSeries(model, out, task.params.rhoStar, task.params.schedule, task.spec.record),
+    series: groupSeries(model, out),
     kernels: takeKernelUsage(),
     ...(stateSha256 ? { stateSha256 } : {}),
   };
