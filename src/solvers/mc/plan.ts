@@ -152,7 +152,8 @@ const KERNEL_SPEED = 1.5;
  */
 const STEIN_SPEED = 4;
 const SAMPLE_STEP_COST = 1000;
-/** Test loss / error quadrature of one recorded step in one group task (~1 ms, logistic at s > 1). */
+/** One test loss / error quadrature (~1 ms, logistic at s > 1); combine.ts runs 1 + (free overlap entries)
+ *  of them per recorded step, on the main thread after the groups. */
 const QUADRATURE_COST = 5e5;
 
 /** Whether h(theta) = lambda theta at every step (scheduled parameters included): the closed-form parameter side. */
@@ -312,18 +313,20 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const sampleSteps = (halves ? 1.5 : 1) * levels.reduce((a, lv) => a + M * lv.N, 0);
   const work = (halves ? 1.5 : 1) * multiplyAdds;
   // Per group task, whatever its samples (the halves repeat it): the triangular solves (two growing
-  // Cholesky factors, plus Stein's L^T x = b: (k n)^3 / 6 each) and the quadrature at every recorded step.
+  // Cholesky factors, plus Stein's L^T x = b: (k n)^3 / 6 each). Then, serially, the quadratures at every
+  // recorded step (combine.ts testAtMean).
   const tasks = G * (halves ? 2 : 1);
   const triangular = levels.reduce(
     (a, lv) => a + ((response.estimator === "stein" ? 3 : 2) * (model.k * lv.N) ** 3) / 6,
     0,
   );
-  const quadrature = levels.length * record.length * QUADRATURE_COST;
+  const free = (model.k * (model.k + 1)) / 2 + model.k * model.kTeacher;
+  const quadrature = record.length * (1 + free) * QUADRATURE_COST;
   const speed = response.estimator === "stein" ? STEIN_SPEED : KERNEL_SPEED;
   const seconds =
-    ((work + tasks * triangular) / speed + SAMPLE_STEP_COST * sampleSteps + tasks * quadrature) /
-    calibratedRate() /
-    Math.min(threads, G);
+    (((work + tasks * triangular) / speed + SAMPLE_STEP_COST * sampleSteps) / Math.min(threads, G) +
+      quadrature) /
+    calibratedRate();
   return { levels, sizes, threads, bytes, multiplyAdds: work, record, seconds, response, halves };
 }
 

@@ -12,6 +12,9 @@ import { predictionSamples, teacherOverlaps, thetaStep } from "./samples.js";
 import { steinResponseRow } from "./stein.js";
 import { colDots, rowDotsBlock } from "./wasm.js";
 
+/** Rows of R_theta per product of the k = 1 recursion (a multiple of the kernels' four-row blocks). */
+const ROW_BLOCK = 64;
+
 /** Throws a RunError naming the step, time and quantity if `value` is not finite or exceeds `limit`. */
 function guard(k: number, dt: number, what: string, value: number, limit = Number.POSITIVE_INFINITY): void {
   if (!Number.isFinite(value) || Math.abs(value) > limit) {
@@ -301,10 +304,21 @@ function stepParameters(s: GroupState, k: number): void {
   // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
   const R1 = (k + 1) * N1 * UU;
   if (dhMin === dhMax && U === 1) {
-    // The k = 1 case as one SIMD vector-matrix product over the rows of R_theta: acc_s = sum_t
-    // R_theta[t, s] rho[k, t] (R_theta[t, s] = 0 for t <= s, so the sum over t > s needs no bounds).
+    // The k = 1 case as SIMD vector-matrix products over the rows of R_theta: acc_s = sum_t R_theta[t, s]
+    // rho[k, t]. R_theta[t, s] = 0 for t <= s, so rows t0..t0+ROW_BLOCK-1 reach only columns s < t0 +
+    // ROW_BLOCK (half the work of the whole square; the same sums, in the same order, as over it).
     acc.fill(0, 0, k + 1);
-    colDots(R, k + 1, N1, k + 1, rho.subarray(Rk, Rk + k + 1), acc);
+    for (let t0 = 0; t0 <= k; t0 += ROW_BLOCK) {
+      const rows = Math.min(ROW_BLOCK, k + 1 - t0);
+      colDots(
+        R.subarray(t0 * N1),
+        rows,
+        N1,
+        Math.min(k + 1, t0 + rows),
+        rho.subarray(Rk + t0, Rk + t0 + rows),
+        acc,
+      );
+    }
     const decay = 1 - D * dhMin;
     for (let s = 0; s <= k; s++) R[R1 + s] = decay * R[Rk + s] + (s === k ? 1 : 0) - D * acc[s];
   } else if (dhMin === dhMax) {
