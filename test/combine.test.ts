@@ -34,31 +34,34 @@ describe("combineGroups: test observables at the mean overlaps", () => {
       outs.map((o) =>
         Array.from(
           o.Q,
-          (q, i) =>
-            vectorTestObservables(d.vec, o.Q.subarray(i, i + 1), o.M.subarray(i, i + 1), 1, true)[key]!,
+          (_q, i) =>
+            vectorTestObservables(d.vec, o.Q.subarray(i, i + 1), o.M.subarray(i, i + 1), 1, true, true)[key]!,
         ),
       ),
     );
   const asResults = (outs: GroupOut[]): GroupResult[] =>
     outs.map((out) => ({ out, series: groupSeries({ fns: d.fns, vec: d.vec, binaryLabels: true }, out) }));
 
-  it("agrees with per-group quadratures: value to the Jensen term, standard error to the linearisation", () => {
+  it("agrees with per-group quadratures: value to the Jensen term, standard error to the linearisation", async () => {
     // The same draws at two spreads: the value's gap to the mean of per-group values is the Jensen term,
     // second order in the spread (4x from half the spread); the standard error's relative error is first
     // order (2x).
-    const gaps = [0.02, 0.01].map((spread) => {
+    const gaps: { value: number; se: number; ref: number }[][][] = [];
+    for (const spread of [0.02, 0.01]) {
       const outs = groups(8, spread, 1);
-      const r = combineGroups(d, [level], asResults(outs), 8, record);
-      return (["test_loss", "test_error"] as const).map((key) => {
-        const ref = direct(outs, key);
-        return record.map((_, i) => ({
-          value: r.observables[key]![i] - ref.mean[i],
-          se: r.stderr[key]![i] / ref.stderr[i] - 1,
-          ref: ref.stderr[i],
-        }));
-      });
-    });
-    gaps[1].forEach((series, j) =>
+      const r = await combineGroups(d, [level], asResults(outs), 8, record);
+      gaps.push(
+        (["test_loss", "test_error"] as const).map((key) => {
+          const ref = direct(outs, key);
+          return record.map((_, i) => ({
+            value: r.observables[key]![i] - ref.mean[i],
+            se: r.stderr[key]![i] / ref.stderr[i] - 1,
+            ref: ref.stderr[i],
+          }));
+        }),
+      );
+    }
+    gaps[1].forEach((series, j) => {
       series.forEach((g, i) => {
         const wide = gaps[0][j][i];
         // The gap: a small part of a standard error, and 4x at twice the spread (second order).
@@ -68,14 +71,14 @@ describe("combineGroups: test observables at the mean overlaps", () => {
         // The standard error: relative error of the order of the spread (first order).
         expect(Math.abs(g.se)).toBeLessThan(2 * 0.01);
         expect(Math.abs(wide.se)).toBeLessThan(2 * 0.02);
-      }),
-    );
+      });
+    });
   });
 
-  it("extrapolates the overlaps (2 full - half) before the quadrature; the correction is linearised", () => {
+  it("extrapolates the overlaps (2 full - half) before the quadrature; the correction is linearised", async () => {
     const full = groups(4, 0.01, 2);
     const half = groups(4, 0.01, 3);
-    const r = combineGroups(d, [level], asResults([...full, ...half]), 4, record, true);
+    const r = await combineGroups(d, [level], asResults([...full, ...half]), 4, record, true);
     const combined = full.map((f, g) => ({
       ...f,
       Q: Float64Array.from(f.Q, (q, i) => 2 * q - half[g].Q[i]),
@@ -90,6 +93,7 @@ describe("combineGroups: test observables at the mean overlaps", () => {
           Float64Array.of(mean(outs, "Q", i)),
           Float64Array.of(mean(outs, "M", i)),
           1,
+          true,
           true,
         ).test_loss;
       expect(r.observables.test_loss![i]).toBe(at(combined));

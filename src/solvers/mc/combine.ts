@@ -66,16 +66,24 @@ function difference(a: Lines, b: Lines): Lines {
 /**
  * Combines the group solves. `results` holds the G groups of each level (dt, then dt/2), then, if `halves`,
  * the half group of every group in the same order. Also returns the mean Richardson-in-1/M
- * correction per observable (empty without halves).
+ * correction per observable (empty without halves). `evaluate` runs the test-observable quadratures
+ * (default: here, in this thread).
  */
-export function combineGroups(
+export async function combineGroups(
   derived: Derived,
   levels: SchemeParams[],
   results: GroupResult[],
   G: number,
   record: number[],
   halves = false,
-): Omit<Result, "meta"> & { correction: Series } {
+  evaluate: EvaluatePoints = async (pts) =>
+    evaluatePoints(
+      { ...derived, slots: derived.schedule?.slots },
+      levels[0].schedule,
+      derived.model.teacherVariance,
+      pts,
+    ),
+): Promise<Omit<Result, "meta"> & { correction: Series }> {
   const coarse = levels[0];
   const outs = results.map((r) => r.out);
   const L = levels.length;
@@ -108,7 +116,7 @@ export function combineGroups(
     result.stderr[key] = stderr;
     if (halves) result.correction[key] = stats(corrections, key).mean;
   }
-  const test = testAtMean(derived, coarse.schedule, record, perGroup, halves ? corrections : undefined);
+  const test = await testAtMean(derived, record, perGroup, evaluate, halves ? corrections : undefined);
   Object.assign(result.observables, test.observables);
   Object.assign(result.stderr, test.stderr);
   Object.assign(result.correction, test.correction);
@@ -133,6 +141,40 @@ export function combineGroups(
  */
 const DIFF_STEP = 1e-3;
 
+/** Overlaps at which test observables are evaluated: point p is recorded step steps[p] (for scheduled
+ *  parameters) with Q[p UU ..] (U x U) and M[p UV ..] (U x V). */
+export interface TestPoints {
+  steps: number[];
+  Q: Float64Array;
+  M: Float64Array;
+}
+
+/** Evaluates TestPoints: per point, the test loss and (binary labels) the test error. */
+export type EvaluatePoints = (points: TestPoints) => Promise<Float64Array>;
+
+/** Test loss (and error) at each point, `perPoint` values per point (evaluatePoints runs it in a task). */
+export function evaluatePoints(
+  model: Pick<SeriesModel, "vec" | "binaryLabels" | "slots">,
+  sc: StepSchedule | undefined,
+  rhoStar: number,
+  pts: TestPoints,
+): Float64Array {
+  const { vec, binaryLabels: binary, slots } = model;
+  const [UU, UV] = [vec.k * vec.k, vec.k * vec.kTeacher];
+  const per = binary ? 2 : 1;
+  const out = new Float64Array(pts.steps.length * per);
+  pts.steps.forEach((step, p) => {
+    if (sc && slots) setSlots(slots, sc, step);
+    const Q = pts.Q.subarray(p * UU, (p + 1) * UU);
+    const M = pts.M.subarray(p * UV, (p + 1) * UV);
+    // The coarse rule: error <= 1e-7 relative, against group standard errors of ~1e-3.
+    const o = vectorTestObservables(vec, Q, M, rhoStar, binary, true);
+    out[p * per] = o.test_loss;
+    if (binary) out[p * per + 1] = o.test_error ?? Number.NaN;
+  });
+  return out;
+}
+
 /**
  * Test loss (and error, for +-1 labels) at every recorded step, evaluated once at the groups' mean overlaps
  * (Q, M) rather than averaged over groups: the same limit, without the Jensen bias of averaging a non-linear
@@ -140,66 +182,67 @@ const DIFF_STEP = 1e-3;
  * of 1 + (number of free overlap entries) quadratures per step instead of one per group solve (the largest
  * part of a long Stein solve's work was these quadratures). Standard error by the delta method: each group's
  * value linearised about the mean, f(x) + grad f . (x_g - x), with grad f by forward differences; the
- * mean Richardson correction (if given) likewise, grad f . mean(x_full - x_half).
+ * mean Richardson correction (if given) likewise, grad f . mean(x_full - x_half). `evaluate` runs the
+ * quadratures (on the executor's threads, index.ts).
  */
-function testAtMean(
+async function testAtMean(
   derived: Derived,
-  sc: StepSchedule | undefined,
   record: number[],
   perGroup: Lines[],
+  evaluate: EvaluatePoints,
   corrections?: Lines[],
-): { observables: Series; stderr: Series; correction: Series } {
+): Promise<{ observables: Series; stderr: Series; correction: Series }> {
   const { vec, binaryLabels: binary } = derived;
   const { k: U, kTeacher: V } = vec;
   const [UU, UV] = [U * U, U * V];
-  const rhoStar = derived.model.teacherVariance;
-  const slots = derived.schedule?.slots;
   // Free entries of (Q, M) per step: Q's upper triangle (a symmetric pair moves together), all of M.
-  const free: { q: boolean; a: number; b: number }[] = [];
+  type Entry = { q: boolean; a: number; b: number };
+  const free: Entry[] = [];
   for (let a = 0; a < U; a++) for (let b = a; b < U; b++) free.push({ q: true, a, b });
   for (let a = 0; a < U; a++) for (let c = 0; c < V; c++) free.push({ q: false, a, b: c });
-  const entry = (lines: Lines, e: (typeof free)[number], i: number) =>
+  const F = free.length;
+  const entry = (lines: Lines, e: Entry, i: number) =>
     e.q ? lines[Q_LINE][i * UU + e.a * U + e.b] : lines[M_LINE][i * UV + e.a * V + e.b];
-  const mean = (e: (typeof free)[number], i: number, of: Lines[]) =>
+  const mean = (e: Entry, i: number, of: Lines[]) =>
     of.reduce((acc, l) => acc + entry(l, e, i), 0) / of.length;
+  // Points: per recorded step the mean, then the mean moved by h along each free entry.
+  const P = record.length * (1 + F);
+  const pts: TestPoints = { steps: [], Q: new Float64Array(P * UU), M: new Float64Array(P * UV) };
+  const means = record.map((_, i) => free.map((e) => mean(e, i, perGroup)));
+  const step = (x: number) => DIFF_STEP * Math.max(1, Math.abs(x));
+  record.forEach((k, i) => {
+    for (let c = -1; c < F; c++) {
+      const p = pts.steps.length;
+      pts.steps.push(k);
+      free.forEach((e, j) => {
+        const v = means[i][j] + (j === c ? step(means[i][j]) : 0);
+        if (!e.q) pts.M[p * UV + e.a * V + e.b] = v;
+        else pts.Q[p * UU + e.a * U + e.b] = pts.Q[p * UU + e.b * U + e.a] = v;
+      });
+    }
+  });
+  const values = await evaluate(pts);
   const keys: ObservableName[] = binary ? ["test_loss", "test_error"] : ["test_loss"];
+  const per = keys.length;
   const out = { observables: {} as Series, stderr: {} as Series, correction: {} as Series };
-  for (const key of keys) {
-    out.observables[key] = [];
-    out.stderr[key] = [];
-    if (corrections) out.correction[key] = [];
-  }
-  const Q = new Float64Array(UU);
-  const M = new Float64Array(UV);
-  const at = (x: number[]) => {
-    free.forEach((e, c) => {
-      if (!e.q) M[e.a * V + e.b] = x[c];
-      else Q[e.a * U + e.b] = Q[e.b * U + e.a] = x[c];
-    });
-    const o = vectorTestObservables(vec, Q, M, rhoStar, binary);
-    return keys.map((key) => o[key as "test_loss" | "test_error"] ?? Number.NaN);
-  };
-  for (let i = 0; i < record.length; i++) {
-    if (sc && slots) setSlots(slots, sc, record[i]);
-    const x = free.map((e) => mean(e, i, perGroup));
-    const f0 = at(x);
-    const grad = free.map((_, c) => {
-      const h = DIFF_STEP * Math.max(1, Math.abs(x[c]));
-      const fc = at(x.map((v, j) => (j === c ? v + h : v)));
-      return fc.map((v, r) => (v - f0[r]) / h);
-    });
-    keys.forEach((key, r) => {
+  keys.forEach((key, r) => {
+    const value: number[] = [];
+    const stderr: number[] = [];
+    const correction: number[] = [];
+    record.forEach((_, i) => {
+      const base = i * (1 + F);
+      const f0 = values[base * per + r];
+      const grad = free.map((_, c) => (values[(base + 1 + c) * per + r] - f0) / step(means[i][c]));
       const lin = perGroup.map(
-        (l) => f0[r] + free.reduce((acc, e, c) => acc + grad[c][r] * (entry(l, e, i) - x[c]), 0),
+        (l) => f0 + free.reduce((a, e, c) => a + grad[c] * (entry(l, e, i) - means[i][c]), 0),
       );
-      const { stderr } = meanAndStderr(lin.map((v) => [v]));
-      (out.observables[key] as number[]).push(f0[r]);
-      (out.stderr[key] as number[]).push(stderr[0]);
-      if (corrections)
-        (out.correction[key] as number[]).push(
-          free.reduce((acc, e, c) => acc + grad[c][r] * mean(e, i, corrections), 0),
-        );
+      value.push(f0);
+      stderr.push(meanAndStderr(lin.map((v) => [v])).stderr[0]);
+      if (corrections) correction.push(free.reduce((a, e, c) => a + grad[c] * mean(e, i, corrections), 0));
     });
-  }
+    out.observables[key] = value;
+    out.stderr[key] = stderr;
+    if (corrections) out.correction[key] = correction;
+  });
   return out;
 }

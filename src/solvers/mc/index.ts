@@ -22,10 +22,16 @@ import {
 } from "./checkpoint.js";
 import { abandonCheckpoint, finishCheckpoint, type StateSlot, startCheckpoint } from "./checkpoint-file.js";
 import { orthoBlock } from "./columns.js";
-import { combineGroups, type GroupResult } from "./combine.js";
+import {
+  combineGroups,
+  type EvaluatePoints,
+  evaluatePoints,
+  type GroupResult,
+  type TestPoints,
+} from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
 import { type McInternals, planMc, resumePlan } from "./plan.js";
-import { type GroupTask, run, runGroup } from "./worker.js";
+import { type GroupTask, type PointsTask, run, runGroup } from "./worker.js";
 
 export {
   chooseResponse,
@@ -49,6 +55,13 @@ export interface McContinuation {
 const GROUP_TASKS: TaskKind<GroupTask, GroupResult> = {
   name: "mc-group",
   url: new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
+  runHere: run,
+};
+
+/** The test-observable quadratures of combine.ts, shared out to the same worker threads. */
+const POINT_TASKS: TaskKind<PointsTask, Float64Array> = {
+  name: "mc-group",
+  url: GROUP_TASKS.url,
   runHere: run,
 };
 
@@ -119,13 +132,16 @@ export async function solveMc(
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
   const tasks: GroupTask[] = [];
+  const taskModel = {
+    sources: derived.sources,
+    k: model.k,
+    kTeacher: model.kTeacher,
+    binaryLabels: derived.binaryLabels,
+  };
   levels.forEach((lv, tag) => {
     for (let g = 0; g < G; g++) {
       tasks.push({
-        sources: derived.sources,
-        k: model.k,
-        kTeacher: model.kTeacher,
-        binaryLabels: derived.binaryLabels,
+        ...taskModel,
         params: lv,
         // The dt/2 solve of --extrapolate records the same times (steps 2k).
         spec: {
@@ -211,7 +227,39 @@ export async function solveMc(
   const outs = results.map((r) => r.out);
   const solveSeconds = (performance.now() - t0) / 1000;
 
-  const { correction, ...series } = combineGroups(derived, levels, results, G, record, halves);
+  // The quadratures in one share per thread (in-process: with the Derived's own functions).
+  const evaluate: EvaluatePoints = async (pts) => {
+    const per = pts.steps.length > 0 ? Math.ceil(pts.steps.length / Math.max(1, threads)) : 1;
+    const { k: U, kTeacher: V } = model;
+    const shares: PointsTask[] = [];
+    for (let p = 0; p < pts.steps.length; p += per) {
+      const q = Math.min(p + per, pts.steps.length);
+      const points: TestPoints = {
+        steps: pts.steps.slice(p, q),
+        Q: pts.Q.slice(p * U * U, q * U * U),
+        M: pts.M.slice(p * U * V, q * U * V),
+      };
+      shares.push({ ...taskModel, rhoStar: levels[0].rhoStar, schedule: levels[0].schedule, points });
+    }
+    const runHere = (t: PointsTask) => evaluatePoints(here, t.schedule, t.rhoStar, t.points);
+    const values = await executor.run({ ...POINT_TASKS, runHere }, shares, { threads });
+    const out = new Float64Array(values.reduce((a, v) => a + v.length, 0));
+    let at = 0;
+    for (const v of values) {
+      out.set(v, at);
+      at += v.length;
+    }
+    return out;
+  };
+  const { correction, ...series } = await combineGroups(
+    derived,
+    levels,
+    results,
+    G,
+    record,
+    halves,
+    evaluate,
+  );
   const last = record.length - 1;
   const relative = Object.fromEntries(
     Object.entries(correction).map(([key, c]) => [key, c![last] / series.observables[key as never]![last]]),

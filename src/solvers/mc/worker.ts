@@ -1,5 +1,6 @@
 // Worker-thread entry of the Monte-Carlo solver: one task = one independent group solve and its series
-// (train loss, overlaps; the test observables are evaluated once at the groups' mean, combine.ts). The
+// (train loss, overlaps), or a share of the test-observable quadratures at the groups' mean overlaps
+// (combine.ts testAtMean, after the groups). The
 // model functions are rebuilt from Derived.sources (generated code only; functions cannot cross threads).
 // solveMc with one thread calls runGroup in-process, with the Derived's own functions.
 import { takeKernelUsage } from "../../kernels/loader.js";
@@ -7,7 +8,13 @@ import { type JumpFn, rebuildFns, rebuildJumps, rebuildVectorFns } from "../../s
 import type { CompiledFns, Derived, VectorFns } from "../../types.js";
 import { serveTasks } from "../../util/workers.js";
 import { readStateAt, type StateSlot, writeStateAt } from "./checkpoint-file.js";
-import { type GroupResult, groupSeries, type SeriesModel } from "./combine.js";
+import {
+  evaluatePoints,
+  type GroupResult,
+  groupSeries,
+  type SeriesModel,
+  type TestPoints,
+} from "./combine.js";
 import { type GroupSpec, type SchemeParams, solveGroup } from "./group.js";
 
 export interface GroupTask {
@@ -22,6 +29,17 @@ export interface GroupTask {
   saveTo?: StateSlot;
   /** solve --resume: continue from the state stored here. */
   resumeFrom?: StateSlot;
+}
+
+/** A share of combine.ts's test-observable quadratures. */
+export interface PointsTask {
+  sources: Derived["sources"];
+  k: number;
+  kTeacher: number;
+  binaryLabels: boolean;
+  rhoStar: number;
+  schedule?: SchemeParams["schedule"];
+  points: TestPoints;
 }
 
 const cache = new Map<string, { fns: CompiledFns; vec: VectorFns; slots: Float64Array }>();
@@ -55,11 +73,14 @@ export function runGroup(model: SeriesModel, task: GroupTask): GroupResult {
   };
 }
 
-export async function run(task: GroupTask): Promise<GroupResult> {
+export async function run(task: GroupTask): Promise<GroupResult>;
+export async function run(task: PointsTask): Promise<Float64Array>;
+export async function run(task: GroupTask | PointsTask): Promise<GroupResult | Float64Array> {
+  const schedule = "points" in task ? task.schedule : task.params.schedule;
   const key = JSON.stringify([task.sources, task.k, task.kTeacher]);
   let built = cache.get(key);
   if (!built) {
-    const slots = new Float64Array(task.params.schedule?.n ?? 0);
+    const slots = new Float64Array(schedule?.n ?? 0);
     built = {
       fns: rebuildFns(task.sources, slots),
       vec: rebuildVectorFns(task.sources, task.k, task.kTeacher, slots),
@@ -67,7 +88,9 @@ export async function run(task: GroupTask): Promise<GroupResult> {
     };
     cache.set(key, built);
   }
-  return runGroup({ ...built, binaryLabels: task.binaryLabels }, task);
+  const model = { ...built, binaryLabels: task.binaryLabels };
+  if ("points" in task) return evaluatePoints(model, task.schedule, task.rhoStar, task.points);
+  return runGroup(model, task);
 }
 
 serveTasks(import.meta.url, run);
