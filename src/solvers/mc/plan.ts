@@ -145,12 +145,12 @@ export function chooseResponse(
  */
 const KERNEL_SPEED = 1.5;
 /**
- * Speed of the Stein estimator's counted multiply-adds (SIMD passes over the inputs and histories). With
- * the per-task terms of planMc the T = 100 default solve is estimated at ~75 s at the idle calibration
- * rate (measured idle before issue 15's speed-ups: 115 s, estimated 554 s with 0.35 and no per-task terms;
- * the speed-ups cut its CPU time to ~0.7 of that, docs/long-runs.md).
+ * Speed of the Stein estimator's counted multiply-adds (SIMD passes over the inputs and histories, the
+ * Gram–Schmidt). Calibrated on the T = 100 default solve (docs/long-runs.md): 4 when its inputs were
+ * doubles (estimated 41-45 s against 23-26 s measured after the later speed-ups); 6 since the inputs and A
+ * are floats (the passes ~1.75x faster; 20.7 s measured).
  */
-const STEIN_SPEED = 4;
+const STEIN_SPEED = 6;
 const SAMPLE_STEP_COST = 1000;
 /** One test loss / error quadrature (~1 ms, logistic at s > 1); combine.ts runs 1 + (free overlap entries)
  *  of them per recorded step, on the main thread after the groups. */
