@@ -6,7 +6,7 @@
 // simulation at d = 2000 within 4 combined SE + 2 % at every recorded time, and SE / train loss at T.
 // LONGRUN_SAMPLES / LONGRUN_GROUPS change the solve's population and groups (default 20000 in 8).
 // (3) With LONGRUN_N4000=1: an N = 4000 solve at the default settings (T = 400, --record log; auto picks
-// Stein and raises the samples to 65088, what its half groups need; LONGRUN_N4000_SAMPLES overrides)
+// Stein and raises the samples to 76880: half groups of 1.2 x their field columns; LONGRUN_N4000_SAMPLES overrides)
 // completes; its estimated memory and time and its wall time are printed.
 // The compiled dist/ build is timed, as `npx dmftkit` runs it (bench/run.mjs builds it first).
 import { spawnSync } from "node:child_process";

@@ -156,6 +156,13 @@ const SAMPLE_STEP_COST = 1000;
  *  of them per recorded step, on the main thread after the groups. */
 const QUADRATURE_COST = 5e5;
 
+/**
+ * Samples per Stein half group per field column that the default sample size keeps (1.25 at the T = 100
+ * defaults, where the comparison with simulation passes; at 1.0, the fewest Stein's one orthonormal block
+ * allows, N = 4000 missed it on the test error by 7 %: the Richardson step's residual bias, docs/long-runs.md).
+ */
+const HALF_GROUP_RATIO = 1.2;
+
 /** Whether h(theta) = lambda theta at every step (scheduled parameters included): the closed-form parameter side. */
 function linearPenalty(derived: Derived, schedule: StepSchedule | undefined): boolean {
   if (!schedule) return isRidge(derived);
@@ -247,13 +254,16 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   let halves = response.estimator === "stein" && (internals.steinRichardson ?? true);
   // Stein's Richardson step also solves each group as its first half, which needs as many samples itself.
   let smallest = halves ? Math.floor(sizes[G - 1] / 2) : sizes[G - 1];
-  if (orthogonal && response.estimator === "stein" && smallest < need && opts.samples === undefined) {
+  // The default also keeps the half groups at HALF_GROUP_RATIO x their field columns: what the Richardson
+  // step leaves is of second order in (fields / samples per half group).
+  const wantDefault = Math.max(need, halves ? Math.ceil(HALF_GROUP_RATIO * fields) : need);
+  if (orthogonal && response.estimator === "stein" && smallest < wantDefault && opts.samples === undefined) {
     // Default sample size: as many as Stein needs (no wall at long horizons; memory and time are checked
     // below like any other size, and meta.samples says what ran).
-    M = need * G * (halves ? 2 : 1);
+    M = wantDefault * G * (halves ? 2 : 1);
     sizes = split(M);
-    smallest = need;
-    const raised = `samples raised from the default ${DEFAULT_SAMPLES} to ${M}: ${need} per ${halves ? "half " : ""}group for its ${fields} field columns at ${finest.N} steps`;
+    smallest = wantDefault;
+    const raised = `samples raised from the default ${DEFAULT_SAMPLES} to ${M}: ${wantDefault} per ${halves ? "half " : ""}group for its ${fields} field columns at ${finest.N} steps`;
     response = { ...response, reason: `${response.reason}; ${raised}` };
   }
   if (orthogonal && response.estimator === "stein" && smallest < need) {
