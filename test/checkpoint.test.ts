@@ -94,6 +94,13 @@ describe("solve --checkpoint / --resume", () => {
   const runs: [string, string, string[], string, string][] = [
     ["tangent-1", logistic, ["--response", "tangent", "--threads", "1", "--kernels"], "1", "2"],
     ["stein-2", logistic, ["--response", "stein", "--samples", "800", "--threads", "2"], "1", "1.5"],
+    [
+      "stein-kernels-1",
+      logistic,
+      ["--response", "stein", "--samples", "800", "--threads", "1", "--kernels"],
+      "1",
+      "1.5",
+    ],
     ["committee-tangent-2", committee, ["--response", "tangent", "--threads", "2", "--kernels"], "1", "1.5"],
     [
       "committee-stein-1",
@@ -134,6 +141,39 @@ describe("solve --checkpoint / --resume", () => {
       expect(JSON.parse(readFileSync(resumed, "utf8")).meta.resumed.steps).toBe(Math.round(Number(T0) / 0.1));
     });
   }
+
+  it("Stein in closed form keeps no R_theta: a resume asking for --kernels rebuilds it from rho", async () => {
+    // The checkpoint holds the memory terms' history instead (step.ts memoryNext); R_theta is output only.
+    const base = ["solve", logistic, "--quiet", "--seed", "3", "--samples", "800", "--groups", "4"];
+    const stein = ["--response", "stein", "--threads", "1"];
+    const ck = file("stein-nokernels.ckpt");
+    expect(await main([...base, ...stein, "--T", "1", "--checkpoint", ck, "--out", file("snk-0.json")])).toBe(
+      0,
+    );
+    const resumed = file("snk-r.json");
+    expect(
+      await main([
+        "solve",
+        logistic,
+        "--quiet",
+        "--resume",
+        ck,
+        "--T",
+        "1.5",
+        "--kernels",
+        "--threads",
+        "1",
+        "--out",
+        resumed,
+      ]),
+    ).toBe(0);
+    const single = file("snk-1.json");
+    expect(await main([...base, ...stein, "--T", "1.5", "--kernels", "--out", single])).toBe(0);
+    expect(comparable(resumed)).toBe(comparable(single));
+    expect(JSON.parse(readFileSync(resumed, "utf8")).kernels.R_theta.data.some((v: number) => v !== 0)).toBe(
+      true,
+    );
+  });
 
   it("a resume can checkpoint again: 0.5 -> 1 -> 1.5 is one solve to 1.5 (sgd-fraction, --record)", async () => {
     const base = ["solve", logistic, "--quiet", "--samples", "400", "--groups", "4", "--record", "2"];

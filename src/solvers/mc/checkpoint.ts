@@ -6,10 +6,12 @@
 // state into it (kernels re-strided from N + 1 to N' + 1) and runs steps N..N': bit-identical to one run.
 // Stored: what cannot be regenerated cheaply — the histories theta (or the closed-form parameter side's
 // coefficients B, gaussian-params.ts), A = l dxi (and the tangent's H dxi, the
-// branching estimator's branches), the kernels' lower triangles, the outputs, both Cholesky factors, the
-// column counters and the random streams; Stein's orthonormalised inputs (savedInputs).
+// branching estimator's branches), the kernels' lower triangles (for Stein in closed form the memory
+// terms' history instead of R_theta's, which a resume with --kernels rebuilds from rho), the outputs, both
+// Cholesky factors, the column counters and the random streams; Stein's orthonormalised inputs (savedInputs).
 // A resume must keep the settings that change the steps (checkpointSettings; checkResume refuses others).
 import { createHash } from "node:crypto";
+import { setSlots } from "../../symbolic/schedule.js";
 import type { Derived } from "../../types.js";
 import { DEFAULT_SAMPLES } from "../../util/defaults.js";
 import { UsageError } from "../../util/errors.js";
@@ -19,6 +21,7 @@ import { CHECKPOINT_VERSION, checkpointBytes } from "./checkpoint-file.js";
 import type { InputPrefix } from "./columns.js";
 import { type GroupState, inputColumns, noiseColumns, type SchemeParams } from "./group.js";
 import type { McInternals, McPlan } from "./plan.js";
+import { rThetaRow } from "./step.js";
 import { floatDoubles } from "./wasm.js";
 import type { GroupTask } from "./worker.js";
 
@@ -39,6 +42,8 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
   const nw = V + U * N;
   // The closed-form parameter side keeps no theta history but its coefficients B (rows up to theta_N).
   const closed = p.closedParams ?? false;
+  // Stein in closed form: the memory terms' history (floats) instead of R_theta's triangle (step.ts).
+  const memRec = closed && p.response === "stein";
   return (
     10 +
     nw +
@@ -49,7 +54,8 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
     (p.dropCrossTerm ? M * U * N : 0) +
     (p.response === "stein" ? 0 : M * N * UU) +
     (p.response === "branch" ? M * N * (p.jumpCount ?? 1) * (2 + 2 * N) : 0) +
-    (closed ? 2 : 3) * triangle(N + 1, UU) +
+    (closed ? (memRec ? 1 : 2) : 3) * triangle(N + 1, UU) +
+    (memRec ? floatDoubles(M * U * (N + 1)) : 0) +
     N * (2 * UV + 1 + UU) +
     triangle(nw, 1) +
     triangle(U * N, 1) +
@@ -123,8 +129,12 @@ class Cursor {
   }
 }
 
-/** The kernels a state holds (lower block triangles): C_theta, R_theta and rho; no C_theta in closed form. */
+/**
+ * The kernels a state holds (lower block triangles): C_theta, R_theta and rho; no C_theta in closed form,
+ * and no R_theta where the memory terms have their own recursion (then rebuilt from rho for --kernels).
+ */
 function kernelsKept(s: GroupState): Float64Array[] {
+  if (s.Mh) return [s.rho];
   return s.par ? [s.C, s.R, s.rho] : [s.R, s.rho];
 }
 
@@ -172,6 +182,7 @@ export function saveState(s: GroupState): Float64Array {
   // C_theta only with parameter-side samples: in closed form it is B's row products (gaussian-params.ts),
   // and no step reads its past rows.
   for (const X of kernelsKept(s)) blockTriangle(X, N1, UU, k + 1, (b) => out.put(b));
+  if (s.Mh) out.putFloats(s.Mh.subarray(0, M * U * (k + 1)));
   out.put(s.Gamma.subarray(0, k * UV));
   out.put(s.train_loss.subarray(0, k));
   out.put(s.Qo.subarray(0, k * UU));
@@ -215,6 +226,7 @@ export function restoreState(s: GroupState, data: Float64Array): number {
   for (const X of kernelsKept(s)) {
     for (let t = 0; t <= k; t++) X.set(src.take((t + 1) * UU), t * N1 * UU);
   }
+  if (s.Mh) s.Mh.set(src.takeFloats(M * U * (k + 1)));
   for (let t = 0; t <= k; t++) {
     for (let u = 0; u <= t; u++) {
       const lo = (t * N1 + u) * UU;
@@ -234,6 +246,15 @@ export function restoreState(s: GroupState, data: Float64Array): number {
   if (s.B) {
     s.B.n = V + U * (k + 1);
     triangleRows(s.B.L, s.B.capacity, s.B.n, (r, i) => r.set(src.take(i + 1)));
+  }
+  // R_theta for --kernels where the state has none: its recursion from the restored rho, step by step as
+  // the steps ran it (closed form: h' = lambda at each step's scheduled values).
+  if (s.Mh && p.kernels) {
+    for (let t = 0; t < k; t++) {
+      if (p.schedule) setSlots(s.slots, p.schedule, t);
+      const dh = s.fns.dh(0);
+      rThetaRow(s, t, dh, dh);
+    }
   }
   Lw.n = lwN;
   Lw.clamped = lwC;

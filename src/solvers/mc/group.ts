@@ -176,6 +176,11 @@ export interface GroupState extends SampleState {
   bRow: Float64Array | null;
   /** The WebAssembly memory of the arrays above (released by solveGroup). */
   arena: WasmArena;
+  /**
+   * The memory terms m_k = sum_{s<k} R_theta[k,s] A_s of every step (column k U + a, floats), where they
+   * follow their own recursion (Stein with the closed-form parameter side, step.ts); null elsewhere.
+   */
+  Mh: Float32Array | null;
   /** Scratch of the steps; Ak: the history's last U columns as doubles (Cov nu's coefficients). */
   Ak: Float64Array;
   acc: Float64Array;
@@ -336,11 +341,26 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   // The block transposes only where something reads them (their strided writes cost ~10 % of a long Stein
   // solve): Rt for the tangent, branching and k > 1; rhoT for the per-sample R_theta of a non-linear h.
   const rtLen = !stein || U > 1 ? NN : 0;
+  // Stein with the closed-form parameter side carries its memory terms by their own recursion (step.ts):
+  // their history, floats like A.
+  const memRec = stein && closed;
+  // R_theta itself is then needed only for --kernels.
+  const rLen = memRec && !p.kernels ? 0 : NN;
   const arena = new WasmArena(
     GaussianColumns.doubles(M, predCols, U) +
       (closed ? 0 : GaussianColumns.doubles(M, parCols, U)) +
       arenaDoubles(closed ? 0 : M * SW, floatDoubles(M * SW), stein ? 0 : M * N1 * UU, M * UU) +
-      arenaDoubles(p.dropCrossTerm ? M * SW : 0, NN, rtLen, NN, N1 * UU * Math.max(U, 1), pLen, SW, U * SW) +
+      arenaDoubles(memRec ? floatDoubles(M * SW) : 0) +
+      arenaDoubles(
+        p.dropCrossTerm ? M * SW : 0,
+        rLen,
+        rtLen,
+        NN,
+        N1 * UU * Math.max(U, 1),
+        pLen,
+        SW,
+        U * SW,
+      ) +
       3 * U * arenaDoubles(M) +
       arenaDoubles(U * M) +
       GrowingCholesky.doubles(V + U * N1) +
@@ -401,6 +421,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   const y = new Float64Array(M);
   labels(vec, pred, wcEps, wstar, y);
   const A = arena.f32(M * SW);
+  const Mh = memRec ? arena.f32(M * SW) : null;
   // The tangent's H dxi history (Stein needs no derivative of l).
   const Cc = stein ? null : f64(M * N1 * UU);
   const Lh = p.dropCrossTerm ? f64(M * SW) : null;
@@ -410,7 +431,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
 
   // Kernels (block row-major) and block transposes used by the inner loops.
   const C = new Float64Array(N1 * N1 * UU);
-  const R = f64(NN);
+  const R = f64(rLen);
   const Rt = f64(rtLen);
   const rho = f64(NN);
   const rhoT = new Float64Array(closed ? 0 : NN);
@@ -490,6 +511,7 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
     UU,
     UV,
     Ak,
+    Mh,
     acc,
     accA,
     arena,

@@ -44,13 +44,15 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   // The closed-form parameter side has neither inputs nor a theta history (one row of B as scratch).
   const closed = p.closedParams ?? false;
   const parCols = closed ? 0 : inputsPar;
-  // Doubles per sample: the inputs and A (U per step) as floats (half a double each); histories theta (U
-  // per step), Cc (U^2 per step, tangent only), l (U per step, dropCrossTerm only). Plus the kernels'
-  // per-sample work columns (conditional draws, memory terms, block Gram–Schmidt, Cov nu's A_k; Stein: l_k
-  // column-major). Branching adds its stored branches (branch.ts).
+  // Doubles per sample: the inputs and A (U per step) as floats (half a double each; Stein in closed form
+  // also its memory terms' history, step.ts); histories theta (U per step), Cc (U^2 per step, tangent
+  // only), l (U per step, dropCrossTerm only). Plus the kernels' per-sample work columns (conditional draws,
+  // memory terms, block Gram–Schmidt, Cov nu's A_k; Stein: l_k column-major). Branching adds its stored
+  // branches (branch.ts).
   const stein = p.response === "stein";
+  const memRec = stein && closed;
   const perSample =
-    (predCols + parCols + N1 * U) / 2 +
+    (predCols + parCols + N1 * U * (memRec ? 2 : 1)) / 2 +
     N1 * (U * (p.dropCrossTerm ? 2 : 1) - (closed ? U : 0) + (stein ? 0 : U * U)) +
     4 * V +
     8 * U * U +
@@ -61,8 +63,9 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   return (
     8 *
     (samples * perSample +
-      // C, R, rho, their block transposes where kept (group.ts), and scratch; the closed-form parameter side's B.
-      (7 - (stein && U === 1 ? 1 : 0) - (closed ? 1 : 0)) * N1 * N1 * U * U +
+      // C, R (not with the memory recursion, unless --kernels), rho, their block transposes where kept
+      // (group.ts), and scratch; the closed-form parameter side's B.
+      (7 - (stein && U === 1 ? 1 : 0) - (closed ? 1 : 0) - (memRec && !p.kernels ? 1 : 0)) * N1 * N1 * U * U +
       (closed ? 2 : 1) * (V + U * N1) ** 2 +
       (stein ? U * predCols : 0) +
       (closed ? V + U * N1 : 0) +

@@ -153,7 +153,15 @@ function stepPrediction(s: GroupState, k: number): void {
   const dB = noise && k < N ? pred.column(wCol0 + U) : null;
   const Rk = k * N1 * UU;
   wl.fill(0);
+  const Mh = s.Mh;
   for (let a = 0; a < U; a++) {
+    if (Mh) {
+      // The memory term from its own recursion (memoryNext, at the previous step).
+      const w = wOut[a];
+      const m = Mh.subarray((k * U + a) * M, (k * U + a + 1) * M);
+      for (let i = 0; i < M; i++) w[i] += m[i];
+      continue;
+    }
     for (let s = 0; s < k; s++) for (let b = 0; b < U; b++) coef[s * U + b] = R[Rk + s * UU + a * U + b];
     if (k > 0) colDots(A, k * U, M, M, coef, wOut[a]);
   }
@@ -237,9 +245,6 @@ function stepParameters(s: GroupState, k: number): void {
     Lnu,
     M,
     N1,
-    P,
-    R,
-    Rt,
     Th,
     U,
     UU,
@@ -257,7 +262,6 @@ function stepParameters(s: GroupState, k: number): void {
     nuOut,
     par,
     rho,
-    rhoT,
     rows,
     vDxi,
   } = s;
@@ -301,7 +305,37 @@ function stepParameters(s: GroupState, k: number): void {
     closedParameters(s, k, dhMin);
   }
 
-  // R_theta[k+1, 0..k]: deterministic when h' is constant, else averaged per-sample tangents.
+  // The memory terms of step k + 1 by their recursion, where they have one; R_theta then only for --kernels.
+  if (s.Mh) memoryNext(s, k, dhMin);
+  if (s.Mh && !s.p.kernels) return;
+  rThetaRow(s, k, dhMin, dhMax);
+}
+
+/**
+ * The memory terms of step k + 1, m_{k+1} = sum_{s<=k} R_theta[k+1, s] A_s, from R_theta's recursion
+ * (constant h' = dh): m_{k+1} = (1 - D dh) m_k + A_k - D sum_{t<=k} rho[k, t] m_t. One O(M k) pass over the
+ * memory history replaces the pass over A with R_theta's row, and R_theta's O(k^2) recursion goes.
+ */
+function memoryNext(s: GroupState, k: number, dh: number): void {
+  const { A, D, M, N1, U, UU, coef, memOut, rho } = s;
+  const Mh = s.Mh!;
+  const Rk = k * N1 * UU;
+  const decay = 1 - D * dh;
+  for (let a = 0; a < U; a++) {
+    const out = memOut[a];
+    const c = (k * U + a) * M;
+    for (let i = 0; i < M; i++) out[i] = decay * Mh[c + i] + A[c + i];
+    for (let t = 0; t <= k; t++)
+      for (let b = 0; b < U; b++) coef[t * U + b] = -D * rho[Rk + t * UU + a * U + b];
+    colDots(Mh, (k + 1) * U, M, M, coef, out);
+  }
+  for (let a = 0; a < U; a++) Mh.set(memOut[a], ((k + 1) * U + a) * M);
+}
+
+/** R_theta[k+1, 0..k]: deterministic when h' is constant (dhMin = dhMax), else averaged per-sample tangents. */
+export function rThetaRow(s: GroupState, k: number, dhMin: number, dhMax: number): void {
+  const { D, M, N1, P, R, Rt, Th, U, UU, acc, fns, rho, rhoT } = s;
+  const Rk = k * N1 * UU;
   const R1 = (k + 1) * N1 * UU;
   if (dhMin === dhMax && U === 1) {
     // The k = 1 case as SIMD vector-matrix products over the rows of R_theta: acc_s = sum_t R_theta[t, s]
