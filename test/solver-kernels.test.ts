@@ -30,6 +30,27 @@ function maxRelDiff(a: Float64Array, b: Float64Array): number {
   return diff / scale;
 }
 
+/** rowDotsBlock (out = V + X C_t per vector t) against the JS loop: the largest relative difference. */
+function rowDotsBlockVsJs(
+  X: Float64Array | Float32Array,
+  V: Float64Array,
+  C: Float64Array,
+  out: Float64Array,
+  M: number,
+  stride: number,
+  ncols: number,
+  m: number,
+): number {
+  out.set(V);
+  const ref = Float64Array.from(V);
+  for (let t = 0; t < m; t++) {
+    const c = C.subarray(t * stride, t * stride + ncols);
+    rowDotsJs(0, X, M, stride, ncols, c, ref.subarray(t * M, (t + 1) * M), "add");
+  }
+  rowDotsBlock(X, M, stride, ncols, m, C, stride, out, M);
+  return maxRelDiff(out, ref);
+}
+
 /** Random tangent inputs; c is zero on whole blocks for some steps (as in sgd-limit without jumps). */
 function tangentInputs(M: number, N1: number, seed: number, zeroProb = 0.2) {
   const rng = new Rng(seed, 7);
@@ -189,14 +210,7 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
 
     it(`rowDotsBlock matches the JS loop to 1e-12, M = ${M}, ${ncols} columns, ${m} vectors`, () => {
       const { X, V, C, out } = setup();
-      out.set(V);
-      const ref = Float64Array.from(V);
-      for (let t = 0; t < m; t++) {
-        const c = C.subarray(t * stride, t * stride + ncols);
-        rowDotsJs(0, X, M, stride, ncols, c, ref.subarray(t * M, (t + 1) * M), "add");
-      }
-      rowDotsBlock(X, M, stride, ncols, m, C, stride, out, M);
-      expect(maxRelDiff(out, ref)).toBeLessThan(1e-12);
+      expect(rowDotsBlockVsJs(X, V, C, out, M, stride, ncols, m)).toBeLessThan(1e-12);
     });
 
     it(`a block of ${m} columns equals ${m} one-column appends to 1e-12, M = ${M}`, () => {
@@ -262,14 +276,7 @@ describe("row and column dot kernels (Gram-Schmidt, moments)", () => {
 
     it(`float X: rowDotsBlock matches the JS loop to 1e-12, M = ${M}, ${ncols} columns, ${m} vectors`, () => {
       const { X, V, C, out } = setup();
-      out.set(V);
-      const ref = Float64Array.from(V);
-      for (let t = 0; t < m; t++) {
-        const c = C.subarray(t * stride, t * stride + ncols);
-        rowDotsJs(0, X, M, stride, ncols, c, ref.subarray(t * M, (t + 1) * M), "add");
-      }
-      rowDotsBlock(X, M, stride, ncols, m, C, stride, out, M);
-      expect(maxRelDiff(out, ref)).toBeLessThan(1e-12);
+      expect(rowDotsBlockVsJs(X, V, C, out, M, stride, ncols, m)).toBeLessThan(1e-12);
     });
   }
 
