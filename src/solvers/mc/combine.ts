@@ -108,18 +108,21 @@ export async function combineGroups(
     stderr: {},
   };
   const stats = (lines: Lines[], key: string) => meanAndStderr(lines.map((s) => s[key] as number[]));
-  for (const key of Object.keys(perGroup[0]).filter(
-    (k) => k !== Q_LINE && k !== M_LINE,
-  ) as ObservableName[]) {
+  const test = await testAtMean(derived, record, perGroup, evaluate, halves ? corrections : undefined);
+  // Keys in the order the JSON has always had: train loss, test loss and error, then the overlaps.
+  const [train, ...overlaps] = Object.keys(perGroup[0]).filter((k) => k !== Q_LINE && k !== M_LINE);
+  for (const key of [train, ...Object.keys(test.observables), ...overlaps] as ObservableName[]) {
+    if (key in test.observables) {
+      result.observables[key] = test.observables[key];
+      result.stderr[key] = test.stderr[key];
+      if (halves) result.correction[key] = test.correction[key];
+      continue;
+    }
     const { mean, stderr } = stats(perGroup, key);
     result.observables[key] = mean;
     result.stderr[key] = stderr;
     if (halves) result.correction[key] = stats(corrections, key).mean;
   }
-  const test = await testAtMean(derived, record, perGroup, evaluate, halves ? corrections : undefined);
-  Object.assign(result.observables, test.observables);
-  Object.assign(result.stderr, test.stderr);
-  Object.assign(result.correction, test.correction);
   if (coarse.kernels) {
     const N1 = record.length;
     const { k: U, kTeacher: V } = derived.model;
@@ -191,7 +194,7 @@ async function testAtMean(
   perGroup: Lines[],
   evaluate: EvaluatePoints,
   corrections?: Lines[],
-): Promise<{ observables: Series; stderr: Series; correction: Series }> {
+): Promise<Record<"observables" | "stderr" | "correction", Partial<Record<ObservableName, number[]>>>> {
   const { vec, binaryLabels: binary } = derived;
   const { k: U, kTeacher: V } = vec;
   const [UU, UV] = [U * U, U * V];
@@ -224,7 +227,11 @@ async function testAtMean(
   const values = await evaluate(pts);
   const keys: ObservableName[] = binary ? ["test_loss", "test_error"] : ["test_loss"];
   const per = keys.length;
-  const out = { observables: {} as Series, stderr: {} as Series, correction: {} as Series };
+  const out = {
+    observables: {} as Partial<Record<ObservableName, number[]>>,
+    stderr: {} as Partial<Record<ObservableName, number[]>>,
+    correction: {} as Partial<Record<ObservableName, number[]>>,
+  };
   keys.forEach((key, r) => {
     const value: number[] = [];
     const stderr: number[] = [];
