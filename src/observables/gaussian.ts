@@ -151,7 +151,7 @@ export type PairFn = (g: number, y: number, gstar: number) => number;
  * function object, so pass a stable function (e.g. `fns.label`), not a fresh closure per call. NaN for
  * non-finite or negative q. `coarse`: 6 instead of 8 Gauss–Legendre nodes per panel (3/4 of the work;
  * measured error <= 1e-7 relative against the 8-node rule on the built-in k = 1 models, test/observables.test.ts),
- * for the Monte-Carlo solver's groups, whose standard errors are ~1e-3 relative.
+ * for the Monte-Carlo solver, whose standard errors are ~1e-3 relative.
  */
 export function expectFreshPairMany(
   label: LabelFn,

@@ -180,7 +180,7 @@ function vectorTestError(vec: VectorFns, Q: Float64Array, M: Float64Array, rhoSt
 /**
  * Test loss E L(g; y) and, for +-1 labels, test error P(sign(predict(g)) != y) at the overlaps Q (k x k) and
  * M (k x kT), row-major. NaN for non-finite inputs or a negative diagonal of Q. `coarse` (k = 1 only): the
- * cheaper inner rule of expectFreshPairMany, for the Monte-Carlo solver's groups.
+ * cheaper inner rule of expectFreshPairMany, for the Monte-Carlo solver (solvers/mc/combine.ts).
  */
 export function vectorTestObservables(
   vec: VectorFns,
@@ -238,8 +238,8 @@ export function vectorTestObservables(
 /**
  * vectorTestObservables along a curve of overlaps, for every k (k = 1: Q and M hold q and m): Q holds the
  * k x k matrices and M the k x kT ones of the recorded points one after another (row-major). `atStep(i)`
- * writes point i's scheduled parameters into the slots of vec first. Used by the Monte-Carlo solver
- * (solvers/mc/combine.ts, `coarse`) and the simulator (simulate/seed.ts).
+ * writes point i's scheduled parameters into the slots of vec first. Used by the exact solvers and the
+ * simulator (simulate/seed.ts); the Monte-Carlo solver evaluates its points itself (solvers/mc/combine.ts).
  */
 export function testObservablesSeries(
   vec: VectorFns,
@@ -248,7 +248,6 @@ export function testObservablesSeries(
   M: Float64Array,
   rhoStar: number,
   atStep?: (i: number) => void,
-  coarse = false,
 ): { test_loss: number[]; test_error?: number[] } {
   const [UU, UV] = [vec.k * vec.k, vec.k * vec.kTeacher];
   const test_loss: number[] = [];
@@ -256,7 +255,7 @@ export function testObservablesSeries(
   for (let i = 0; i < Q.length / UU; i++) {
     atStep?.(i);
     const Qi = Q.subarray(i * UU, (i + 1) * UU);
-    const o = vectorTestObservables(vec, Qi, M.subarray(i * UV, (i + 1) * UV), rhoStar, binary, coarse);
+    const o = vectorTestObservables(vec, Qi, M.subarray(i * UV, (i + 1) * UV), rhoStar, binary);
     test_loss.push(o.test_loss);
     test_error.push(o.test_error ?? Number.NaN);
   }
