@@ -7,8 +7,9 @@
 // four-row blocks, row stride and used columns in elements of X, and the byte distances between consecutive
 // vectors t of `vec` and of `out`. X holds doubles, or (`x = "f32"`) floats that the kernel widens to
 // doubles as it loads them (the solver's stored inputs and histories: half the memory traffic of the
-// passes, which are bound by it; all arithmetic stays in doubles). The arithmetic per output is fixed by the options (see each generator);
-// js.ts holds the plain-JS loops (colDots with order "chain" is bit-identical to colDotsJs).
+// passes, which are bound by it; all arithmetic stays in doubles). The arithmetic per output is fixed by
+// the options (see each generator); js.ts holds the plain-JS loops (colDots with order "chain" is
+// bit-identical to colDotsJs, on doubles and on floats alike).
 import {
   addTo,
   doublesToBytes,

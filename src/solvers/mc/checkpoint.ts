@@ -19,7 +19,7 @@ import type { SolveOptions } from "../options.js";
 import type { Branches } from "./branch.js";
 import { CHECKPOINT_VERSION, checkpointBytes } from "./checkpoint-file.js";
 import type { InputPrefix } from "./columns.js";
-import { type GroupState, inputColumns, noiseColumns, type SchemeParams } from "./group.js";
+import { type GroupState, inputColumns, memoryRecursion, noiseColumns, type SchemeParams } from "./group.js";
 import type { McInternals, McPlan } from "./plan.js";
 import { rThetaRow } from "./step.js";
 import { floatDoubles } from "./wasm.js";
@@ -42,8 +42,8 @@ export function stateDoubles(p: SchemeParams, samples: number, U: number, V: num
   const nw = V + U * N;
   // The closed-form parameter side keeps no theta history but its coefficients B (rows up to theta_N).
   const closed = p.closedParams ?? false;
-  // Stein in closed form: the memory terms' history (floats) instead of R_theta's triangle (step.ts).
-  const memRec = closed && p.response === "stein";
+  // The memory terms' history (floats) instead of R_theta's triangle where they have their own recursion.
+  const memRec = memoryRecursion(p);
   return (
     10 +
     nw +

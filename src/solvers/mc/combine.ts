@@ -51,17 +51,15 @@ type Lines = Record<string, ArrayLike<number>>;
 const Q_LINE = "overlap Q";
 const M_LINE = "overlap M";
 
-/** 2 a - b, entry by entry, per line (both Richardson steps: 2 f(m) - f(m/2) and 2 f(dt/2) - f(dt)). */
-function extrapolate(a: Lines, b: Lines): Lines {
+/** f(a, b) entry by entry, per line: 2 a - b for both Richardson steps (2 f(m) - f(m/2), 2 f(dt/2) - f(dt)),
+ *  a - b for the correction. */
+function entrywise(a: Lines, b: Lines, f: (x: number, y: number) => number): Lines {
   return Object.fromEntries(
-    Object.keys(a).map((key) => [key, Array.from(a[key], (v, i) => 2 * v - b[key][i])]),
+    Object.keys(a).map((key) => [key, Array.from(a[key], (v, i) => f(v, b[key][i]))]),
   );
 }
-
-/** a - b, entry by entry, per line. */
-function difference(a: Lines, b: Lines): Lines {
-  return Object.fromEntries(Object.keys(a).map((key) => [key, Array.from(a[key], (v, i) => v - b[key][i])]));
-}
+const extrapolate = (a: Lines, b: Lines) => entrywise(a, b, (x, y) => 2 * x - y);
+const difference = (a: Lines, b: Lines) => entrywise(a, b, (x, y) => x - y);
 
 /**
  * Combines the group solves. `results` holds the G groups of each level (dt, then dt/2), then, if `halves`,

@@ -104,6 +104,15 @@ export interface GroupOut {
   state?: Float64Array;
 }
 
+/**
+ * Whether the memory terms follow their own recursion (step.ts memoryNext): Stein with the closed-form
+ * parameter side. Their history is then stored (and checkpointed) instead of R_theta, which runs only for
+ * --kernels.
+ */
+export function memoryRecursion(p: SchemeParams): boolean {
+  return p.response === "stein" && (p.closedParams ?? false);
+}
+
 /** Gaussian input columns of each side: [prediction, parameter]. */
 export function inputColumns(p: SchemeParams, U: number, V: number): [number, number] {
   const noise = p.dynamics === "sgf" && p.tau > 0;
@@ -341,10 +350,8 @@ function groupState(model: GroupModel, p: SchemeParams, g: GroupSpec): GroupStat
   // The block transposes only where something reads them (their strided writes cost ~10 % of a long Stein
   // solve): Rt for the tangent, branching and k > 1; rhoT for the per-sample R_theta of a non-linear h.
   const rtLen = !stein || U > 1 ? NN : 0;
-  // Stein with the closed-form parameter side carries its memory terms by their own recursion (step.ts):
-  // their history, floats like A.
-  const memRec = stein && closed;
-  // R_theta itself is then needed only for --kernels.
+  // Memory terms by their own recursion: their history, floats like A; R_theta then only for --kernels.
+  const memRec = memoryRecursion(p);
   const rLen = memRec && !p.kernels ? 0 : NN;
   const arena = new WasmArena(
     GaussianColumns.doubles(M, predCols, U) +

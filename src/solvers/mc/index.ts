@@ -31,7 +31,7 @@ import {
 } from "./combine.js";
 import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
 import { type McInternals, planMc, resumePlan } from "./plan.js";
-import { type GroupTask, type PointsTask, run, runGroup } from "./worker.js";
+import { type GroupTask, type PointsTask, run, runGroup, type TaskModel } from "./worker.js";
 
 export {
   chooseResponse,
@@ -132,7 +132,7 @@ export async function solveMc(
   const { dt, N, orthogonal } = levels[0];
   const model = derived.model;
   const tasks: GroupTask[] = [];
-  const taskModel = {
+  const taskModel: TaskModel = {
     sources: derived.sources,
     k: model.k,
     kTeacher: model.kTeacher,

@@ -16,7 +16,7 @@ import type { SolveOptions } from "../options.js";
 import { Branches } from "./branch.js";
 import type { CheckpointHeader } from "./checkpoint.js";
 import { orthoBlock } from "./columns.js";
-import { inputColumns, noiseColumns, type SchemeParams } from "./group.js";
+import { inputColumns, memoryRecursion, noiseColumns, type SchemeParams } from "./group.js";
 
 /** Internal switches, used by tests and measurements only. */
 export interface McInternals {
@@ -50,7 +50,7 @@ export function groupBytes(p: SchemeParams, samples: number, U = 1, V = 1): numb
   // memory terms, block Gram–Schmidt, Cov nu's A_k; Stein: l_k column-major). Branching adds its stored
   // branches (branch.ts).
   const stein = p.response === "stein";
-  const memRec = stein && closed;
+  const memRec = memoryRecursion(p);
   const perSample =
     (predCols + parCols + N1 * U * (memRec ? 2 : 1)) / 2 +
     N1 * (U * (p.dropCrossTerm ? 2 : 1) - (closed ? U : 0) + (stein ? 0 : U * U)) +
@@ -156,7 +156,7 @@ const KERNEL_SPEED = 1.5;
 const STEIN_SPEED = 6;
 const SAMPLE_STEP_COST = 1000;
 /** One test loss / error quadrature (~1 ms, logistic at s > 1); combine.ts runs 1 + (free overlap entries)
- *  of them per recorded step, on the main thread after the groups. */
+ *  of them per recorded step after the groups, shared out to the threads. */
 const QUADRATURE_COST = 5e5;
 
 /**
@@ -326,8 +326,8 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const sampleSteps = (halves ? 1.5 : 1) * levels.reduce((a, lv) => a + M * lv.N, 0);
   const work = (halves ? 1.5 : 1) * multiplyAdds;
   // Per group task, whatever its samples (the halves repeat it): the triangular solves (two growing
-  // Cholesky factors, plus Stein's L^T x = b: (k n)^3 / 6 each). Then, serially, the quadratures at every
-  // recorded step (combine.ts testAtMean).
+  // Cholesky factors, plus Stein's L^T x = b: (k n)^3 / 6 each). Then the quadratures at every recorded
+  // step (combine.ts testAtMean), one share per thread.
   const tasks = G * (halves ? 2 : 1);
   const triangular = levels.reduce(
     (a, lv) => a + ((response.estimator === "stein" ? 3 : 2) * (model.k * lv.N) ** 3) / 6,
@@ -337,9 +337,9 @@ export function planMc(derived: Derived, opts: SolveOptions, internals: McIntern
   const quadrature = record.length * (1 + free) * QUADRATURE_COST;
   const speed = response.estimator === "stein" ? STEIN_SPEED : KERNEL_SPEED;
   const seconds =
-    (((work + tasks * triangular) / speed + SAMPLE_STEP_COST * sampleSteps) / Math.min(threads, G) +
-      quadrature) /
-    calibratedRate();
+    ((work + tasks * triangular) / speed + SAMPLE_STEP_COST * sampleSteps + quadrature) /
+    calibratedRate() /
+    Math.min(threads, G);
   return { levels, sizes, threads, bytes, multiplyAdds: work, record, seconds, response, halves };
 }
 

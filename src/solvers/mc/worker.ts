@@ -17,12 +17,16 @@ import {
 } from "./combine.js";
 import { type GroupSpec, type SchemeParams, solveGroup } from "./group.js";
 
-export interface GroupTask {
+/** What a task carries of the model (its functions are rebuilt from the sources in the worker). */
+export interface TaskModel {
   sources: Derived["sources"];
   /** Units k and teacher units kTeacher of the model. */
   k: number;
   kTeacher: number;
   binaryLabels: boolean;
+}
+
+export interface GroupTask extends TaskModel {
   params: SchemeParams;
   spec: GroupSpec;
   /** solve --checkpoint: write the state before the last step here (checkpoint-file.ts). */
@@ -32,11 +36,7 @@ export interface GroupTask {
 }
 
 /** A share of combine.ts's test-observable quadratures. */
-export interface PointsTask {
-  sources: Derived["sources"];
-  k: number;
-  kTeacher: number;
-  binaryLabels: boolean;
+export interface PointsTask extends TaskModel {
   rhoStar: number;
   schedule?: SchemeParams["schedule"];
   points: TestPoints;
